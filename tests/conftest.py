@@ -1,0 +1,28 @@
+"""Shared paths and skips. The real-artifact corpus lives beside the project in ../shared/corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+MODELS = FIXTURES / "models"
+LOGS = FIXTURES / "logs"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_logs() -> Path:
+    path = CORPUS / "logs"
+    if not (path / "MANIFEST.json").exists():
+        pytest.skip(f"real-artifact corpus not present at {path} (it sits beside the project, not in it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def expected_logs() -> dict:
+    """Ground truth written by fixtures/make_logs.py for the project's own fixture logs."""
+    return json.loads((LOGS / "EXPECTED.json").read_text())

@@ -1,0 +1,129 @@
+"""The streaming reader: prefixes, chunking, gzip, CRLF, bad bytes, binary and empty files."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from trtdiag.errors import InputError
+from trtdiag.log_reader import KEYWORDS, LogReader, make_matcher, split_prefix
+
+MSG = "Missing scale and zero-point for tensor X, expect fall back to non-int8 implementation"
+
+# (line as logged, expected severity, expected message) for every prefix style in log-formats.md §1
+PREFIXES = [
+    (f"[08/20/2023-11:13:10] [W] [TRT] {MSG}", "W", MSG),
+    (f"[W] [TRT] {MSG}", "W", MSG),
+    (f"[I] {MSG}", "I", MSG),
+    (f"[07/07/2026-06:14:58] [TRT] [W] {MSG}", "W", MSG),
+    (f"[TensorRT] WARNING: {MSG}", "W", MSG),
+    (f"[TensorRT] VERBOSE: ModelImporter.cpp:103: Parsing node: conv1 [Conv]", "V", "Parsing node: conv1 [Conv]"),
+    (f"[W] {MSG}", "W", MSG),
+    (f"    [W] {MSG}", "W", MSG),
+    (f"WARNING: [TRT]: {MSG}", "W", MSG),
+    (f"2023-08-21 16:33:00.127300669 [W:onnxruntime:Default, tensorrt_execution_provider.h:75 log] "
+     f"[2023-08-21 14:33:00 WARNING] {MSG}", "W", MSG),
+    (f"[2022-11-08 06:01:58 WARNING] {MSG}", "W", MSG),
+    (f"[WARNING] {MSG}", "W", MSG),
+    (f"DEBUG: [TRTorch Conversion Context] - {MSG}", "V", MSG),
+    (f"WARNING:torch_tensorrt [TensorRT Conversion Context]:{MSG}", "W", MSG),
+    ("[08/09/2023-01:38:35] [V] [TRT] /home/jenkins/workspace/OSS/parsers/onnx/ModelImporter.cpp:107: "
+     "Parsing node: n1 [Relu]", "V", "Parsing node: n1 [Relu]"),
+    ("[V] [TRT] ImporterContext.hpp:97: Registering tensor: a for ONNX tensor: b", "V",
+     "Registering tensor: a for ONNX tensor: b"),
+]
+
+
+@pytest.mark.parametrize(("line", "severity", "message"), PREFIXES)
+def test_every_documented_prefix_is_stripped(line: str, severity: str, message: str) -> None:
+    parsed = split_prefix(7, line)
+    assert parsed.message == message
+    assert parsed.severity == severity
+    assert parsed.has_prefix
+    assert parsed.number == 7
+
+
+def test_prefixless_continuation_lines_are_kept_whole() -> None:
+    line = "Layer(CaskConvolution): node_conv2d + node_relu, Tactic: 0x1, x (Float[-1,1,28,28]) -> relu (Half[-1,32:8,28,28])"
+    parsed = split_prefix(3, line)
+    assert parsed.message == line
+    assert not parsed.has_prefix
+    assert parsed.severity == ""
+
+
+def test_message_brackets_are_not_taken_for_a_prefix() -> None:
+    parsed = split_prefix(1, "[W] [TRT] (Unnamed Layer* 117) [ElementWise]_output is odd")
+    assert parsed.message == "(Unnamed Layer* 117) [ElementWise]_output is odd"
+
+
+def _write(tmp_path: Path, lines: list[str], newline: str = "\n") -> Path:
+    p = tmp_path / "build.log"
+    p.write_bytes(newline.join(lines).encode() + newline.encode())
+    return p
+
+
+def _lines(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        if i % 97 == 5:
+            out.append(f"[01/01/2026-00:00:00] [W] [TRT] Missing scale and zero-point for tensor t{i}, expect fall back")
+        else:
+            out.append(f"[01/01/2026-00:00:00] [V] [TRT] Tactic: 0x{i:016x} Time: 0.{i:05d}")
+    return out
+
+
+@pytest.mark.parametrize("chunk", [64, 1000, 1 << 20])
+def test_line_numbers_do_not_depend_on_chunk_size(tmp_path: Path, chunk: int) -> None:
+    lines = _lines(3000)
+    path = _write(tmp_path, lines)
+    got = list(LogReader(path, chunk_bytes=chunk))
+    want = [(i + 1, t) for i, t in enumerate(lines) if "Missing" in t]
+    assert got == want
+    # LogReader fills stats only after a complete pass
+    reader = LogReader(path, chunk_bytes=chunk)
+    list(reader)
+    assert reader.stats is not None and reader.stats.lines == 3000
+
+
+def test_both_scanners_agree(tmp_path: Path) -> None:
+    lines = _lines(500) + [f"[I] {k.decode()} in the middle" for k in KEYWORDS]
+    path = _write(tmp_path, lines)
+    names = {make_matcher("auto")[0], "python"}
+    results = {n: list(LogReader(path, scanner=n)) for n in names}
+    assert len({tuple(v) for v in results.values()}) == 1
+    assert len(results["python"]) == 6 + len(KEYWORDS)
+
+
+def test_gzip_crlf_and_bad_bytes(tmp_path: Path) -> None:
+    lines = _lines(200)
+    plain = "\r\n".join(lines).encode() + b"\r\n"
+    plain = plain.replace(b"t5,", b"t\xff5,")
+    p = tmp_path / "build.log.gz"
+    p.write_bytes(gzip.compress(plain))
+    reader = LogReader(p)
+    got = list(reader)
+    assert got[0] == (6, "[01/01/2026-00:00:00] [W] [TRT] Missing scale and zero-point for tensor t\ufffd5, expect fall back")
+    assert reader.stats is not None
+    assert reader.stats.compressed and reader.stats.crlf and reader.stats.undecodable_lines == 1
+    assert reader.stats.lines == 200
+
+
+def test_binary_empty_and_missing_files_are_refused(tmp_path: Path) -> None:
+    binary = tmp_path / "engine.plan"
+    binary.write_bytes(bytes(range(256)) * 100)
+    with pytest.raises(InputError, match="binary file"):
+        list(LogReader(binary))
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        LogReader(empty)
+    with pytest.raises(InputError, match="not found"):
+        LogReader(tmp_path / "nope.log")
+
+
+def test_ansi_colour_codes_are_text(tmp_path: Path) -> None:
+    p = tmp_path / "colour.log"
+    p.write_bytes(b"\x1b[33m[W] Missing scale and zero-point for tensor a, expect fall back\x1b[0m\n" * 50)
+    assert len(list(LogReader(p))) == 50

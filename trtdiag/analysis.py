@@ -1,0 +1,320 @@
+"""``analyze(log, model)``: the pipeline from artifacts to an :class:`Analysis` (and its JSON/HTML).
+
+Stages pass plain frozen data: log facts -> graph index -> mapped tensors -> findings -> verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from trtdiag import __version__
+from trtdiag.errors import TruncatedInputError
+from trtdiag.log_events import LogFacts, read_log
+from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
+from trtdiag.onnx_graph import GraphIndex, load_graph
+from trtdiag.rules import Context, Finding, run_rules
+
+SCHEMA = "trtdiag.analysis/1"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    severity: str  # "error", "warning", "info", "ok"
+    headline: str
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of analysing one build log (and optionally its ONNX model)."""
+
+    log: LogFacts
+    graph: GraphIndex | None
+    mapping: MappingSummary
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    notes: tuple[str, ...]
+
+    # -- tables (pandas at the edges)
+    def tensors_df(self) -> Any:
+        """Warned tensors as a pandas DataFrame (one row per tensor)."""
+        import pandas as pd
+
+        rows = [_tensor_row(t) for t in self.mapping.tensors]
+        columns = list(_tensor_row(_EMPTY).keys())
+        return pd.DataFrame(rows, columns=columns)
+
+    # -- documents
+    def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
+        return _to_document(self, timestamp=timestamp)
+
+    def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
+        return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False) + "\n"
+
+    def to_html(self, *, timestamp: bool = True) -> str:
+        from trtdiag.report import render_analysis
+
+        return render_analysis(self, timestamp=timestamp)
+
+    @property
+    def truncated(self) -> bool:
+        return self.log.truncated
+
+
+def analyze(
+    log: str | os.PathLike[str],
+    model: str | os.PathLike[str] | None = None,
+    *,
+    scanner: str = "auto",
+    allow_truncated: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> Analysis:
+    """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
+
+    With ``allow_truncated`` a log that ends early yields a partial analysis (``.truncated`` is
+    True) instead of raising :class:`~trtdiag.errors.TruncatedInputError`.
+    """
+    graph = load_graph(model) if model is not None else None  # fail fast on a bad model
+    try:
+        facts = read_log(log, scanner=scanner, on_progress=on_progress)
+    except TruncatedInputError as exc:
+        if not allow_truncated or not isinstance(exc.partial, LogFacts):
+            raise
+        facts = exc.partial
+    return analyze_facts(facts, graph)
+
+
+def analyze_facts(facts: LogFacts, graph: GraphIndex | None) -> Analysis:
+    """Diagnose already-read log facts against an optional graph."""
+    mapping = map_missing_scales(facts, graph)
+    ctx = Context(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None)
+    findings = run_rules(ctx)
+    notes = _notes(facts, graph, mapping)
+    return Analysis(
+        log=facts, graph=graph, mapping=mapping, findings=findings,
+        verdict=_verdict(facts, mapping, findings), notes=notes,
+    )
+
+
+def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -> tuple[str, ...]:
+    notes: list[str] = []
+    if facts.truncated:
+        notes.append(f"The log is truncated ({facts.truncation_reason}); results cover what was read.")
+    if graph is None:
+        notes.append(
+            "No ONNX model given: warned tensors are classified by name only; ONNX producers, "
+            "consumers, blocks and sub-modules are not known. Pass the model as the second argument."
+        )
+    else:
+        notes.extend(graph.warnings)
+    if facts.missing_scale and not facts.registrations:
+        notes.append(
+            "The log has no verbose ONNX-parser lines, so parser helpers (ONNXTRT_*) and unnamed "
+            "TensorRT layers cannot be attributed to ONNX nodes. Rebuild with --verbose (trtexec) or a "
+            "VERBOSE logger to attribute them."
+        )
+    if facts.read.undecodable_lines:
+        notes.append(f"{facts.read.undecodable_lines} log lines had bytes that are not UTF-8; they were read with replacements.")
+    if not facts.has_int8_build:
+        notes.append("This log shows no INT8 build: no INT8 flag, calibration or missing-scale warning was found.")
+    if mapping.mismatch and mapping.mismatch_reason:
+        notes.insert(0, "Model and log do not match: " + mapping.mismatch_reason + ".")
+    return tuple(notes)
+
+
+def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...]) -> Verdict:
+    n_warn = len(facts.warning_order)
+    n_tensors = len(facts.missing_scale)
+    details = []
+    if n_tensors:
+        by_class = Counter(t.cls for t in mapping.tensors)
+        parts = ", ".join(f"{by_class[c]} {c}" for c in CLASSES if by_class.get(c))
+        details.append(f"{n_tensors} tensors lacked INT8 scales ({n_warn} warnings): {parts}.")
+    if not facts.has_int8_build:
+        return Verdict("ok", "This log shows no INT8 build: nothing to diagnose.", tuple(details))
+    if mapping.mismatch:
+        first = next(f for f in findings if f.id == "model-log-mismatch")
+        return Verdict("error", first.title + ".", (*details, first.explanation))
+    if findings:
+        top = findings[0]
+        others = [f.title for f in findings[1:] if f.severity != "info"]
+        if others:
+            details.append("Also: " + "; ".join(others) + ".")
+        return Verdict(top.severity, top.title + ".", tuple(details))
+    if n_tensors:
+        return Verdict("warning", f"{n_tensors} tensors lacked INT8 scales; no known root cause matched.",
+                       tuple(details))
+    return Verdict("ok", "INT8 build with no missing-scale warnings and no known problem.", tuple(details))
+
+
+# --- JSON document ---------------------------------------------------------------------------
+
+_EMPTY = MappedTensor("", 0, 0, (), "", "", None, None, None, (), None, None, "", None, False, False, None)
+
+
+def _tensor_row(t: MappedTensor) -> dict[str, Any]:
+    return {
+        "tensor": t.tensor,
+        "count": t.count,
+        "first_line": t.first_line,
+        "lines": list(t.lines),
+        "class": t.cls,
+        "onnx_tensor": t.onnx_tensor,
+        "onnx_node": t.onnx_node,
+        "onnx_consumers": list(t.onnx_consumers),
+        "op_type": t.op_type,
+        "block": t.block,
+        "submodule": t.submodule,
+        "mapped_by": t.mapped_by,
+        "dtype": t.dtype,
+        "is_integer": t.is_integer,
+        "weight_path": t.weight_path,
+        "reason": t.reason,
+        "wording": t.wording,
+    }
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    d = asdict(f)
+    d["evidence"] = {
+        "tensors": list(f.evidence.tensors),
+        "nodes": list(f.evidence.nodes),
+        "lines": list(f.evidence.lines),
+        "notes": list(f.evidence.notes),
+        "total_tensors": f.evidence.total_tensors,
+        "total_nodes": f.evidence.total_nodes,
+    }
+    d["commands"] = list(f.commands)
+    return d
+
+
+def _group_counts(tensors: tuple[MappedTensor, ...], key: Callable[[MappedTensor], Any]) -> dict[str, int]:
+    counts = Counter("(none)" if key(t) is None else str(key(t)) for t in tensors)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _to_document(a: Analysis, *, timestamp: bool) -> dict[str, Any]:
+    facts = a.log
+    b = facts.build
+    r = facts.read
+    g = a.graph
+    tensors = a.mapping.tensors
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "trtdiag_version": __version__,
+    }
+    if timestamp:
+        doc["generated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    doc["verdict"] = {"severity": a.verdict.severity, "headline": a.verdict.headline,
+                      "details": list(a.verdict.details)}
+    doc["inputs"] = {
+        "log": {
+            "path": r.path,
+            "name": Path(r.path).name,
+            "size_bytes": r.size_bytes,
+            "compressed": r.compressed,
+            "lines": r.lines,
+            "candidate_lines": r.candidate_lines,
+            "crlf": r.crlf,
+            "undecodable_lines": r.undecodable_lines,
+            "truncated": facts.truncated,
+            "truncation_reason": facts.truncation_reason,
+            "scanner": r.scanner,
+        },
+        "model": None if g is None else {
+            "path": g.path,
+            "name": Path(g.path).name if g.path else None,
+            "producer": f"{g.producer_name} {g.producer_version}".strip(),
+            "opset": g.opset,
+            "ir_version": g.ir_version,
+            "nodes": len(g.nodes),
+            "initializers": len(g.initializers),
+            "external_initializers": g.external_initializers,
+            "inputs": {k: {"dtype": v[0], "shape": list(v[1])} for k, v in g.inputs.items()},
+            "outputs": list(g.outputs),
+            "qdq_nodes": g.qdq_nodes,
+            "transformer": asdict(g.transformer) | {"softmax_nodes": list(g.transformer.softmax_nodes)},
+            "op_counts": g.op_counts,
+        },
+    }
+    doc["versions"] = {"trtdiag": __version__, "python": platform.python_version(), "onnx": _onnx_version()}
+    doc["build"] = {
+        "tensorrt_version": b.tensorrt_version,
+        "tensorrt_version_source": b.tensorrt_version_source,
+        "producer": b.producer,
+        "int8": b.int8,
+        "fp16": b.fp16,
+        "best": b.best,
+        "strongly_typed": b.strongly_typed,
+        "precision": b.precision,
+        "command": b.command,
+        "calibrator": b.calibrator,
+        "calibration_algorithm": b.calibration_algorithm,
+        "calibration_cache_read": b.calibration_cache_read,
+        "calibration_cache_written": b.calibration_cache_written,
+        "calibration_dynamic": b.calibration_dynamic,
+        "fp32_int8_notice": b.fp32_int8_notice,
+        "evidence_lines": dict(sorted(b.evidence.items())),
+    }
+    c = facts.calibration
+    doc["calibration"] = {
+        "started_line": c.started_line,
+        "batch_size": c.batch_size,
+        "batches": c.batches,
+        "batch_seconds": c.batch_seconds,
+        "completed_seconds": c.completed_seconds,
+        "completed_line": c.completed_line,
+        "events": [asdict(e) for e in c.events],
+    }
+    doc["missing_scale"] = [_tensor_row(t) for t in tensors]
+    doc["missing_scale_summary"] = {
+        "warnings": len(facts.warning_order),
+        "tensors": len(tensors),
+        "mapped": sum(1 for t in tensors if t.mapped),
+        "unmapped": sum(1 for t in tensors if not t.mapped),
+        "by_class": _group_counts(tensors, lambda t: t.cls),
+        "by_op_type": _group_counts(tensors, lambda t: t.op_type),
+        "by_block": _group_counts(tensors, lambda t: t.block),
+        "by_mapped_by": _group_counts(tensors, lambda t: t.mapped_by),
+    }
+    doc["mapping"] = {
+        "verbose_parse": bool(facts.registrations),
+        "parsed_nodes": len(facts.parsed_nodes),
+        "node_registrations": facts.node_registrations,
+        "nameable_tensors": a.mapping.nameable,
+        "nameable_found": a.mapping.found,
+        "registrations_checked": a.mapping.registrations_checked,
+        "registrations_found": a.mapping.registrations_found,
+        "mismatch": a.mapping.mismatch,
+        "mismatch_reason": a.mapping.mismatch_reason,
+    }
+    doc["log_events"] = {
+        "no_int8_implementation": [asdict(e) for e in facts.no_int8_impl],
+        "trt11": [asdict(e) for e in facts.trt11],
+        "deprecations": [asdict(e) for e in facts.deprecations],
+        "plugins": [asdict(e) for e in facts.plugins],
+        "network_inputs": [
+            {"name": n, "dtype": dt, "dims": d, "line": ln} for n, dt, d, ln in facts.network_inputs
+        ],
+        "layer_info_lines": facts.layer_info_lines,
+    }
+    doc["findings"] = [_finding_dict(f) for f in a.findings]
+    doc["notes"] = list(a.notes)
+    return doc
+
+
+def _onnx_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("onnx")
+    except Exception:
+        return None

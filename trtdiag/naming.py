@@ -1,0 +1,310 @@
+"""Map tensor names printed by TensorRT back to the ONNX graph (rules of docs/trt-naming.md).
+
+Every warned tensor gets a class, its ONNX producer and consumers, its block and sub-module, and
+*how* it was mapped. Nothing is guessed silently: a name that cannot be attributed stays
+unmapped, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trtdiag.log_events import LogFacts, MissingScale
+from trtdiag.onnx_graph import INTEGER_DTYPES, GraphIndex, Module
+
+# Classes of warned tensors.
+GRAPH_INPUT = "graph-input"
+ACTIVATION = "activation"
+WEIGHT = "weight/constant"
+PARSER_HELPER = "parser-helper"
+UNNAMED_LAYER = "unnamed-trt-layer"
+UNKNOWN = "unknown"
+CLASSES = (GRAPH_INPUT, ACTIVATION, WEIGHT, PARSER_HELPER, UNNAMED_LAYER, UNKNOWN)
+
+# How a name was mapped.
+BY_EXACT = "exact"
+BY_CONSTANT = "constant <name>_output"
+BY_LAYER_OUTPUT = "layer <name>_output"
+BY_UNIQUIFIED = "uniquified _N"
+BY_DUPLICATE = "renamed duplicate (N)"
+BY_VERBOSE = "verbose-parse context"
+BY_NONE = "none"
+
+_OUTPUT_SUFFIX = re.compile(r"^(?P<layer>.+?)_output(?:_(?P<k>\d+))?$")
+_UNIQ_SUFFIX = re.compile(r"^(?P<base>.+)_\d+$")
+_DUP_SUFFIX = re.compile(r"^(?P<base>.+) \((?P<k>\d+)\)$")
+_UNNAMED = re.compile(r"^\(Unnamed Layer\* (?P<n>\d+)\) \[(?P<type>[^\]]+)\]$")
+_SHAPE_HELPER = re.compile(
+    r"^ONNXTRT_(?:Shape\w*|FillShapeVector|castHelper|extractDimension\w*|gatherDimension|"
+    r"resizeShapeTensor\w*|iota|convertToScalar)(?:_\d+)?$"
+)
+_BROADCAST = re.compile(r"^ONNXTRT_Broadcast(?:_\d+)?$")
+
+
+@dataclass(frozen=True)
+class MappedTensor:
+    """One warned tensor, mapped onto the ONNX graph."""
+
+    tensor: str
+    count: int
+    first_line: int
+    lines: tuple[int, ...]
+    wording: str
+    cls: str
+    onnx_tensor: str | None
+    onnx_node: str | None  # producer
+    op_type: str | None  # producer's op; for weights and inputs the first consumer's op
+    onnx_consumers: tuple[str, ...]
+    block: int | None
+    submodule: str | None
+    mapped_by: str
+    dtype: str | None
+    is_integer: bool
+    weight_path: bool  # a weight, a constant, or the parser's broadcast of one
+    reason: str | None  # why it is unmapped (or what is uncertain)
+
+    @property
+    def mapped(self) -> bool:
+        return self.mapped_by != BY_NONE
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """Layer and tensor names registered by the verbose ONNX parser."""
+
+    layer_owner: dict[str, str]  # TensorRT layer -> ONNX node whose parse block created it
+    tensor_onnx: dict[str, str]  # TensorRT tensor -> ONNX tensor
+
+    @classmethod
+    def from_log(cls, facts: LogFacts) -> ParseContext:
+        owner: dict[str, str] = {}
+        for r in facts.registrations:
+            node = r.owner or r.node
+            if node:
+                owner.setdefault(r.layer, node)
+        tensors = {}
+        for trt, onnx_name, _line in facts.tensor_registrations:
+            tensors.setdefault(trt, onnx_name)
+        return cls(owner, tensors)
+
+    @property
+    def available(self) -> bool:
+        return bool(self.layer_owner or self.tensor_onnx)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    cls: str
+    onnx_tensor: str | None
+    node: str | None  # producer or owning node
+    mapped_by: str
+    weight_path: bool = False
+    reason: str | None = None
+
+
+def _module_fields(m: Module | None) -> tuple[int | None, str | None]:
+    return (m.block, m.submodule) if m is not None else (None, None)
+
+
+class NameMapper:
+    """Maps warned tensor names using the graph and, when present, the verbose parse context."""
+
+    def __init__(self, graph: GraphIndex | None, parse: ParseContext) -> None:
+        self.graph = graph
+        self.parse = parse
+
+    # -- resolution of a bare name against the graph
+    def _tensor_hit(self, name: str, how: str) -> _Hit | None:
+        g = self.graph
+        if g is None:
+            return None
+        if name in g.inputs:
+            return _Hit(GRAPH_INPUT, name, None, how)
+        if name in g.initializers:
+            return _Hit(WEIGHT, name, None, how, weight_path=True)
+        p = g.producer_of(name)
+        if p is not None:
+            if p.op_type == "Constant":
+                return _Hit(WEIGHT, name, p.name, how, weight_path=True)
+            return _Hit(ACTIVATION, name, p.name, how)
+        return None
+
+    def _layer_hit(self, layer: str, k: int, how: str) -> _Hit | None:
+        """``<layer>_output[_k]``: a constant layer (named after weights) or a node-named layer."""
+        g = self.graph
+        if g is not None:
+            if layer in g.initializers or layer in g.constant_outputs:
+                node = g.constant_outputs.get(layer)
+                return _Hit(WEIGHT, layer, g.nodes[node].name if node is not None else None,
+                            BY_CONSTANT if how == BY_EXACT else how, weight_path=True)
+            node = g.node(layer)
+            if node is not None:
+                out = node.outputs[k] if k < len(node.outputs) else None
+                cls = WEIGHT if node.op_type == "Constant" else ACTIVATION
+                return _Hit(cls, out, node.name, BY_LAYER_OUTPUT if how == BY_EXACT else how,
+                            weight_path=cls == WEIGHT)
+        return None
+
+    def _helper_hit(self, layer: str) -> _Hit | None:
+        """Parser helpers and unnamed layers: attributed only through the verbose parse log."""
+        owner = self.parse.layer_owner.get(layer)
+        is_helper = layer.startswith("ONNXTRT_")
+        is_unnamed = _UNNAMED.match(layer) is not None
+        if owner is not None:
+            g = self.graph
+            weight_path = False
+            if g is not None and (is_helper or is_unnamed) and _BROADCAST.match(layer):
+                node = g.node(owner)
+                weight_path = node is not None and any(
+                    t in g.initializers or t in g.constant_outputs for t in node.inputs
+                )
+            cls = PARSER_HELPER if is_helper else UNNAMED_LAYER if is_unnamed else ACTIVATION
+            return _Hit(cls, None, owner, BY_VERBOSE, weight_path=weight_path)
+        if is_helper:
+            why = ("parser helper layer; a verbose build log (trtexec --verbose, or a VERBOSE logger) "
+                   "is needed to attribute it to an ONNX node")
+            if _BROADCAST.match(layer):
+                why += "; ONNXTRT_Broadcast usually broadcasts a bias or LayerNorm weight"
+            return _Hit(PARSER_HELPER, None, None, BY_NONE, weight_path=bool(_BROADCAST.match(layer)),
+                        reason=why)
+        if is_unnamed:
+            return _Hit(UNNAMED_LAYER, None, None, BY_NONE, reason=(
+                "unnamed TensorRT layer created by the parser or a plugin; only a verbose parse log "
+                "that registers it can attribute it"))
+        return None
+
+    def _resolve(self, name: str, depth: int = 0) -> _Hit | None:
+        if depth > 3:
+            return None
+        hit = self._tensor_hit(name, BY_EXACT)
+        if hit is not None:
+            return hit
+        onnx_name = self.parse.tensor_onnx.get(name)
+        if onnx_name is not None:
+            hit = self._tensor_hit(onnx_name, BY_VERBOSE)
+            if hit is not None:
+                return hit
+        m = _DUP_SUFFIX.match(name)
+        if m:
+            hit = self._resolve(m.group("base"), depth + 1)
+            if hit is not None:
+                how = BY_DUPLICATE if hit.mapped_by in (BY_EXACT, BY_LAYER_OUTPUT, BY_CONSTANT) else hit.mapped_by
+                return _Hit(hit.cls, hit.onnx_tensor, hit.node, how, hit.weight_path, hit.reason)
+        m = _OUTPUT_SUFFIX.match(name)
+        if m:
+            layer = m.group("layer")
+            k = int(m.group("k") or 0)
+            hit = self._layer_hit(layer, k, BY_EXACT)
+            if hit is not None:
+                return hit
+            hit = self._helper_hit(layer)
+            if hit is not None and hit.mapped_by != BY_NONE:
+                return hit
+            if layer in self.parse.layer_owner:
+                return _Hit(ACTIVATION, None, self.parse.layer_owner[layer], BY_VERBOSE)
+            if hit is not None:
+                return hit
+            u = _UNIQ_SUFFIX.match(layer)
+            if u:
+                hit = self._layer_hit(u.group("base"), k, BY_UNIQUIFIED)
+                if hit is not None:
+                    return hit
+        u = _UNIQ_SUFFIX.match(name)
+        if u:
+            hit = self._tensor_hit(u.group("base"), BY_UNIQUIFIED)
+            if hit is not None:
+                return hit
+        return None
+
+    def map(self, ms: MissingScale) -> MappedTensor:
+        g = self.graph
+        hit = self._resolve(ms.tensor)
+        if hit is None:
+            reason = "no model given" if g is None else "name not found in the ONNX model"
+            if g is None and (ms.tensor.startswith("ONNXTRT_") or _UNNAMED.match(ms.tensor.rsplit("_output", 1)[0])):
+                hit = self._helper_hit(ms.tensor.rsplit("_output", 1)[0])
+            if hit is None:
+                hit = _Hit(UNKNOWN, None, None, BY_NONE, reason=reason)
+        onnx_node = hit.node
+        consumers: tuple[str, ...] = ()
+        op_type: str | None = None
+        dtype: str | None = None
+        module: Module | None = None
+        if g is not None:
+            if hit.onnx_tensor is not None:
+                consumers = tuple(c.name for c in g.consumers_of(hit.onnx_tensor))
+                dtype = g.dtype_of(hit.onnx_tensor)
+                module = g.module_of_tensor(hit.onnx_tensor)
+            node = g.node(onnx_node) if onnx_node else None
+            if node is not None and node.op_type != "Constant":
+                op_type = node.op_type
+                module = g.module_of_node(node.name) or module
+                if hit.onnx_tensor is None and node.outputs:
+                    dtype = dtype or g.dtype_of(node.outputs[0])
+            elif consumers:
+                op_type = g.node(consumers[0]).op_type  # type: ignore[union-attr]
+        block, submodule = _module_fields(module)
+        helper_integer = _SHAPE_HELPER.match(ms.tensor.rsplit("_output", 1)[0]) is not None
+        is_integer = (dtype in INTEGER_DTYPES) if dtype else helper_integer
+        return MappedTensor(
+            tensor=ms.tensor,
+            count=ms.count,
+            first_line=ms.first_line,
+            lines=ms.lines,
+            wording=ms.wording,
+            cls=hit.cls,
+            onnx_tensor=hit.onnx_tensor,
+            onnx_node=onnx_node,
+            op_type=op_type,
+            onnx_consumers=consumers,
+            block=block,
+            submodule=submodule,
+            mapped_by=hit.mapped_by,
+            dtype=dtype,
+            is_integer=bool(is_integer),
+            weight_path=hit.weight_path,
+            reason=hit.reason,
+        )
+
+
+@dataclass(frozen=True)
+class MappingSummary:
+    tensors: tuple[MappedTensor, ...]
+    nameable: int  # warned names that a matching model should contain
+    found: int
+    registrations_checked: int
+    registrations_found: int
+    mismatch: bool
+    mismatch_reason: str | None
+
+
+def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSummary:
+    """Map every warned tensor; decide whether the model fits the log at all."""
+    parse = ParseContext.from_log(facts)
+    mapper = NameMapper(graph, parse)
+    tensors = tuple(mapper.map(ms) for ms in facts.missing_scale)
+    nameable = [t for t in tensors if t.cls not in (PARSER_HELPER, UNNAMED_LAYER)]
+    found = sum(1 for t in nameable if t.mapped)
+    regs = [r.node for r in facts.registrations if r.kind == "node" and r.node]
+    reg_found = sum(1 for n in regs if graph is not None and graph.node(n) is not None)
+    mismatch = False
+    reason = None
+    if graph is not None:
+        if len(nameable) >= 3 and found / len(nameable) < 0.5:
+            mismatch = True
+            reason = (f"only {found} of {len(nameable)} warned tensor names exist in the model "
+                      f"{graph.path}; it is probably not the model this log was built from")
+        elif len(regs) >= 5 and reg_found / len(regs) < 0.5:
+            mismatch = True
+            reason = (f"only {reg_found} of {len(regs)} ONNX nodes registered in the log exist in the model "
+                      f"{graph.path}; it is probably not the model this log was built from")
+    return MappingSummary(
+        tensors=tensors,
+        nameable=len(nameable),
+        found=found,
+        registrations_checked=len(regs),
+        registrations_found=reg_found,
+        mismatch=mismatch,
+        mismatch_reason=reason,
+    )
