@@ -19,7 +19,7 @@ PREFIXES = [
     (f"[I] {MSG}", "I", MSG),
     (f"[07/07/2026-06:14:58] [TRT] [W] {MSG}", "W", MSG),
     (f"[TensorRT] WARNING: {MSG}", "W", MSG),
-    (f"[TensorRT] VERBOSE: ModelImporter.cpp:103: Parsing node: conv1 [Conv]", "V", "Parsing node: conv1 [Conv]"),
+    ("[TensorRT] VERBOSE: ModelImporter.cpp:103: Parsing node: conv1 [Conv]", "V", "Parsing node: conv1 [Conv]"),
     (f"[W] {MSG}", "W", MSG),
     (f"    [W] {MSG}", "W", MSG),
     (f"WARNING: [TRT]: {MSG}", "W", MSG),
@@ -127,3 +127,18 @@ def test_ansi_colour_codes_are_text(tmp_path: Path) -> None:
     p = tmp_path / "colour.log"
     p.write_bytes(b"\x1b[33m[W] Missing scale and zero-point for tensor a, expect fall back\x1b[0m\n" * 50)
     assert len(list(LogReader(p))) == 50
+
+
+@pytest.mark.parametrize("chunk", [256, 5000, 1 << 20])
+def test_lines_longer_than_the_lookaround_window(tmp_path: Path, chunk: int) -> None:
+    long_name = "n" * 9000
+    lines = [
+        "x" * 10000,
+        f"[W] [TRT] Missing scale and zero-point for tensor {long_name}, expect fall back",
+        "y" * 7000 + " Registering layer: tail for ONNX node: tail",
+        "short",
+    ]
+    path = _write(tmp_path, lines)
+    got = list(LogReader(path, chunk_bytes=chunk))
+    assert [n for n, _ in got] == [2, 3]
+    assert got[0][1] == lines[1] and got[1][1] == lines[2]

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from trtdiag import __version__
-from trtdiag.errors import TruncatedInputError
+from trtdiag.calib_cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
+from trtdiag.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.log_events import LogFacts, read_log
 from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
 from trtdiag.onnx_graph import GraphIndex, load_graph
 from trtdiag.rules import Context, Finding, run_rules
+from trtdiag.transformer_view import TransformerGrid, build_grid
 
 SCHEMA = "trtdiag.analysis/1"
 
@@ -42,6 +45,26 @@ class Analysis:
     findings: tuple[Finding, ...]
     verdict: Verdict
     notes: tuple[str, ...]
+    compute: ComputeProfile | None = None
+    cache_check: CacheCheck | None = None
+    grid: TransformerGrid | None = None
+
+    @property
+    def blocked_gemms(self) -> list[str]:
+        """GEMM/Conv nodes that error/warning findings keep out of INT8 (union, graph order)."""
+        seen: dict[str, None] = {}
+        for f in self.findings:
+            if f.severity in ("error", "warning"):
+                for n in f.gemm_nodes:
+                    seen.setdefault(n, None)
+        return list(seen)
+
+    @property
+    def int8_blocked_share(self) -> float | None:
+        """Share of the model's GEMM/Conv MACs that cannot run in INT8 (None without shapes)."""
+        if self.compute is None or not self.compute.total_macs:
+            return None
+        return self.compute.share(self.blocked_gemms)
 
     # -- tables (pandas at the edges)
     def tensors_df(self) -> Any:
@@ -73,34 +96,50 @@ def analyze(
     log: str | os.PathLike[str],
     model: str | os.PathLike[str] | None = None,
     *,
+    shapes: str | dict[str, tuple[int, ...]] | None = None,
+    calib_cache: str | os.PathLike[str] | None = None,
     scanner: str = "auto",
     allow_truncated: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> Analysis:
     """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
 
-    With ``allow_truncated`` a log that ends early yields a partial analysis (``.truncated`` is
-    True) instead of raising :class:`~trtdiag.errors.TruncatedInputError`.
+    ``shapes`` (trtexec ``--shapes`` syntax or a dict) sets the input shapes used to weigh findings
+    by compute; ``calib_cache`` is a TensorRT or ONNX Runtime calibration cache to check. With
+    ``allow_truncated`` a log that ends early yields a partial analysis (``.truncated`` is True)
+    instead of raising :class:`~trtdiag.errors.TruncatedInputError`.
     """
-    graph = load_graph(model) if model is not None else None  # fail fast on a bad model
+    graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
+    if shapes is not None and graph is None:
+        raise InputError("--shapes needs the ONNX model (the shapes weigh its MatMul/Gemm/Conv nodes)")
+    parsed = parse_shapes(shapes) if isinstance(shapes, str) else shapes
+    cache = read_calibration_cache(calib_cache) if calib_cache is not None else None
+    compute = compute_profile(model, graph.inputs, parsed) if graph is not None and model is not None else None
     try:
         facts = read_log(log, scanner=scanner, on_progress=on_progress)
     except TruncatedInputError as exc:
         if not allow_truncated or not isinstance(exc.partial, LogFacts):
             raise
         facts = exc.partial
-    return analyze_facts(facts, graph)
+    return analyze_facts(facts, graph, compute=compute, cache=cache)
 
 
-def analyze_facts(facts: LogFacts, graph: GraphIndex | None) -> Analysis:
-    """Diagnose already-read log facts against an optional graph."""
+def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: ComputeProfile | None = None,
+                  cache: CalibrationCache | None = None) -> Analysis:
+    """Diagnose already-read log facts against an optional graph, compute profile and cache."""
     mapping = map_missing_scales(facts, graph)
-    ctx = Context(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None)
+    cache_check = check_cache(cache, graph, facts) if cache is not None else None
+    ctx = Context(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
+                  compute=compute, cache_check=cache_check)
     findings = run_rules(ctx)
-    notes = _notes(facts, graph, mapping)
+    notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
+    partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
+                       verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check)
+    grid = build_grid(graph, mapping.tensors, compute, set(partial.blocked_gemms)) if graph is not None else None
     return Analysis(
         log=facts, graph=graph, mapping=mapping, findings=findings,
-        verdict=_verdict(facts, mapping, findings), notes=notes,
+        verdict=_verdict(facts, mapping, findings, partial.int8_blocked_share), notes=notes,
+        compute=compute, cache_check=cache_check, grid=grid,
     )
 
 
@@ -122,7 +161,8 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
             "VERBOSE logger to attribute them."
         )
     if facts.read.undecodable_lines:
-        notes.append(f"{facts.read.undecodable_lines} log lines had bytes that are not UTF-8; they were read with replacements.")
+        notes.append(f"{facts.read.undecodable_lines} log lines had bytes that are not UTF-8; "
+                     "they were read with replacements.")
     if not facts.has_int8_build:
         notes.append("This log shows no INT8 build: no INT8 flag, calibration or missing-scale warning was found.")
     if mapping.mismatch and mapping.mismatch_reason:
@@ -130,7 +170,8 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
     return tuple(notes)
 
 
-def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...]) -> Verdict:
+def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...],
+             blocked_share: float | None) -> Verdict:
     n_warn = len(facts.warning_order)
     n_tensors = len(facts.missing_scale)
     details = []
@@ -148,7 +189,12 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
         others = [f.title for f in findings[1:] if f.severity != "info"]
         if others:
             details.append("Also: " + "; ".join(others) + ".")
-        return Verdict(top.severity, top.title + ".", tuple(details))
+        headline = top.title + "."
+        if blocked_share is not None and top.severity != "info" and blocked_share > 0:
+            # Lead with what it costs: the share of matrix-multiply work that stays out of INT8.
+            headline = (f"{blocked_share * 100:.0f}% of the model's matrix-multiply work (GEMM/Conv MACs) "
+                        f"cannot run in INT8. {top.title}.")
+        return Verdict(top.severity, headline, tuple(details))
     if n_tensors:
         return Verdict("warning", f"{n_tensors} tensors lacked INT8 scales; no known root cause matched.",
                        tuple(details))
@@ -193,6 +239,7 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
         "total_nodes": f.evidence.total_nodes,
     }
     d["commands"] = list(f.commands)
+    d["gemm_nodes"] = list(f.gemm_nodes)
     return d
 
 
@@ -307,6 +354,41 @@ def _to_document(a: Analysis, *, timestamp: bool) -> dict[str, Any]:
         "layer_info_lines": facts.layer_info_lines,
     }
     doc["findings"] = [_finding_dict(f) for f in a.findings]
+    cp = a.compute
+    doc["compute"] = None if cp is None else {
+        "input_shapes": {k: list(v) for k, v in cp.input_shapes.items()},
+        "shapes_source": cp.shapes_source,
+        "total_macs": cp.total_macs,
+        "gemm_nodes": len(cp.macs),
+        "unresolved_nodes": list(cp.unresolved),
+        "int8_blocked_macs": sum(cp.macs.get(n, 0) for n in a.blocked_gemms),
+        "int8_blocked_share": a.int8_blocked_share,
+        "notes": list(cp.notes),
+    }
+    cc = a.cache_check
+    doc["calibration_cache"] = None if cc is None else {
+        "path": cc.cache.path,
+        "format": cc.cache.format,
+        "header": cc.cache.header,
+        "tensorrt_version": cc.cache.tensorrt_version,
+        "algorithm": cc.cache.algorithm,
+        "entries": len(cc.cache.entries),
+        "matched_in_model": cc.matched,
+        "absent_from_model": list(cc.absent_from_model),
+        "gemm_inputs_total": cc.gemm_inputs_total,
+        "gemm_inputs_missing": list(cc.gemm_inputs_missing),
+        "bad_values": [{"tensor": t, "problem": p, "line": ln} for t, p, ln in cc.cache.bad_values],
+        "version_note": cc.version_note,
+        "algorithm_note": cc.algorithm_note,
+        "stale": cc.stale,
+        "stale_reason": cc.stale_reason,
+    }
+    grid = a.grid
+    doc["transformer_view"] = None if grid is None else {
+        "rows": list(grid.rows),
+        "columns": list(grid.columns),
+        "cells": [asdict(c) | {"tensors": list(c.tensors)} for c in grid.cells],
+    }
     doc["notes"] = list(a.notes)
     return doc
 

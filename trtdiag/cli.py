@@ -93,7 +93,8 @@ def _analyze_and_write(
     if not quiet:
         click.echo(summary)
     if result.truncated:
-        raise TrtdiagError(f"{log}: log is truncated ({result.log.truncation_reason}); partial report written to {html_path}")
+        raise TrtdiagError(
+            f"{log}: log is truncated ({result.log.truncation_reason}); partial report written to {html_path}")
 
 
 @main.command()

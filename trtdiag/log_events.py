@@ -23,7 +23,6 @@ from trtdiag.log_reader import Line, LogReader, ReadStats, split_prefix
 MISSING_RE = re.compile(
     r"Missing (?P<kind>scale and zero-point|dynamic range) for tensor (?P<t>.+?), expect fall back to non-int8"
 )
-MISSING_START_RE = re.compile(r"Missing (?:scale and zero-point|dynamic range) for tensor ")
 NBSPATIAL_RE = re.compile(r"Dynamic range would not be set for tensor (?P<t>.+?) for nbSpatialDims")
 NO_NON_INT8_RE = re.compile(r"No non-int8 implementation of layer (?P<l>.+?) is supported")
 
@@ -39,9 +38,15 @@ PRECISION_RE = re.compile(r"^Precision:\s*(?P<p>.+)$")
 FP32_INT8_NOTICE = "FP32 and INT8 precisions have been specified"
 CALIBRATION_OPT_RE = re.compile(r"^Calibration:\s*(?P<v>.*)$")
 FLAGS_RE = re.compile(r"^Flags\s*\|\s*\[(?P<f>[^\]]*)\]")
+#: A build script's own print of its builder flags ("Building with flags: FP16 | INT8").
+USER_FLAGS_RE = re.compile(r"(?i)\bflags\s*[:=]\s*\[?(?P<f>[A-Z0-9_]+(?:\s*[,|]\s*[A-Z0-9_]+)*)\]?\s*$")
+_BUILDER_FLAGS = frozenset({"INT8", "FP16", "BF16", "FP8", "INT4", "TF32", "STRONGLY_TYPED", "STRICT_TYPES",
+                            "OBEY_PRECISION_CONSTRAINTS", "PREFER_PRECISION_CONSTRAINTS", "SPARSE_WEIGHTS"})
 POLY_CALIBRATOR_RE = re.compile(r"^Calibrator\s*\|\s*(?P<v>.+)$")
 BASECLASS_RE = re.compile(r"BaseClass=<class '(?:tensorrt\.)*(?P<c>\w+)'>")
-CALIB_CLASS_RE = re.compile(r"\b(?P<c>IInt8(?:EntropyCalibrator2|EntropyCalibrator|MinMaxCalibrator|LegacyCalibrator))\b")
+CALIB_CLASS_RE = re.compile(
+    r"\b(?P<c>IInt8(?:EntropyCalibrator2|EntropyCalibrator|MinMaxCalibrator|LegacyCalibrator))\b"
+)
 POLY_CACHE_RE = re.compile(r"cache='(?P<c>[^']*)'")
 COMMAND_RE = re.compile(r"(?:RUNNING \| Command:|Command:)\s*(?P<cmd>.+)$")
 
@@ -90,12 +95,18 @@ TRT11_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("fp16-strongly-typed", re.compile(r"BuilderFlag::k\w+ is not compatible with a strongly typed network")),
     ("best-strongly-typed", re.compile(r"--best is incompatible with --stronglyTyped")),
-    ("polygraphy-unavailable", re.compile(r"(?:int8|fp16|calibrator)\S* in \w+ is not available on TensorRT version 1[1-9]")),
+    (
+        "polygraphy-unavailable",
+        re.compile(r"(?:int8|fp16|calibrator)\S* in \w+ is not available on TensorRT version 1[1-9]"),
+    ),
     ("trtexec-unknown-option", re.compile(r"Unknown option:?\s*--(?:int8|fp16|best|calib|bf16|fp8|int4)")),
 )
 DEPRECATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("weakly-typed-deprecated", re.compile(r"Weakly-typed networks have been deprecated")),
-    ("calibrator-deprecated", re.compile(r"'?IInt8\w*'? is deprecated|Calibrat\w* (?:API )?(?:is|are|has been) deprecated")),
+    (
+        "calibrator-deprecated",
+        re.compile(r"'?IInt8\w*'? is deprecated|Calibrat\w* (?:API )?(?:is|are|has been) deprecated"),
+    ),
     ("flag-deprecated", re.compile(r"--(?:int8|fp16|best|calib)\b.*(?:deprecated|superseded by strong typing)")),
     ("dynamic-range-deprecated", re.compile(r"(?:setDynamicRange|set_dynamic_range|dynamic_range)\b.*[Dd]eprecated")),
 )
@@ -334,7 +345,7 @@ class LogCollector:
             bucket.append(Event(kind, line.number, line.message))
 
     # -- main entry
-    def feed(self, line: Line) -> None:  # noqa: C901 - one dispatch table, kept flat on purpose
+    def feed(self, line: Line) -> None:
         msg = line.message
         n = line.number
         self._last_incomplete = None
@@ -350,8 +361,8 @@ class LogCollector:
                 self._missing(m.group("t"), n, "dynamic-range" if m.group("kind") == "dynamic range" else
                               "scale-and-zero-point")
                 return
-            if MISSING_START_RE.search(msg):
-                self._last_incomplete = n
+            # A warning cut short (no ", expect fall back" tail) marks a truncated log if it is last.
+            self._last_incomplete = n
         if "Dynamic range would" in msg:
             m = NBSPATIAL_RE.search(msg)
             if m:
@@ -365,7 +376,8 @@ class LogCollector:
 
         # verbose ONNX parser lines (the most frequent candidates in verbose logs)
         if msg.startswith("Registering "):
-            self._registration(msg, n)
+            if not self._registration(msg, n):
+                self._last_incomplete = n
             return
         if msg.startswith("Parsing node: "):
             m = PARSING_NODE_RE.match(msg)
@@ -443,6 +455,14 @@ class LogCollector:
                     self._set("strongly_typed", True, n)
                 self._set("precision", "Flags: [" + ", ".join(sorted(flags)) + "]", n)
                 self._vote("polygraphy", 50)
+        elif "flags" in msg:
+            m = USER_FLAGS_RE.search(stripped)
+            if m:
+                flags = {f.strip().upper() for f in re.split(r"[,|]", m.group("f")) if f.strip()}
+                if flags & _BUILDER_FLAGS:
+                    self._set("int8", "INT8" in flags, n)
+                    self._set("fp16", "FP16" in flags, n)
+                    self._set("precision", "flags: " + " | ".join(sorted(flags)), n)
         if "Command:" in msg:
             m = COMMAND_RE.search(msg)
             if m:
@@ -488,23 +508,25 @@ class LogCollector:
             self._ms_lines[idx].append(n)
         self._order.append(idx)
 
-    def _registration(self, msg: str, n: int) -> None:
+    def _registration(self, msg: str, n: int) -> bool:
         m = REG_LAYER_NODE_RE.match(msg)
         if m:
             node = m.group("n")
             self._regs.append(Registration(m.group("l"), node, "node", self._current_node or node or None, n))
-            return
+            return True
         m = REG_LAYER_HELPER_RE.match(msg)
         if m:
             self._regs.append(Registration(m.group("l"), None, "helper", self._current_node, n))
-            return
+            return True
         m = REG_CONSTANT_RE.match(msg)
         if m:
             self._regs.append(Registration(m.group("l"), None, "constant", self._current_node, n))
-            return
+            return True
         m = REG_TENSOR_RE.match(msg)
         if m:
             self._tensor_regs.append((m.group("t"), m.group("o"), n))
+            return True
+        return False
 
     def _calibration(self, line: Line, stripped: str) -> None:
         n = line.number
@@ -587,7 +609,8 @@ class LogCollector:
             self._set("calibration_cache_written", m.group("f"), n, overwrite=True)
             return
         m = CALIB_CLASS_RE.search(stripped)
-        if m and not any(p.search(stripped) for _, p in TRT11_PATTERNS):
+        # Only logger lines: a traceback or source line naming the class does not mean it was used.
+        if m and line.has_prefix and not any(p.search(stripped) for _, p in TRT11_PATTERNS):
             self._set("calibrator", m.group("c"), n)
 
     def _calib_algo_from(self, text: str, n: int) -> None:
@@ -596,6 +619,14 @@ class LogCollector:
         self._set("calibration_algorithm", algo, n)
 
     # -- result
+    def vote_on_sample(self, sample: str) -> None:
+        """Producer votes from the head of the file: its prefix style shows on lines without keywords."""
+        for raw in sample.splitlines()[:2000]:
+            for pattern, producer in _PRODUCER_BY_PREFIX:
+                if pattern.search(raw):
+                    self._vote(producer)
+                    break
+
     def result(self, stats: ReadStats) -> LogFacts:
         cfg = dict(self._cfg)
         cfg.pop("_version_rank", None)
@@ -686,6 +717,7 @@ def read_log(
     for number, text in reader:
         collector.feed(split_prefix(number, text))
     assert reader.stats is not None
+    collector.vote_on_sample(reader.head_sample)
     facts = collector.result(reader.stats)
     if facts.truncated:
         raise TruncatedInputError(f"{path}: log is truncated: {facts.truncation_reason}", partial=facts)

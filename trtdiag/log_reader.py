@@ -13,8 +13,11 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import threading
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +35,14 @@ KEYWORDS: tuple[bytes, ...] = (
     b"No non-int8",
     b"&&&&",
     b"TensorRT v",
-    b"TensorRT version",
     b"TensorRT-",
-    b"TRT-",
     b"tensorrt==",
     b"Precision",
     b"precisions have",
     b"alibrat",
     b"Flags",
+    b"flags:",
+    b"flags=",
     b"Parsing node",
     b"Registering ",
     b"outputs: [",
@@ -47,19 +50,15 @@ KEYWORDS: tuple[bytes, ...] = (
     b"Marking ",
     b"has no attribute",
     b"trongly",
-    b"deprecated",
+    b"eprecat",
     b"--int8",
     b"--fp16",
     b"--best",
     b"Command:",
     b"not available on TensorRT",
     b"Layer(",
-    b"Plugin",
-    b"plugin",
-    b"explicit precision",
-    b"Calibrating with",
+    b"lugin",
     b"Unknown option",
-    b"int8_calibrator",
     b"IInt8",
 )
 
@@ -100,14 +99,19 @@ def _hyperscan_matcher() -> Callable[[memoryview], list[int]] | None:
     exprs = [re.escape(k) for k in KEYWORDS]
     db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=[0] * len(exprs))
 
+    local = threading.local()  # Hyperscan needs one scratch space per scanning thread
+
     def scan(buf: memoryview) -> list[int]:
+        scratch = getattr(local, "scratch", None)
+        if scratch is None:
+            scratch = local.scratch = hyperscan.Scratch(db)
         ends: list[int] = []
         append = ends.append
 
         def on_match(_id: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
             append(to - 1)
 
-        db.scan(buf, match_event_handler=on_match)
+        db.scan(buf, match_event_handler=on_match, scratch=scratch)
         return ends
 
     return scan
@@ -134,6 +138,38 @@ def make_matcher(prefer: str = "auto") -> tuple[str, Callable[[memoryview], list
     return "python", _python_matcher()
 
 
+def _last_newline(arr: np.ndarray, view: memoryview, end: int) -> int:
+    """Offset of the last newline before ``end`` (-1 if none); looks at the last 64 KiB first."""
+    start = max(0, end - 65536)
+    pos = bytes(view[start:end]).rfind(b"\n")
+    if pos >= 0:
+        return start + pos
+    found = np.flatnonzero(arr[:start] == 10)
+    return int(found[-1]) if len(found) else -1
+
+
+def _line_start(arr: np.ndarray, chunk: memoryview, pos: int) -> int:
+    lo = max(0, pos - 4096)
+    p = bytes(chunk[lo:pos]).rfind(b"\n")
+    if p >= 0:
+        return lo + p + 1
+    if lo == 0:
+        return 0
+    found = np.flatnonzero(arr[:lo] == 10)
+    return int(found[-1]) + 1 if len(found) else 0
+
+
+def _line_end(arr: np.ndarray, chunk: memoryview, pos: int, size: int) -> int:
+    hi = min(size, pos + 4096)
+    p = bytes(chunk[pos:hi]).find(b"\n")
+    if p >= 0:
+        return pos + p
+    if hi == size:
+        return size
+    found = np.flatnonzero(arr[hi:] == 10)
+    return hi + int(found[0]) if len(found) else size
+
+
 def _open_binary(path: Path) -> tuple[object, bool]:
     with path.open("rb") as probe:
         magic = probe.read(2)
@@ -150,7 +186,7 @@ def _looks_binary(sample: bytes) -> bool:
     # Text logs are ASCII/UTF-8, with ANSI colour escapes and progress-bar backspaces at most;
     # random or compiled data has many other control bytes.
     head = sample[:65536]
-    control = sum(1 for b in head if b < 8 or 13 < b < 32 and b != 27)
+    control = sum(1 for b in head if b < 8 or (13 < b < 32 and b != 27))
     return control > len(head) * 0.05
 
 
@@ -168,6 +204,7 @@ class LogReader:
         scanner: str = "auto",
         chunk_bytes: int = CHUNK_BYTES,
         on_progress: Callable[[int], None] | None = None,
+        workers: int | None = None,
     ) -> None:
         self.path = Path(path)
         if not self.path.exists():
@@ -179,54 +216,62 @@ class LogReader:
             raise InputError(f"log file is empty: {self.path}")
         self.scanner_name, self._scan = make_matcher(scanner)
         self._chunk_bytes = chunk_bytes
+        self._workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
         self._on_progress = on_progress
         self._counters = _Counters()
         self.stats: ReadStats | None = None
+        self.head_sample = ""  # the first 64 KiB as text, for signals that carry no keyword
         self._compressed = False
 
-    def _chunks(self) -> Iterator[bytes]:
-        """Yield chunks that end at a newline (the last one may not)."""
+    def _chunks(self) -> Iterator[memoryview]:
+        """Yield chunks that end at a newline (the last one may not), without copying the data:
+        each chunk is a fresh buffer filled by ``readinto`` after the previous chunk's unfinished line.
+        """
         fh, self._compressed = _open_binary(self.path)
         tail = b""
         first = True
         raw_pos = 0
-        try:
-            with fh:  # type: ignore[attr-defined]
-                while True:
-                    try:
-                        buf = fh.read(self._chunk_bytes)  # type: ignore[attr-defined]
-                    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-                        if not self._compressed:
-                            raise InputError(f"cannot read {self.path}: {exc}") from exc
-                        self._counters.truncated_stream = True
-                        buf = b""
-                    if first:
-                        first = False
-                        if not buf and not self._counters.truncated_stream:
-                            raise InputError(f"log file is empty: {self.path}")
-                        if _looks_binary(buf[:65536]):
-                            raise InputError(
-                                f"{self.path} is a binary file, not a text log"
-                                " (expected a TensorRT build log, optionally gzip-compressed)"
-                            )
-                    if self._on_progress is not None:
-                        pos = self._raw_position(fh)
-                        if pos is not None and pos > raw_pos:
-                            self._on_progress(pos - raw_pos)
-                            raw_pos = pos
-                    if not buf:
-                        if tail:
-                            yield tail
-                        return
-                    data = tail + buf if tail else buf
-                    cut = data.rfind(b"\n") + 1
-                    if cut == 0:
-                        tail = data
-                        continue
-                    tail = data[cut:]
-                    yield data[:cut]
-        except InputError:
-            raise
+        with fh:  # type: ignore[attr-defined]
+            while True:
+                # np.empty: no zero-filling of a buffer that readinto overwrites anyway
+                buf = np.empty(len(tail) + self._chunk_bytes, dtype=np.uint8)
+                view = memoryview(buf)
+                view[: len(tail)] = tail
+                try:
+                    n = fh.readinto(view[len(tail) :])  # type: ignore[attr-defined]
+                except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+                    if not self._compressed:
+                        raise InputError(f"cannot read {self.path}: {exc}") from exc
+                    self._counters.truncated_stream = True
+                    n = 0
+                n = n or 0
+                if first:
+                    first = False
+                    if n == 0 and not self._counters.truncated_stream:
+                        raise InputError(f"log file is empty: {self.path}")
+                    head = bytes(view[: min(n, 65536)])
+                    if _looks_binary(head):
+                        raise InputError(
+                            f"{self.path} is a binary file, not a text log"
+                            " (expected a TensorRT build log, optionally gzip-compressed)"
+                        )
+                    self.head_sample = head.decode("utf-8", errors="replace")
+                if self._on_progress is not None:
+                    pos = self._raw_position(fh)
+                    if pos is not None and pos > raw_pos:
+                        self._on_progress(pos - raw_pos)
+                        raw_pos = pos
+                filled = len(tail) + n
+                if n == 0:
+                    if tail:
+                        yield view[:filled]
+                    return
+                cut = _last_newline(buf, view, filled) + 1
+                if cut == 0:
+                    tail = bytes(view[:filled])
+                    continue
+                tail = bytes(view[cut:filled])
+                yield view[:cut]
 
     def _raw_position(self, fh: object) -> int | None:
         try:
@@ -236,33 +281,46 @@ class LogReader:
         except (AttributeError, OSError, ValueError):
             return None
 
+    def _scan_chunk(self, chunk: memoryview) -> tuple[int, list[tuple[int, bytes]], bool, bool]:
+        """Find the keyword lines of one chunk. Runs in a worker thread: Hyperscan and numpy release
+        the GIL, so two chunks are scanned at once on two cores.
+
+        Returns (newline count, [(line index in chunk, raw line)], ends with newline, saw CRLF).
+        """
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        hits = self._scan(chunk)
+        found: list[tuple[int, bytes]] = []
+        size = len(chunk)
+        # Newlines are counted segment by segment between hits (one vectorised pass in total); the
+        # line around a hit is found by looking a little way back and forward.
+        newlines_before = 0
+        prev = 0
+        line_end = -1
+        for h in sorted(hits):
+            if h <= line_end:
+                continue  # another keyword on a line already taken
+            newlines_before += int(np.count_nonzero(arr[prev:h] == 10))
+            prev = h
+            start = _line_start(arr, chunk, h)
+            line_end = _line_end(arr, chunk, h, size)
+            found.append((newlines_before, bytes(chunk[start:line_end])))
+        n_nl = newlines_before + int(np.count_nonzero(arr[prev:] == 10))
+        head = bytes(chunk[:4096])
+        first_nl = head.find(b"\n")
+        crlf = first_nl > 0 and head[first_nl - 1] == 13
+        return n_nl, found, len(chunk) > 0 and chunk[-1] == 10, crlf
+
     def __iter__(self) -> Iterator[tuple[int, str]]:
         c = self._counters
-        for chunk in self._chunks():
-            view = memoryview(chunk)
-            arr = np.frombuffer(chunk, dtype=np.uint8)
-            newlines = np.flatnonzero(arr == 10)
-            n_nl = len(newlines)
-            ends_nl = n_nl > 0 and newlines[-1] == len(chunk) - 1
-            hits = self._scan(view)
-            if hits:
-                line_idx = np.unique(np.searchsorted(newlines, np.asarray(hits, dtype=np.int64)))
-                for idx in line_idx.tolist():
-                    start = int(newlines[idx - 1]) + 1 if idx > 0 else 0
-                    end = int(newlines[idx]) if idx < n_nl else len(chunk)
-                    raw = chunk[start:end]
-                    if raw.endswith(b"\r"):
-                        raw = raw[:-1]
-                        c.crlf = True
-                    text = raw.decode("utf-8", errors="replace")
-                    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
-                        c.undecodable += 1
-                    c.candidates += 1
-                    yield c.lines + idx + 1, text
-            c.lines += n_nl if ends_nl else n_nl + 1
-            c.ends_with_newline = bool(ends_nl)
-            if not c.crlf and n_nl and newlines[0] > 0 and chunk[newlines[0] - 1] == 13:
-                c.crlf = True
+        workers = self._workers
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trtdiag-scan") as pool:
+            pending: deque[Future[tuple[int, list[tuple[int, bytes]], bool, bool]]] = deque()
+            for chunk in self._chunks():
+                pending.append(pool.submit(self._scan_chunk, chunk))
+                if len(pending) > workers:  # bounded read-ahead keeps memory constant
+                    yield from self._emit(pending.popleft().result())
+            while pending:
+                yield from self._emit(pending.popleft().result())
         self.stats = ReadStats(
             path=str(self.path),
             size_bytes=self.size_bytes,
@@ -275,6 +333,22 @@ class LogReader:
             truncated_stream=c.truncated_stream,
             scanner=self.scanner_name,
         )
+
+    def _emit(self, result: tuple[int, list[tuple[int, bytes]], bool, bool]) -> Iterator[tuple[int, str]]:
+        c = self._counters
+        n_nl, found, ends_nl, crlf = result
+        for idx, raw in found:
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+                c.crlf = True
+            text = raw.decode("utf-8", errors="replace")
+            if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+                c.undecodable += 1
+            c.candidates += 1
+            yield c.lines + idx + 1, text
+        c.lines += n_nl if ends_nl else n_nl + 1
+        c.ends_with_newline = ends_nl
+        c.crlf = c.crlf or crlf
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,13 @@ class NameMapper:
                 "that registers it can attribute it"))
         return None
 
+    def resolve_onnx_tensor(self, name: str) -> tuple[str | None, str | None, str]:
+        """(ONNX tensor, owning node, class) for any TensorRT tensor name; Nones when unknown."""
+        hit = self._resolve(name)
+        if hit is None:
+            return None, None, UNKNOWN
+        return hit.onnx_tensor, hit.node, hit.cls
+
     def _resolve(self, name: str, depth: int = 0) -> _Hit | None:
         if depth > 3:
             return None

@@ -55,6 +55,7 @@ class TransformerInfo:
     layernorms: int  # fused LayerNormalization + decomposed (Pow -> ReduceMean) ones
     blocks: int
     softmax_nodes: tuple[str, ...]
+    attention_matmuls: tuple[str, ...] = ()  # the score (Q.K^T) and context (P.V) MatMuls
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def _detect_transformer(
     consumers: dict[str, tuple[int, ...]],
     modules: dict[str, Module],
 ) -> TransformerInfo:
-    def reaches(start: str, ops: frozenset[str], target: str, forward: bool, hops: int) -> bool:
+    def reaches(start: str, ops: frozenset[str], target: str, forward: bool, hops: int) -> str | None:
         frontier = [start]
         for _ in range(hops):
             nxt: list[str] = []
@@ -240,26 +241,29 @@ def _detect_transformer(
                 for i in idxs:
                     n = nodes[i]
                     if n.op_type == target:
-                        return True
+                        return n.name
                     if n.op_type in ops:
                         nxt.extend(n.outputs if forward else n.inputs)
             frontier = nxt
-        return False
+        return None
 
     attention: list[str] = []
+    matmuls: list[str] = []
     for n in nodes:
         if n.op_type != "Softmax" or not n.inputs or not n.outputs:
             continue
-        if reaches(n.inputs[0], _SCORE_OPS, "MatMul", forward=False, hops=5) and reaches(
-            n.outputs[0], _PROB_OPS, "MatMul", forward=True, hops=4
-        ):
+        scores = reaches(n.inputs[0], _SCORE_OPS, "MatMul", forward=False, hops=5)
+        context = reaches(n.outputs[0], _PROB_OPS, "MatMul", forward=True, hops=4)
+        if scores and context:
             attention.append(n.name)
+            matmuls.extend((scores, context))
     fused_ln = sum(1 for n in nodes if n.op_type in ("LayerNormalization", "SimplifiedLayerNormalization"))
     decomposed = 0
     for n in nodes:
-        if n.op_type == "Pow" and n.outputs:
-            if any(nodes[i].op_type == "ReduceMean" for i in consumers.get(n.outputs[0], ())):
-                decomposed += 1
+        if n.op_type == "Pow" and n.outputs and any(
+            nodes[i].op_type == "ReduceMean" for i in consumers.get(n.outputs[0], ())
+        ):
+            decomposed += 1
     blocks = {m.block for m in modules.values() if m.block is not None}
     layernorms = fused_ln + decomposed
     return TransformerInfo(
@@ -268,6 +272,7 @@ def _detect_transformer(
         layernorms=layernorms,
         blocks=len(blocks) if blocks else len(attention),
         softmax_nodes=tuple(attention),
+        attention_matmuls=tuple(matmuls),
     )
 
 

@@ -49,24 +49,26 @@ def _yesno(value: Any) -> str:
     return str(value)
 
 
-def _group_table(df: Any, column: str) -> list[dict[str, Any]]:
-    """Warned tensors grouped by one column: tensors, warnings, and how many are mapped."""
-    if df.empty:
-        return []
-    key = df[column].astype(object).where(df[column].notna(), "(none)").astype(str)
-    grouped = df.assign(_key=key, _mapped=df["mapped_by"] != "none").groupby("_key", sort=False)
-    table = grouped.agg(tensors=("tensor", "size"), warnings=("count", "sum"), mapped=("_mapped", "sum"))
-    table = table.sort_values(["tensors"], ascending=False, kind="stable")
-    return [
-        {"key": k, "tensors": int(r.tensors), "warnings": int(r.warnings), "mapped": int(r.mapped)}
-        for k, r in table.iterrows()
-    ]
+def _group_table(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+    """Warned tensors grouped by one column: tensors, warnings, and how many are mapped.
+
+    Plain Python rather than pandas: the report is on the hot path of every run, and importing
+    pandas costs more than the whole grouping.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        key = "(none)" if r[column] is None or r[column] == "" else str(r[column])
+        g = groups.setdefault(key, {"key": key, "tensors": 0, "warnings": 0, "mapped": 0})
+        g["tensors"] += 1
+        g["warnings"] += r["count"]
+        g["mapped"] += r["mapped_by"] != "none"
+    return sorted(groups.values(), key=lambda g: -g["tensors"])
 
 
 def render_analysis(analysis: Analysis, *, timestamp: bool = True) -> str:
     """Render the analysis report as one HTML document."""
     doc = analysis.to_dict(timestamp=timestamp)
-    df = analysis.tensors_df()
+    rows = doc["missing_scale"]
     build = doc["build"]
     evidence = build["evidence_lines"]
     build_rows = [
@@ -77,10 +79,10 @@ def render_analysis(analysis: Analysis, *, timestamp: bool = True) -> str:
     if build.get("tensorrt_version_source"):
         build_rows[0]["source"] = build["tensorrt_version_source"]
     groups = {
-        "class": _group_table(df, "class"),
-        "op type": _group_table(df, "op_type"),
-        "block": _group_table(df, "block"),
-        "sub-module": _group_table(df, "submodule"),
+        "class": _group_table(rows, "class"),
+        "op type": _group_table(rows, "op_type"),
+        "block": _group_table(rows, "block"),
+        "sub-module": _group_table(rows, "submodule"),
     }
     unmapped = [t for t in doc["missing_scale"] if t["mapped_by"] == "none"]
     return _environment().get_template("report.html.j2").render(

@@ -1,0 +1,54 @@
+"""The README's quick start: exactly two commands; CI runs the second; the first really works."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+
+def _quick_start() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None
+    return [ln.strip() for ln in block.group(1).splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def test_exactly_two_commands_and_ci_runs_the_second() -> None:
+    commands = _quick_start()
+    assert len(commands) == 2
+    assert "trtdiag demo" in commands[0] and "pytest" in commands[1]
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert commands[1] in ci
+
+
+@pytest.mark.skipif(os.environ.get("TRTDIAG_SKIP_INSTALL_TEST") == "1", reason="install test disabled")
+def test_first_command_installs_and_writes_the_demo_report(tmp_path: Path) -> None:
+    """Run the first command as written, in a fresh venv and a clean copy of the project."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "reports", "*.egg-info", "__pycache__",
+                                                              ".pytest_cache", ".ruff_cache", "build"))
+    env_dir = tmp_path / "venv"
+    # System site packages provide the already-installed dependencies: the test needs no downloads
+    # beyond the build backend.
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    bindir = env_dir / "bin"
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}", VIRTUAL_ENV=str(env_dir))
+    env.pop("PYTHONPATH", None)
+    command = _quick_start()[0].replace("python3 ", f"{bindir / 'python3'} ", 1)
+    proc = subprocess.run(command, shell=True, cwd=src, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = src / "reports" / "xlmr-int8-only.html"
+    assert report.exists() and report.stat().st_size > 5000
+    doc = json.loads((src / "reports" / "xlmr-int8-only.json").read_text())
+    assert doc["schema"] == "trtdiag.analysis/1" and doc["findings"]
+    assert "report: reports/xlmr-int8-only.html" in proc.stdout

@@ -1,0 +1,248 @@
+"""Calibration-cache forensics: read TensorRT and ONNX Runtime caches and check them against the model.
+
+Formats (docs/log-formats.md §6):
+- TensorRT: first line ``TRT-<version code>-<Algorithm>``, then ``<tensor>: <8 hex digits>``, the
+  big-endian IEEE-754 float32 *scale* (dynamic range / 127). ``7f800000`` (+inf) marks a tensor that
+  could not be calibrated; ``0`` also occurs.
+- ONNX Runtime TensorRT provider: text ``<tensor> <decimal dynamic range>`` per line, or JSON
+  ``{tensor: [min, max]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from trtdiag.errors import InputError
+from trtdiag.log_events import CACHE_HEADER_RE, LogFacts, decode_trt_version
+from trtdiag.onnx_graph import GraphIndex
+
+_TRT_ENTRY = re.compile(r"^(?P<name>.+): (?P<hex>[0-9a-fA-F]{1,8})$")
+_ORT_TEXT_ENTRY = re.compile(r"^(?P<name>\S.*?) (?P<value>[-+0-9.eE]+|nan|inf|-inf)$", re.IGNORECASE)
+_MAX_CACHE_BYTES = 256 << 20
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    name: str
+    value: float  # TensorRT: scale; ORT text: dynamic range; ORT JSON: max(|min|, |max|)
+    raw: str
+    line: int
+
+
+@dataclass(frozen=True)
+class CalibrationCache:
+    path: str
+    format: str  # "tensorrt", "ort-text", "ort-json"
+    header: str | None
+    tensorrt_version: str | None
+    algorithm: str | None
+    entries: tuple[CacheEntry, ...]
+    bad_values: tuple[tuple[str, str, int], ...]  # (tensor, "infinite"/"zero"/"nan"/"negative", line)
+    unparsed_lines: tuple[int, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.entries)
+
+
+def _hex_to_float(h: str) -> float:
+    return float(struct.unpack(">f", bytes.fromhex(h.zfill(8)))[0])
+
+
+def _problem(value: float) -> str | None:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "infinite"
+    if value == 0.0:
+        return "zero"
+    if value < 0:
+        return "negative"
+    return None
+
+
+def read_calibration_cache(path: str | os.PathLike[str]) -> CalibrationCache:
+    """Read a TensorRT or ONNX Runtime calibration cache; raise InputError when it is neither."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"calibration cache not found: {p}")
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"calibration cache is empty: {p}")
+    if size > _MAX_CACHE_BYTES:
+        raise InputError(f"{p} is {size} bytes: too large for a calibration cache")
+    data = p.read_bytes()
+    if b"\x00" in data:
+        raise InputError(f"{p} is a binary file, not a calibration cache (TensorRT text cache or ORT table)")
+    text = data.decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        return _read_ort_json(p, stripped)
+    lines = text.splitlines()
+    first = lines[0].strip() if lines else ""
+    m = CACHE_HEADER_RE.fullmatch(first)
+    if m:
+        return _read_trt(p, lines, first, m.group("code"), m.group("algo"))
+    return _read_ort_text(p, lines)
+
+
+def _read_trt(p: Path, lines: list[str], header: str, code: str, algo: str) -> CalibrationCache:
+    entries: list[CacheEntry] = []
+    bad: list[tuple[str, str, int]] = []
+    unparsed: list[int] = []
+    for i, raw in enumerate(lines[1:], start=2):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        m = _TRT_ENTRY.match(line)
+        if not m:
+            unparsed.append(i)
+            continue
+        value = _hex_to_float(m.group("hex"))
+        entries.append(CacheEntry(m.group("name"), value, m.group("hex"), i))
+        problem = _problem(value)
+        if problem:
+            bad.append((m.group("name"), problem, i))
+    if not entries:
+        raise InputError(f"{p} has a TensorRT cache header but no '<tensor>: <hex scale>' entries")
+    return CalibrationCache(str(p), "tensorrt", header, decode_trt_version(code), algo, tuple(entries),
+                            tuple(bad), tuple(unparsed))
+
+
+def _read_ort_text(p: Path, lines: list[str]) -> CalibrationCache:
+    entries: list[CacheEntry] = []
+    bad: list[tuple[str, str, int]] = []
+    unparsed: list[int] = []
+    for i, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _ORT_TEXT_ENTRY.match(line)
+        if not m:
+            unparsed.append(i)
+            continue
+        value = float(m.group("value"))
+        entries.append(CacheEntry(m.group("name"), value, m.group("value"), i))
+        problem = _problem(value)
+        if problem:
+            bad.append((m.group("name"), problem, i))
+    if not entries or len(unparsed) > len(entries):
+        raise InputError(f"{p} is not a calibration cache: expected a 'TRT-<version>-<Algorithm>' header "
+                         "(TensorRT) or '<tensor> <range>' lines / a JSON table (ONNX Runtime)")
+    return CalibrationCache(str(p), "ort-text", None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
+
+
+def _read_ort_json(p: Path, text: str) -> CalibrationCache:
+    try:
+        table = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p} looks like JSON but does not parse: {exc.msg} at line {exc.lineno}") from exc
+    if not isinstance(table, dict) or not table:
+        raise InputError(f"{p} is JSON but not a calibration table ({{tensor: [min, max]}})")
+    entries: list[CacheEntry] = []
+    bad: list[tuple[str, str, int]] = []
+    for name, value in table.items():
+        if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+            rng = max(abs(float(value[0])), abs(float(value[1])))
+        elif isinstance(value, int | float):
+            rng = float(value)
+        else:
+            raise InputError(f"{p}: entry {name!r} is not [min, max] or a number")
+        entries.append(CacheEntry(str(name), rng, json.dumps(value), 0))
+        problem = _problem(rng)
+        if problem:
+            bad.append((str(name), problem, 0))
+    return CalibrationCache(str(p), "ort-json", None, None, None, tuple(entries), tuple(bad), ())
+
+
+# --- checking a cache against the model and the build -------------------------------------------
+
+_ALGORITHM_OF_CLASS = {
+    "IInt8EntropyCalibrator2": "EntropyCalibration2",
+    "IInt8EntropyCalibrator": "EntropyCalibration",
+    "IInt8MinMaxCalibrator": "MinMaxCalibration",
+    "IInt8LegacyCalibrator": "LegacyCalibration",
+}
+
+
+@dataclass(frozen=True)
+class CacheCheck:
+    """What a calibration cache says about the build it was used for."""
+
+    cache: CalibrationCache
+    matched: int  # cache entries that resolve to a tensor of the model
+    absent_from_model: tuple[str, ...]  # cache tensors the model does not have (stale cache / other export)
+    gemm_inputs_missing: tuple[str, ...]  # float activations feeding MatMul/Gemm/Conv that the cache lacks
+    gemm_inputs_total: int
+    version_note: str | None
+    algorithm_note: str | None
+    stale: bool
+    stale_reason: str | None
+
+
+def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFacts | None) -> CacheCheck:
+    """Compare a cache with the model (names) and with the build (TensorRT version, algorithm)."""
+    from trtdiag.compute import GEMM_OPS
+    from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, NameMapper, ParseContext
+
+    absent: list[str] = []
+    covered: set[str] = set()
+    matched = 0
+    gemm_inputs: list[str] = []
+    if graph is not None:
+        mapper = NameMapper(graph, ParseContext.from_log(facts) if facts else ParseContext({}, {}))
+        for e in cache.entries:
+            onnx_tensor, node, cls = mapper.resolve_onnx_tensor(e.name)
+            if onnx_tensor is not None or node is not None:
+                matched += 1
+                if onnx_tensor is not None:
+                    covered.add(onnx_tensor)
+            elif cls not in (PARSER_HELPER, UNNAMED_LAYER) and not e.name.startswith("ONNXTRT_") and \
+                    not e.name.startswith("(Unnamed Layer"):
+                absent.append(e.name)
+        seen: set[str] = set()
+        for n in graph.nodes:
+            if n.op_type not in GEMM_OPS:
+                continue
+            for t in n.inputs[:2]:
+                if not t or t in seen or t in graph.initializers or t in graph.constant_outputs:
+                    continue
+                if graph.dtype_of(t) not in (None, "FLOAT", "FLOAT16", "BFLOAT16"):
+                    continue
+                seen.add(t)
+                gemm_inputs.append(t)
+    missing = [t for t in gemm_inputs if t not in covered]
+    version_note = None
+    build_version = facts.build.tensorrt_version if facts else None
+    if cache.tensorrt_version and build_version and \
+            cache.tensorrt_version.split(".")[:2] != build_version.split(".")[:2]:
+        version_note = (f"the cache was written by TensorRT {cache.tensorrt_version} and the build ran "
+                            f"TensorRT {build_version}")
+    algorithm_note = None
+    if cache.algorithm and facts and facts.build.calibrator:
+        want = _ALGORITHM_OF_CLASS.get(facts.build.calibrator)
+        if want and want != cache.algorithm:
+            algorithm_note = (f"the cache holds {cache.algorithm} scales but the build used "
+                              f"{facts.build.calibrator} ({want}); TensorRT does not use a cache of another algorithm")
+    nameable = matched + len(absent)
+    reasons = []
+    if nameable and len(absent) / nameable >= 0.3:
+        reasons.append(f"{len(absent)} of {nameable} cache tensors do not exist in the model")
+    if gemm_inputs and len(missing) / len(gemm_inputs) >= 0.5:
+        reasons.append(f"{len(missing)} of {len(gemm_inputs)} activations feeding MatMul/Gemm/Conv are not in "
+                       "the cache")
+    if version_note:
+        reasons.append(version_note)
+    if algorithm_note:
+        reasons.append(algorithm_note)
+    return CacheCheck(
+        cache=cache, matched=matched, absent_from_model=tuple(absent), gemm_inputs_missing=tuple(missing),
+        gemm_inputs_total=len(gemm_inputs), version_note=version_note, algorithm_note=algorithm_note,
+        stale=bool(reasons), stale_reason="; ".join(reasons) or None,
+    )
