@@ -64,6 +64,8 @@ def _analyze_and_write(
     scanner: str,
     progress: bool | None,
     quiet: bool,
+    shapes: str | None = None,
+    calib_cache: Path | None = None,
 ) -> None:
     from trtdiag.analysis import analyze
 
@@ -73,15 +75,19 @@ def _analyze_and_write(
     show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
     if show:
         with click.progressbar(length=size, label="reading log", file=sys.stderr) as bar:
-            result = analyze(log, model, scanner=scanner, allow_truncated=True, on_progress=bar.update)
+            result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner,
+                             allow_truncated=True, on_progress=bar.update)
     else:
-        result = analyze(log, model, scanner=scanner, allow_truncated=True)
+        result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True)
     html_path = html_out if html_out is not None else Path(f"{log.name}.trtdiag.html")
     _write(html_path, result.to_html(timestamp=timestamp))
     if json_out is not None:
         _write(json_out, result.to_json(timestamp=timestamp))
     v = result.verdict
     summary = f"trtdiag: {v.severity}: {v.headline}"
+    share = result.int8_blocked_share
+    if share is not None:
+        summary += f" | INT8-blocked MACs: {share * 100:.1f}%"
     n = len(result.log.missing_scale)
     if n:
         summary += f" | {n} tensors lacked INT8 scales"
@@ -103,18 +109,22 @@ def _analyze_and_write(
 @click.option("-o", "--output", "html_out", type=click.Path(path_type=Path),
               help="HTML report to write (default: <log name>.trtdiag.html in the current folder).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the JSON document here.")
+@click.option("--shapes", help="Input shapes for compute weighting, trtexec syntax: "
+              "input_ids:16x128,attention_mask:16x128 (default: batch 1, other dynamic dims 128).")
+@click.option("--calib-cache", type=click.Path(path_type=Path),
+              help="Calibration cache to check: TensorRT (TRT-<ver>-<Algo> header) or ONNX Runtime table.")
 @click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time (byte-identical reruns).")
 @click.option("--scanner", type=click.Choice(["auto", "hyperscan", "python"]), default="auto", show_default=True,
               help="Keyword scanner for the log (auto: Hyperscan when installed).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: on for large logs when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
-def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, no_timestamp: bool,
-            scanner: str, progress: bool | None, quiet: bool) -> None:
+def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, shapes: str | None,
+            calib_cache: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, quiet: bool) -> None:
     """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
     _run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
-        quiet=quiet))
+        quiet=quiet, shapes=shapes, calib_cache=calib_cache))
 
 
 @main.command()

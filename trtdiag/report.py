@@ -84,11 +84,17 @@ def render_analysis(analysis: Analysis, *, timestamp: bool = True) -> str:
         "block": _group_table(rows, "block"),
         "sub-module": _group_table(rows, "submodule"),
     }
-    unmapped = [t for t in doc["missing_scale"] if t["mapped_by"] == "none"]
+    unmapped = [t for t in rows if t["mapped_by"] == "none"]
+    grid = doc.get("transformer_view")
+    grid_cells = {(c["row"], c["column"]): c for c in grid["cells"]} if grid else {}
+    cell_of = {t: f"{c['row']}|{c['column']}" for c in (grid["cells"] if grid else []) for t in c["tensors"]}
+    tensors = [dict(t, cell=cell_of.get(t["tensor"], "")) for t in rows]
     return _environment().get_template("report.html.j2").render(
         doc=doc,
         build_rows=build_rows,
         groups=groups,
         unmapped=unmapped,
-        tensors=doc["missing_scale"],
+        tensors=tensors,
+        grid=grid,
+        grid_cells=grid_cells,
     )
