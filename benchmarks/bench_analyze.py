@@ -291,9 +291,12 @@ def check_json(json_path: Path, summary: dict[str, Any]) -> tuple[bool | None, s
         return False, "`missing_scale` entries lack integer `count`"
     want = int(summary["missing_scale_warnings"])
     uniq = int(summary.get("missing_scale_unique_tensors", -1))
-    ok = total == want
+    regs_want = summary.get("registering_layer_for_onnx_node")
+    regs = (doc.get("mapping") or {}).get("node_registrations") if isinstance(doc, dict) else None
+    ok = total == want and (regs_want is None or regs == regs_want)
     return ok, (
-        f"sum(count)={total} vs generated {want}; entries={len(entries)} vs unique tensors {uniq}"
+        f"sum(count)={total} vs generated {want}; entries={len(entries)} vs unique tensors {uniq}; "
+        f"node registrations={regs} vs generated {regs_want}"
         f"{'' if ok else '  <-- MISMATCH'}"
     )
 

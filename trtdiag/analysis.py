@@ -10,7 +10,7 @@ import os
 import platform
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class Analysis:
     compute: ComputeProfile | None = None
     cache_check: CacheCheck | None = None
     grid: TransformerGrid | None = None
+    comparison: Any = None  # trtdiag.comparison.Comparison when engine artifacts of both builds were given
 
     @property
     def blocked_gemms(self) -> list[str]:
@@ -101,6 +102,12 @@ def analyze(
     scanner: str = "auto",
     allow_truncated: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    fp16: list[str | os.PathLike[str]] | None = None,
+    int8: list[str | os.PathLike[str]] | None = None,
+    fp16_layers: str | os.PathLike[str] | None = None,
+    int8_layers: str | os.PathLike[str] | None = None,
+    fp16_profile: str | os.PathLike[str] | None = None,
+    int8_profile: str | os.PathLike[str] | None = None,
 ) -> Analysis:
     """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
 
@@ -108,6 +115,10 @@ def analyze(
     by compute; ``calib_cache`` is a TensorRT or ONNX Runtime calibration cache to check. With
     ``allow_truncated`` a log that ends early yields a partial analysis (``.truncated`` is True)
     instead of raising :class:`~trtdiag.errors.TruncatedInputError`.
+
+    Engine artifacts (``fp16``/``int8`` lists of files or folders, or the single-file
+    ``*_layers``/``*_profile`` options) add an FP16-vs-INT8 comparison; the INT8 side defaults to the
+    build log itself when it holds Engine Layer Information.
     """
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
@@ -121,7 +132,22 @@ def analyze(
         if not allow_truncated or not isinstance(exc.partial, LogFacts):
             raise
         facts = exc.partial
-    return analyze_facts(facts, graph, compute=compute, cache=cache)
+    result = analyze_facts(facts, graph, compute=compute, cache=cache)
+    fp16_paths = [*(fp16 or []), *([fp16_layers] if fp16_layers else []), *([fp16_profile] if fp16_profile else [])]
+    int8_paths = [*(int8 or []), *([int8_layers] if int8_layers else []), *([int8_profile] if int8_profile else [])]
+    if fp16_paths and not int8_paths and facts.layer_info_lines:
+        int8_paths = [log]
+    if fp16_paths or int8_paths:
+        if not (fp16_paths and int8_paths):
+            raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
+                             "log with Engine Layer Information)")
+        from trtdiag.comparison import compare, load_artifacts
+        from trtdiag.naming import ParseContext
+
+        comparison = compare(load_artifacts(fp16_paths, "FP16"), load_artifacts(int8_paths, "INT8"), graph, compute,
+                             ParseContext.from_log(facts).layer_owner)
+        result = replace(result, comparison=comparison)
+    return result
 
 
 def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: ComputeProfile | None = None,
@@ -228,7 +254,7 @@ def _tensor_row(t: MappedTensor) -> dict[str, Any]:
     }
 
 
-def _finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding) -> dict[str, Any]:
     d = asdict(f)
     d["evidence"] = {
         "tensors": list(f.evidence.tensors),
@@ -353,7 +379,7 @@ def _to_document(a: Analysis, *, timestamp: bool) -> dict[str, Any]:
         ],
         "layer_info_lines": facts.layer_info_lines,
     }
-    doc["findings"] = [_finding_dict(f) for f in a.findings]
+    doc["findings"] = [finding_dict(f) for f in a.findings]
     cp = a.compute
     doc["compute"] = None if cp is None else {
         "input_shapes": {k: list(v) for k, v in cp.input_shapes.items()},
@@ -389,6 +415,11 @@ def _to_document(a: Analysis, *, timestamp: bool) -> dict[str, Any]:
         "columns": list(grid.columns),
         "cells": [asdict(c) | {"tensors": list(c.tensors)} for c in grid.cells],
     }
+    doc["comparison"] = None
+    if a.comparison is not None:
+        from trtdiag.comparison import comparison_document
+
+        doc["comparison"] = comparison_document(a.comparison, timestamp=False)
     doc["notes"] = list(a.notes)
     return doc
 

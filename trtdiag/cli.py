@@ -66,6 +66,7 @@ def _analyze_and_write(
     quiet: bool,
     shapes: str | None = None,
     calib_cache: Path | None = None,
+    engines: dict[str, Any] | None = None,
 ) -> None:
     from trtdiag.analysis import analyze
 
@@ -76,9 +77,10 @@ def _analyze_and_write(
     if show:
         with click.progressbar(length=size, label="reading log", file=sys.stderr) as bar:
             result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner,
-                             allow_truncated=True, on_progress=bar.update)
+                             allow_truncated=True, on_progress=bar.update, **(engines or {}))
     else:
-        result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True)
+        result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True,
+                         **(engines or {}))
     html_path = html_out if html_out is not None else Path(f"{log.name}.trtdiag.html")
     _write(html_path, result.to_html(timestamp=timestamp))
     if json_out is not None:
@@ -113,6 +115,11 @@ def _analyze_and_write(
               "input_ids:16x128,attention_mask:16x128 (default: batch 1, other dynamic dims 128).")
 @click.option("--calib-cache", type=click.Path(path_type=Path),
               help="Calibration cache to check: TensorRT (TRT-<ver>-<Algo> header) or ONNX Runtime table.")
+@click.option("--fp16-layers", type=click.Path(path_type=Path), help="FP16 engine layer information (JSON or log).")
+@click.option("--int8-layers", type=click.Path(path_type=Path),
+              help="INT8 engine layer information (default: the build log, if it has Engine Layer Information).")
+@click.option("--fp16-profile", type=click.Path(path_type=Path), help="FP16 per-layer profile (JSON or log).")
+@click.option("--int8-profile", type=click.Path(path_type=Path), help="INT8 per-layer profile (JSON or log).")
 @click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time (byte-identical reruns).")
 @click.option("--scanner", type=click.Choice(["auto", "hyperscan", "python"]), default="auto", show_default=True,
               help="Keyword scanner for the log (auto: Hyperscan when installed).")
@@ -120,11 +127,14 @@ def _analyze_and_write(
               help="Progress bar on stderr (default: on for large logs when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, shapes: str | None,
-            calib_cache: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, quiet: bool) -> None:
+            calib_cache: Path | None, fp16_layers: Path | None, int8_layers: Path | None, fp16_profile: Path | None,
+            int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, quiet: bool) -> None:
     """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
+    engines = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
+               "int8_profile": int8_profile}
     _run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
-        quiet=quiet, shapes=shapes, calib_cache=calib_cache))
+        quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines))
 
 
 @main.command()
@@ -139,6 +149,96 @@ def demo(output_dir: Path, no_timestamp: bool) -> None:
     _run_guarded(lambda: _analyze_and_write(
         log, model, output_dir / f"{DEMO_NAME}.html", output_dir / f"{DEMO_NAME}.json",
         timestamp=not no_timestamp, scanner="auto", progress=False, quiet=False))
+
+
+def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None,
+                       html_out: Path, json_out: Path | None, csv_out: Path | None, timestamp: bool) -> None:
+    from trtdiag.comparison import compare_artifacts
+
+    result = compare_artifacts(list(fp16), list(int8), model=model, shapes=shapes)
+    _write(html_out, result.to_html(timestamp=timestamp))
+    if json_out is not None:
+        _write(json_out, result.to_json(timestamp=timestamp))
+    if csv_out is not None:
+        _write(csv_out, result.to_csv())
+    t16, t8 = result.fp16.total_ms, result.int8.total_ms
+    speed = f"INT8 speed-up {t16 / t8:.2f}x ({t8:.3f} ms vs {t16:.3f} ms)" if t16 and t8 else "no timings"
+    ids = ", ".join(f.id for f in result.findings) or "none"
+    click.echo(f"trtdiag: compare: {speed} | alignment: {result.alignment} | findings: {ids} | report: {html_out}")
+
+
+@main.command()
+@click.option("--fp16", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="FP16 engine artifacts: files or a folder (layer info, profile, perf summary, build log).")
+@click.option("--int8", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="INT8 engine artifacts, as for --fp16.")
+@click.option("--model", type=click.Path(path_type=Path), help="The ONNX model both engines were built from.")
+@click.option("--shapes", help="Input shapes for MACs, trtexec syntax.")
+@click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), default=Path("compare.html"),
+              show_default=True, help="Standalone HTML comparison.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="JSON document.")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path), help="Per-node table as CSV.")
+@click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time.")
+def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None, html_out: Path,
+            json_out: Path | None, csv_out: Path | None, no_timestamp: bool) -> None:
+    """Compare an FP16 and an INT8 engine layer by layer, aligned on ONNX nodes."""
+    _run_guarded(lambda: _compare_and_write(fp16, int8, model, shapes, html_out, json_out, csv_out,
+                                            not no_timestamp))
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--trt-version", help="TensorRT version the commands are for (8.2+, 10, 11; default 10).")
+@click.option("--shapes", help="Input shapes, trtexec syntax.")
+@click.option("--calib-cache", help="An existing calibration cache to build the INT8 engine with.")
+@click.option("--out", "out_dir", default="trtdiag-artifacts", show_default=True, help="Folder for the artifacts.")
+def recipe(model: Path, trt_version: str | None, shapes: str | None, calib_cache: str | None, out_dir: str) -> None:
+    """Print the trtexec and Polygraphy commands that produce everything trtdiag reads."""
+    from trtdiag.recipe import build_recipe
+
+    _run_guarded(lambda: click.echo(build_recipe(str(model), trt_version=trt_version, shapes=shapes,
+                                                 out_dir=out_dir, calib_cache=calib_cache).text(), nl=False))
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--trt-version", help="TensorRT version installed (default: read from the tensorrt package).")
+@click.option("--shapes", help="Input shapes, trtexec syntax.")
+@click.option("--calib-cache", help="An existing calibration cache (skips the Polygraphy calibration step).")
+@click.option("--data-loader-script", default="data_loader.py", show_default=True,
+              help="Polygraphy data-loader script for calibration.")
+@click.option("--out", "out_dir", default="trtdiag-artifacts", show_default=True, help="Folder for the artifacts.")
+@click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), default=Path("compare.html"),
+              show_default=True)
+def collect(model: Path, trt_version: str | None, shapes: str | None, calib_cache: str | None,
+            data_loader_script: str, out_dir: str, html_out: Path) -> None:
+    """Build FP16 and INT8 engines with TensorRT, export their layers and profiles, and compare them.
+
+    Needs trtexec, polygraphy and the tensorrt package (pip install 'trtdiag[trt]'); exits 2 without them.
+    """
+    def run() -> None:
+        from trtdiag.recipe import build_recipe, run_recipe, tensorrt_available
+
+        ok, why = tensorrt_available()
+        if not ok:
+            raise TrtdiagError(why + " - `trtdiag recipe` prints the commands to run on a machine with TensorRT")
+        version = trt_version or _installed_trt_version()
+        r = build_recipe(str(model), trt_version=version, shapes=shapes, out_dir=out_dir, calib_cache=calib_cache,
+                         data_loader=data_loader_script)
+        run_recipe(r, on_step=lambda step: click.echo(f"trtdiag: collect: {step.name}", err=True))
+        _compare_and_write((Path(out_dir) / "fp16",), (Path(out_dir) / "int8",), model, shapes, html_out,
+                           Path(out_dir) / "compare.json", Path(out_dir) / "nodes.csv", True)
+
+    _run_guarded(run)
+
+
+def _installed_trt_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("tensorrt")
+    except Exception:
+        return None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,213 @@
+"""Engine layer -> ONNX nodes, and each engine layer's precision (rules of docs/trt-naming.md §3.3).
+
+Two engines of one model fuse differently, so their layers cannot be compared by name; they can be
+compared on the ONNX nodes each layer covers. The methods, most authoritative first:
+``metadata`` ([ONNX Layer: …] of TensorRT >= 8.6 detailed verbosity), ``foreign-node-range``
+({ForeignNode[first...last]} Myelin regions, in ONNX order), ``fused-name`` (`` + `` and
+``PWN(…)`` atoms), ``registration`` (verbose build-log lines for parser helpers), ``reformat``
+(``Reformatting CopyNode for … to X`` covers no node; it belongs to X).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trtdiag.engine_layers import EngineLayer
+from trtdiag.onnx_graph import GraphIndex
+
+_REFORMAT = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (?P<target>.+)$")
+_FOREIGN = re.compile(r"^\{ForeignNode\[(?P<body>.*)\]\}$")
+_COPY = re.compile(r"^(?P<tensor>.+) copy$")
+_MYELIN_SUB = re.compile(r"(?:^__myl_|_myl\d+_\d+$|^_gemm_mha)")
+_UNIQ = re.compile(r"^(?P<base>.+)_\d+$")
+
+#: Rank of precisions for "the lowest precision an input is consumed in".
+_RANK = {"INT4": 0, "FP4": 0, "INT8": 1, "FP8": 1, "FP16": 2, "BF16": 2, "FP32": 3}
+
+
+@dataclass(frozen=True)
+class LayerMapping:
+    """Which ONNX nodes one engine layer covers, how that was found, and what precision it ran in."""
+
+    layer: EngineLayer
+    nodes: tuple[str, ...]
+    method: str  # "metadata", "foreign-node-range", "fused-name", "registration", "reformat", "copy", "none"
+    kind: str  # "compute", "myelin", "reformat", "qdq", "copy", "noop", "constant"
+    precision: str | None  # the layer's compute precision (rule in :func:`layer_precision`)
+    output_precision: str | None
+    target: str | None = None  # for reformats: the layer they feed or drain
+    reason: str | None = None  # why nothing was mapped
+
+    @property
+    def mixed(self) -> bool:
+        return bool(self.precision and self.output_precision and self.precision != self.output_precision)
+
+
+def layer_precision(layer: EngineLayer) -> tuple[str | None, str | None]:
+    """(compute precision, output precision) of an engine layer.
+
+    Rule: a layer computes in the lowest floating/quantized precision among its data inputs
+    (INT8 < FP16/BF16 < FP32; integer index/shape tensors are ignored), because that is the format its
+    kernel consumes; its output precision is reported separately, so "INT8 compute with FP16 output"
+    is visible as a mixed layer. A layer without usable inputs (constants, some Myelin kernels) takes
+    its output precision.
+    """
+    ins = [t.dtype for t in layer.inputs if t.dtype in _RANK]
+    outs = [t.dtype for t in layer.outputs if t.dtype in _RANK]
+    out = min(outs, key=lambda d: _RANK[d]) if outs else None
+    if ins:
+        return min(ins, key=lambda d: _RANK[d]), out
+    return out, out
+
+
+def split_fused(name: str) -> list[str]:
+    """Atoms of a fused name: split on `` + `` at bracket depth 0 and inside ``PWN(…)`` on ``, ``."""
+    atoms: list[str] = []
+
+    def walk(text: str) -> None:
+        for part in _split_top(text, " + "):
+            part = part.strip()
+            if part.startswith("PWN(") and part.endswith(")"):
+                for inner in _split_top(part[4:-1], ", "):
+                    walk(inner)
+            elif part:
+                atoms.append(part)
+
+    walk(name)
+    return atoms
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    out: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and text.startswith(sep, i):
+            out.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        i += 1
+    out.append(text[start:])
+    return out
+
+
+class LayerMapper:
+    """Maps the layers of one engine onto one ONNX graph."""
+
+    def __init__(self, graph: GraphIndex, layer_owner: dict[str, str] | None = None) -> None:
+        self.graph = graph
+        self.layer_owner = layer_owner or {}
+        self._normalised = {_norm(n.name): n.name for n in graph.nodes}
+
+    def atom_nodes(self, atom: str) -> tuple[list[str], str]:
+        """ONNX nodes of one name atom, and the method that found them ("" when none)."""
+        g = self.graph
+        if g.node(atom) is not None:
+            return [atom], "fused-name"
+        if atom.startswith("node_of_"):
+            p = g.producer_of(atom[len("node_of_"):])
+            if p is not None:
+                return [p.name], "fused-name"
+        if atom in g.initializers or atom in g.constant_outputs:
+            return [c.name for c in g.consumers_of(atom)], "fused-name"
+        owner = self.layer_owner.get(atom)
+        if owner and g.node(owner) is not None:
+            return [owner], "registration"
+        norm = self._normalised.get(_norm(atom))
+        if norm is not None:  # Myelin rewrites "." to "_" in sub-layer names
+            return [norm], "fused-name"
+        m = _UNIQ.match(atom)
+        if m and g.node(m.group("base")) is not None:
+            return [m.group("base")], "fused-name"
+        return [], ""
+
+    def map_layers(self, layers: tuple[EngineLayer, ...] | list[EngineLayer]) -> list[LayerMapping]:
+        first_pass: list[LayerMapping | None] = []
+        claimed: set[str] = set()
+        foreign: list[tuple[int, EngineLayer, str]] = []
+        for i, layer in enumerate(layers):
+            mapping = self._map_simple(layer)
+            if mapping is None:
+                body = _FOREIGN.match(layer.name)
+                foreign.append((i, layer, body.group("body") if body else ""))
+                first_pass.append(None)
+                continue
+            claimed.update(mapping.nodes)
+            first_pass.append(mapping)
+        order = {n.name: n.index for n in self.graph.nodes}
+        for i, layer, body in foreign:
+            first_pass[i] = self._map_foreign(layer, body, order, claimed)
+        return [m for m in first_pass if m is not None]
+
+    def _map_simple(self, layer: EngineLayer) -> LayerMapping | None:
+        prec, out = layer_precision(layer)
+        name = layer.name
+        ltype = (layer.layer_type or "").lower()
+        m = _REFORMAT.match(name)
+        if m or ltype == "reformat":
+            kind = "qdq" if (layer.origin or "").upper() == "QDQ" else "reformat"
+            if kind == "qdq":
+                nodes, _ = self.atom_nodes(name)
+                return LayerMapping(layer, tuple(nodes), "fused-name" if nodes else "none", kind, prec, out,
+                                    reason=None if nodes else "Q/DQ reformat whose node is not in the model")
+            return LayerMapping(layer, (), "reformat", kind, prec, out, target=m.group("target") if m else None)
+        if ltype in ("noop", "constant") and not layer.metadata:
+            return LayerMapping(layer, (), "none", ltype, prec, out, reason=f"{ltype} layer")
+        m = _COPY.match(name)
+        if m:
+            p = self.graph.producer_of(m.group("tensor"))
+            nodes = (p.name,) if p else ()
+            return LayerMapping(layer, nodes, "copy", "copy", prec, out)
+        kind = "myelin" if ltype in ("myelin", "kgen", "gemm", "fusion") or _MYELIN_SUB.search(name) else "compute"
+        if any(k in name for k in ("QuantizeLinear", "DequantizeLinear")) and " + " not in name:
+            kind = "qdq"
+        if layer.metadata:
+            nodes = [n for n in layer.metadata if self.graph.node(n) is not None]
+            if nodes:
+                return LayerMapping(layer, tuple(dict.fromkeys(nodes)), "metadata", kind, prec, out)
+        if _FOREIGN.match(name):
+            return None
+        found: list[str] = []
+        methods: set[str] = set()
+        for atom in split_fused(name):
+            nodes, method = self.atom_nodes(atom)
+            found.extend(nodes)
+            if method:
+                methods.add(method)
+        if found:
+            method = "registration" if methods == {"registration"} else "fused-name"
+            return LayerMapping(layer, tuple(dict.fromkeys(found)), method, kind, prec, out)
+        if _MYELIN_SUB.search(name):
+            reason = "Myelin sub-kernel without ONNX names (needs Metadata: --profilingVerbosity=detailed)"
+        else:
+            reason = "no atom of the layer name is an ONNX node, initializer or registered layer"
+        return LayerMapping(layer, (), "none", kind, prec, out, reason=reason)
+
+    def _map_foreign(self, layer: EngineLayer, body: str, order: dict[str, int], claimed: set[str]) -> LayerMapping:
+        prec, out = layer_precision(layer)
+        if "..." in body:
+            first, last = body.split("...", 1)
+        else:
+            first = last = body
+        first_atoms, last_atoms = split_fused(first), split_fused(last)
+        start_nodes = self.atom_nodes(first_atoms[0])[0] if first_atoms else []
+        end_nodes = self.atom_nodes(last_atoms[-1])[0] if last_atoms else []
+        if not start_nodes or not end_nodes:
+            return LayerMapping(layer, (), "none", "myelin", prec, out,
+                                reason="the ForeignNode range ends are not ONNX nodes of this model")
+        lo = min(order[n] for n in start_nodes)
+        hi = max(order[n] for n in end_nodes)
+        covered = [n.name for n in self.graph.nodes[lo: hi + 1] if n.name not in claimed and n.op_type != "Constant"]
+        return LayerMapping(layer, tuple(covered), "foreign-node-range", "myelin", prec, out)
+
+
+def _norm(name: str) -> str:
+    return name.replace(".", "_")
