@@ -195,3 +195,11 @@ def test_demo_command(tmp_path: Path) -> None:
 def test_version_and_help() -> None:
     assert run("--version").stdout.startswith("trtdiag, version ")
     assert "analyze" in run("--help").stdout
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(tmp_path: Path) -> None:
+    log = str(LOGS / "xlmr_verbose_parse_trt10.log")
+    forced = run("analyze", log, "--progress", "-o", str(tmp_path / "a.html"))
+    assert forced.returncode == 0 and "reading log" in forced.stderr and "reading log" not in forced.stdout
+    quiet = run("analyze", log, "-o", str(tmp_path / "b.html"))  # not a terminal: no bar
+    assert quiet.stderr == ""

@@ -10,15 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Analysis", "InputError", "TrtdiagError", "__version__", "analyze"]
+__all__ = ["Analysis", "Comparison", "InputError", "TrtdiagError", "__version__", "analyze", "compare"]
 
 if TYPE_CHECKING:
     from trtdiag.analysis import Analysis, analyze
+    from trtdiag.comparison import Comparison
+    from trtdiag.comparison import compare_artifacts as compare
     from trtdiag.errors import InputError, TrtdiagError
 
 _LAZY = {
     "analyze": "trtdiag.analysis",
     "Analysis": "trtdiag.analysis",
+    "Comparison": "trtdiag.comparison",
+    "compare": "trtdiag.comparison",
     "InputError": "trtdiag.errors",
     "TrtdiagError": "trtdiag.errors",
 }
@@ -30,4 +34,5 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'trtdiag' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    attr = "compare_artifacts" if name == "compare" else name
+    return getattr(importlib.import_module(module), attr)

@@ -49,6 +49,7 @@ class Analysis:
     cache_check: CacheCheck | None = None
     grid: TransformerGrid | None = None
     comparison: Any = None  # trtdiag.comparison.Comparison when engine artifacts of both builds were given
+    report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
 
     @property
     def blocked_gemms(self) -> list[str]:

@@ -225,11 +225,13 @@ def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFac
         version_note = (f"the cache was written by TensorRT {cache.tensorrt_version} and the build ran "
                             f"TensorRT {build_version}")
     algorithm_note = None
-    if cache.algorithm and facts and facts.build.calibrator:
-        want = _ALGORITHM_OF_CLASS.get(facts.build.calibrator)
+    if cache.algorithm and facts is not None:
+        b = facts.build
+        want = _ALGORITHM_OF_CLASS.get(b.calibrator or "") or b.calibration_algorithm
         if want and want != cache.algorithm:
-            algorithm_note = (f"the cache holds {cache.algorithm} scales but the build used "
-                              f"{facts.build.calibrator} ({want}); TensorRT does not use a cache of another algorithm")
+            used = f"{b.calibrator} ({want})" if b.calibrator else want
+            algorithm_note = (f"the cache holds {cache.algorithm} scales but the build used {used}; TensorRT does "
+                              "not use a cache written for another algorithm")
     nameable = matched + len(absent)
     reasons = []
     if nameable and len(absent) / nameable >= 0.3:
@@ -237,8 +239,8 @@ def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFac
     if gemm_inputs and len(missing) / len(gemm_inputs) >= 0.5:
         reasons.append(f"{len(missing)} of {len(gemm_inputs)} activations feeding MatMul/Gemm/Conv are not in "
                        "the cache")
-    if version_note:
-        reasons.append(version_note)
+    if version_note and reasons:
+        reasons.append(version_note)  # on its own a version change is a note: caches often still load
     if algorithm_note:
         reasons.append(algorithm_note)
     return CacheCheck(

@@ -1,6 +1,7 @@
-"""Command line: a thin layer over :mod:`trtdiag.analysis` and :mod:`trtdiag.report`.
+"""Command line: a thin layer over :mod:`trtdiag.analysis`, :mod:`trtdiag.comparison` and :mod:`trtdiag.report`.
 
-Exit codes: 0 analysis done, 2 bad input (one-line message on stderr), 3 internal error.
+Exit codes: 0 pass, 1 verdict failed (``--fail-on``, ``--min-int8-mac-share``, ``--min-speedup``),
+2 bad input (one-line message on stderr), 3 internal error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 from trtdiag import __version__
 from trtdiag.errors import TrtdiagError
 
+EXIT_VERDICT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 _PROGRESS_MIN_BYTES = 32 << 20
@@ -35,9 +37,14 @@ def _write(path: Path, text: str) -> None:
 
 
 def _run_guarded(fn: Callable[[], Any]) -> Any:
-    """Turn every failure into one line on stderr and a documented exit code, never a traceback."""
+    """Turn every failure into one line on stderr and a documented exit code, never a traceback.
+
+    A function returning an int sets the exit code (1 for a failed verdict)."""
     try:
-        return fn()
+        code = fn()
+        if isinstance(code, int) and code:
+            sys.exit(code)
+        return code
     except TrtdiagError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -67,7 +74,9 @@ def _analyze_and_write(
     shapes: str | None = None,
     calib_cache: Path | None = None,
     engines: dict[str, Any] | None = None,
-) -> None:
+    fail_on: str = "never",
+    min_int8_mac_share: float | None = None,
+) -> int:
     from trtdiag.analysis import analyze
 
     if not log.exists():
@@ -98,11 +107,32 @@ def _analyze_and_write(
     summary += f" | report: {html_path}"
     if json_out is not None:
         summary += f" | json: {json_out}"
-    if not quiet:
+    failures = verdict_failures(result.findings, fail_on)
+    if min_int8_mac_share is not None:
+        covered = None if share is None else 1.0 - share
+        if covered is None:
+            failures.append("INT8 MAC share unknown (give the ONNX model)")
+        elif covered + 1e-9 < min_int8_mac_share:
+            failures.append(f"INT8 covers {covered * 100:.1f}% of MACs < {min_int8_mac_share * 100:.1f}%")
+    if failures:
+        summary = summary.replace("trtdiag: ", "trtdiag: FAIL: ", 1) + " | failed: " + "; ".join(failures)
+    if not quiet or failures:
         click.echo(summary)
     if result.truncated:
         raise TrtdiagError(
             f"{log}: log is truncated ({result.log.truncation_reason}); partial report written to {html_path}")
+    return EXIT_VERDICT if failures else 0
+
+
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def verdict_failures(findings: Any, fail_on: str) -> list[str]:
+    """Finding ids at or above the ``--fail-on`` severity (``never`` fails on nothing)."""
+    if fail_on == "never":
+        return []
+    limit = _RANK[fail_on]
+    return [f"{f.severity} {f.id}" for f in findings if _RANK[f.severity] <= limit]
 
 
 @main.command()
@@ -125,16 +155,22 @@ def _analyze_and_write(
               help="Keyword scanner for the log (auto: Hyperscan when installed).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: on for large logs when stderr is a terminal).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is found.")
+@click.option("--min-int8-mac-share", type=click.FloatRange(0, 1),
+              help="Exit 1 when less than this share of GEMM/Conv MACs can run in INT8 (needs the model).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, shapes: str | None,
             calib_cache: Path | None, fp16_layers: Path | None, int8_layers: Path | None, fp16_profile: Path | None,
-            int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, quiet: bool) -> None:
+            int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, fail_on: str,
+            min_int8_mac_share: float | None, quiet: bool) -> None:
     """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
     engines = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
                "int8_profile": int8_profile}
     _run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
-        quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines))
+        quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines, fail_on=fail_on,
+        min_int8_mac_share=min_int8_mac_share))
 
 
 @main.command()
@@ -152,7 +188,8 @@ def demo(output_dir: Path, no_timestamp: bool) -> None:
 
 
 def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None,
-                       html_out: Path, json_out: Path | None, csv_out: Path | None, timestamp: bool) -> None:
+                       html_out: Path, json_out: Path | None, csv_out: Path | None, timestamp: bool,
+                       fail_on: str = "never", min_speedup: float | None = None) -> int:
     from trtdiag.comparison import compare_artifacts
 
     result = compare_artifacts(list(fp16), list(int8), model=model, shapes=shapes)
@@ -164,7 +201,13 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
     t16, t8 = result.fp16.total_ms, result.int8.total_ms
     speed = f"INT8 speed-up {t16 / t8:.2f}x ({t8:.3f} ms vs {t16:.3f} ms)" if t16 and t8 else "no timings"
     ids = ", ".join(f.id for f in result.findings) or "none"
-    click.echo(f"trtdiag: compare: {speed} | alignment: {result.alignment} | findings: {ids} | report: {html_out}")
+    failures = verdict_failures(result.findings, fail_on)
+    if min_speedup is not None and (not t16 or not t8 or t16 / t8 + 1e-9 < min_speedup):
+        failures.append(f"speed-up below {min_speedup:.2f}x")
+    status = "FAIL: compare" if failures else "compare"
+    line = f"trtdiag: {status}: {speed} | alignment: {result.alignment} | findings: {ids} | report: {html_out}"
+    click.echo(line + (" | failed: " + "; ".join(failures) if failures else ""))
+    return EXIT_VERDICT if failures else 0
 
 
 @main.command()
@@ -179,11 +222,15 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="JSON document.")
 @click.option("--csv", "csv_out", type=click.Path(path_type=Path), help="Per-node table as CSV.")
 @click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
+              help="Exit 1 when a comparison finding of this severity or worse is found.")
+@click.option("--min-speedup", type=float, help="Exit 1 unless INT8 is at least this many times faster than FP16.")
 def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None, html_out: Path,
-            json_out: Path | None, csv_out: Path | None, no_timestamp: bool) -> None:
+            json_out: Path | None, csv_out: Path | None, no_timestamp: bool, fail_on: str,
+            min_speedup: float | None) -> None:
     """Compare an FP16 and an INT8 engine layer by layer, aligned on ONNX nodes."""
     _run_guarded(lambda: _compare_and_write(fp16, int8, model, shapes, html_out, json_out, csv_out,
-                                            not no_timestamp))
+                                            not no_timestamp, fail_on, min_speedup))
 
 
 @main.command()

@@ -192,6 +192,7 @@ class Comparison:
     attribution_rule: str = ATTRIBUTION_RULE
     model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    report_path: str | None = None
 
     def nodes_df(self) -> Any:
         """Per-node table as a pandas DataFrame."""

@@ -609,8 +609,9 @@ class LogCollector:
             self._set("calibration_cache_written", m.group("f"), n, overwrite=True)
             return
         m = CALIB_CLASS_RE.search(stripped)
-        # Only logger lines: a traceback or source line naming the class does not mean it was used.
-        if m and line.has_prefix and not any(p.search(stripped) for _, p in TRT11_PATTERNS):
+        # A traceback or source line naming the class (``trt.IInt8…``, ``class X(…)``) does not mean it was used.
+        if m and not re.search(r"\b(?:trt|tensorrt)\.IInt8|^class |Error\b|not available", stripped) and \
+                not any(p.search(stripped) for _, p in TRT11_PATTERNS):
             self._set("calibrator", m.group("c"), n)
 
     def _calib_algo_from(self, text: str, n: int) -> None:
