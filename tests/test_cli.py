@@ -59,23 +59,36 @@ def test_fixture_logs_end_to_end(tmp_path: Path, expected_logs: dict, log: str, 
     assert proc.stdout.startswith("trtdiag: ") and proc.stdout.count("\n") == 1
 
 
-def test_mapping_matches_the_generators_ground_truth(tmp_path: Path, expected_logs: dict) -> None:
-    """Every warned tensor's class, ONNX node and block equal what make_logs.py intended."""
-    for log in ("xlmr_int8_only_trtexec.log", "xlmr_verbose_parse_trt10.log", "xlmr_int8_fp16_pyapi_calibrator.log"):
-        _, doc = _analyze(tmp_path, LOGS / log, MODELS / "xlmr_tiny_ts_op17.onnx")
-        truth = {t["name"]: t for t in expected_logs[log]["tensors"]}
-        for t in doc["missing_scale"]:
-            want = truth[t["tensor"]]
-            assert t["class"] == want["class"], (log, t["tensor"])
-            if t["mapped_by"] == "none":  # unmapped names must be those the generator made unmappable
-                assert want["class"] in ("parser-helper", "unnamed-trt-layer") and not want["owner_node_in_log"], t
-                continue
-            if want["class"] == "activation":
-                assert t["onnx_node"] == want["node"], (log, t["tensor"])
-            if want["class"] == "parser-helper":  # attributed through its parse block
-                assert t["onnx_node"] == want["owner_node"], (log, t["tensor"])
-            if want["block"] is not None:
-                assert t["block"] == want["block"], (log, t["tensor"])
+def _logs_with_truth() -> list[str]:
+    import json as _json
+
+    data = _json.loads((LOGS / "EXPECTED.json").read_text())
+    return [k for k, v in data.items() if isinstance(v, dict) and v.get("tensors") and v.get("model")]
+
+
+@pytest.mark.parametrize("log", _logs_with_truth())
+def test_mapping_matches_the_generators_ground_truth(tmp_path: Path, expected_logs: dict, log: str) -> None:
+    """Every warned tensor's class, ONNX node and block equal what make_logs.py intended (all exporters:
+    TorchScript opset 11/14/17, dynamo 17/18, external data, TensorRT-uniquified names)."""
+    exp = expected_logs[log]
+    proc, doc = _analyze(tmp_path, LOGS / log, MODELS / exp["model"])
+    assert proc.returncode == 0, proc.stderr
+    warned = [t["tensor"] for t in doc["missing_scale"] for _ in range(t["count"])]
+    assert warned == exp["missing_scale_tensors"] or sorted(warned) == sorted(exp["missing_scale_tensors"])
+    assert not doc["mapping"]["mismatch"]
+    truth = {t["name"]: t for t in exp["tensors"]}
+    for t in doc["missing_scale"]:
+        want = truth[t["tensor"]]
+        assert t["class"] == want["class"], (log, t["tensor"])
+        if t["mapped_by"] == "none":  # unmapped names must be those the generator made unmappable
+            assert want["class"] in ("parser-helper", "unnamed-trt-layer") and not want["owner_node_in_log"], t
+            continue
+        if want["class"] == "activation":
+            assert t["onnx_node"] == want["node"], (log, t["tensor"])
+        if want["class"] == "parser-helper":  # attributed through its parse block
+            assert t["onnx_node"] == want["owner_node"], (log, t["tensor"])
+        if want["block"] is not None:
+            assert t["block"] == want["block"], (log, t["tensor"])
 
 
 def test_without_model_the_report_says_what_it_could_not_do(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ WEIGHTS = W.format("input_ids") + W.format("encoder.layer.0.output.LayerNorm.bia
      XLMR, ["trt11-implicit-int8-removed"], ["implicit-int8-transformer"]),
     (INT8_FP16 + "".join(W.format(f"conv{i}_output_0") for i in range(5)), XLMR, ["model-log-mismatch"], []),
     (INT8_FP16 + ACT * 5, XLMR, [], ["model-log-mismatch"]),
+    (INT8_FP16 + ACT, XLMR, [], ["trt11-implicit-int8-removed"]),
 ])
 def test_rule_triggers(tmp_path: Path, text: str, model: Path | None, present: list[str], absent: list[str]) -> None:
     ids = _ids(tmp_path, text, model)

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from trtdiag.errors import InputError
+from trtdiag.log_events import decode_trt_version
 from trtdiag.log_reader import split_prefix
 
 CHUNK_BYTES = 8 << 20
@@ -229,9 +230,9 @@ def split_top_level(text: str, sep: str = ", ") -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _tensor(name: str, dtype: str | None, fmt: str | None, dims: tuple[int, ...] | None) -> tuple[TensorInfo, int | None]:
-    clean, profile = split_profile(name)
-    return TensorInfo(name=clean, dtype=dtype, format=fmt, dims=dims), profile
+def _tensor(name: str, dtype: str | None, fmt: str | None, dims: tuple[int, ...] | None) -> TensorInfo:
+    """A tensor with its ``[profile N]`` suffix removed (the layer carries the profile)."""
+    return TensorInfo(name=split_profile(name)[0], dtype=dtype, format=fmt, dims=dims)
 
 
 # --- file access ------------------------------------------------------------------------------------
@@ -405,15 +406,25 @@ def load_json_values(path: str | os.PathLike[str]) -> list[Any]:
     return values
 
 
-def _first_significant_byte(head: bytes) -> int | None:
+def looks_json(head: bytes) -> bool:
+    """True when a file starts like the JSON trtexec and TREx write: an object with a key, or an
+    array of objects/strings/arrays. Logs also start with ``[`` (``[I]``, ``[07/07/2026-..]``,
+    ``[TensorRT]``), so the character after the bracket decides."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return text[0] if text else None
+    if not text or text[:1] not in (b"{", b"["):
+        return False
+    rest = text[1:].lstrip(b" \t\r\n")
+    if not rest:
+        return True
+    if text[:1] == b"{":
+        return rest[:1] in (b'"', b"}")
+    return rest[:1] in (b"{", b"[", b'"', b"]")
 
 
 # --- JSON (trtexec --exportLayerInfo / IEngineInspector) -------------------------------------------
 
 
-def _json_tensor(obj: Any) -> tuple[TensorInfo, int | None]:
+def _json_tensor(obj: Any) -> TensorInfo:
     if isinstance(obj, str):
         return _tensor(obj, None, None, None)
     if not isinstance(obj, dict):
@@ -468,8 +479,8 @@ def engine_layers_from_json(doc: Any, source: str) -> EngineLayers:
                     name=name,
                     profile=profile,
                     layer_type=str(layer_type) if layer_type is not None else None,
-                    inputs=tuple(_json_tensor(t)[0] for t in item.get("Inputs") or []),
-                    outputs=tuple(_json_tensor(t)[0] for t in item.get("Outputs") or []),
+                    inputs=tuple(_json_tensor(t) for t in item.get("Inputs") or []),
+                    outputs=tuple(_json_tensor(t) for t in item.get("Outputs") or []),
                     tactic=_tactic_of(item.get("TacticName"), item.get("TacticValue")),
                     metadata=parse_metadata(metadata if isinstance(metadata, str) else None),
                     origin=str(origin) if origin not in (None, "") else None,
@@ -482,7 +493,7 @@ def engine_layers_from_json(doc: Any, source: str) -> EngineLayers:
     io_raw = doc.get("I/O Tensors")
     if not isinstance(io_raw, list):
         io_raw = doc.get("Bindings") if isinstance(doc.get("Bindings"), list) else []
-    io_tensors = tuple(_json_tensor(t)[0] for t in io_raw)
+    io_tensors = tuple(_json_tensor(t) for t in io_raw)
     return EngineLayers(
         source=source,
         format="json-detailed" if detailed else "json-names",
@@ -535,6 +546,8 @@ LAYER_MARKERS: tuple[bytes, ...] = (
     b"} metadata:",
 )
 
+_TEXT_MARKERS = tuple(m.decode() for m in LAYER_MARKERS)
+
 _LAYER_LINE = re.compile(r"^Layer\((?P<type>[^()]*)\): (?P<rest>.*)$")
 _T86 = re.compile(r"(?P<name>.+?) \((?P<spec>(?P<dt>[A-Za-z][A-Za-z0-9]*)\[(?P<dims>[^\[\]]*)\])\)(?:, |$)")
 _T80 = re.compile(r"(?P<name>.+?)\[(?P<spec>(?P<dt>[A-Za-z][A-Za-z0-9]*)\((?P<dims>[^()]*)\))\](?:, |$)")
@@ -555,18 +568,12 @@ _POLY_LAYER = re.compile(r"^Layer (?P<i>\d+)\s*\| (?P<name>.*) \[Op: (?P<op>[^\]
 _POLY_PROFILE = re.compile(r"^- Profile: (?P<p>\d+)$")
 _POLY_TENSOR = re.compile(r"(?P<name>.+?) \[(?P<attrs>(?:dtype|shape|Format)[^\[\]]*)\](?:,\s*|$)")
 _POLY_IO_SPLIT = re.compile(r"^\{(?P<i>.*?)\}\s*->\s*\{(?P<o>.*)\}$")
-_FOREIGN_METADATA = re.compile(r"^ForeignNode (?P<name>\{ForeignNode\[.*\]\}(?: \[profile \d+\])?) metadata:\s?(?P<md>.*)$")
+_FOREIGN_METADATA = re.compile(
+    r"^ForeignNode (?P<name>\{ForeignNode\[.*\]\}(?: \[profile \d+\])?) metadata:\s?(?P<md>.*)$"
+)
 _TRTEXEC_VERSION = re.compile(r"\[TensorRT v(?P<v>\d{4,6})\]")
 _VERSION_LINE = re.compile(r"TensorRT version:?\s*(?P<v>\d+\.\d+(?:\.\d+){0,2})")
 _POLY_TRT_VERSION = re.compile(r"Loaded Module: tensorrt\s*\|\s*Version: (?P<v>\d+\.\d+(?:\.\d+){0,2})")
-
-
-def _decode_version(code: str) -> str:
-    """``8601`` -> ``8.6.1``, ``101601`` -> ``10.16.1`` (trtexec's ``[TensorRT vNNNN]`` tag)."""
-    n = int(code)
-    if n >= 100000:
-        return f"{n // 10000}.{(n // 100) % 100}.{n % 100}"
-    return f"{n // 1000}.{(n // 100) % 10}.{n % 100}"
 
 
 def _parse_tensor_list(text: str, rx: re.Pattern[str]) -> list[re.Match[str]] | None:
@@ -582,6 +589,10 @@ def _parse_tensor_list(text: str, rx: re.Pattern[str]) -> list[re.Match[str]] | 
         out.append(m)
         pos = m.end()
     return out
+
+
+def _text_tensor(m: re.Match[str]) -> TensorInfo:
+    return _tensor(m.group("name"), normalise_dtype(m.group("dt")), m.group("spec"), _parse_dims(m.group("dims")))
 
 
 def _parse_layer_io(io: str) -> tuple[list[TensorInfo], list[TensorInfo], str | None] | None:
@@ -605,12 +616,7 @@ def _parse_layer_io(io: str) -> tuple[list[TensorInfo], list[TensorInfo], str | 
                 continue
             if not ins and not outs:
                 continue
-            tensors = [
-                [_tensor(m.group("name"), normalise_dtype(m.group("dt")), m.group("spec"), _parse_dims(m.group("dims")))[0]
-                 for m in side]
-                for side in (ins, outs)
-            ]
-            return tensors[0], tensors[1], syntax
+            return [_text_tensor(m) for m in ins], [_text_tensor(m) for m in outs], syntax
     return None
 
 
@@ -671,6 +677,8 @@ class LayerSectionParser:
     # -- idle: look for the start of a section ---------------------------------------------------------
 
     def _idle(self, number: int, text: str) -> bool:
+        if not any(marker in text for marker in _TEXT_MARKERS):
+            return False  # the same lines scan_marked_lines would skip: both ways give one result
         line = split_prefix(number, text)
         msg = line.message
         self._note_version(text)
@@ -695,8 +703,7 @@ class LayerSectionParser:
         m = _GPU_HEADER.match(msg)
         if m is not None:
             self._open("gpu", number)
-            self._gpu_device = m.group("dev")
-            self._state = "expect-list"
+            self._gpu_header(m)
             return True
         m = _GPU_LAYER.match(msg)
         if m is not None:
@@ -723,7 +730,7 @@ class LayerSectionParser:
             return
         m = _TRTEXEC_VERSION.search(text)
         if m is not None:
-            self.version = _decode_version(m.group("v"))
+            self.version = decode_trt_version(m.group("v"))
             return
         m = _VERSION_LINE.search(text) or _POLY_TRT_VERSION.search(text)
         if m is not None:
@@ -823,7 +830,7 @@ class LayerSectionParser:
         # bindings: bare names, one per line, until a prefixed line / blank / trtexec footer
         line = split_prefix(number, text)
         if msg and not line.has_prefix and not msg.startswith("&&&&"):
-            sec.io.append(_tensor(msg, None, None, None)[0])
+            sec.io.append(_tensor(msg, None, None, None))
             return True
         self._close()
         return False
@@ -870,6 +877,13 @@ class LayerSectionParser:
 
     # -- Layers running on GPU (TRT 7) / [GpuLayer] (TRT 8.5+) ----------------------------------------------
 
+    def _gpu_header(self, m: re.Match[str]) -> None:
+        self._gpu_device = m.group("dev")
+        # TRT 7: "--------------- Layers running on GPU: " and the list on the next line;
+        # TRT 8.5+: "---------- Layers Running on GPU ----------" and one [GpuLayer] line per layer
+        self._gpu_list_follows = m.group(0).rstrip().endswith(":")
+        self._state = "expect-list"
+
     def _gpu_line(self, number: int, msg: str) -> bool:
         sec = self._cur
         assert sec is not None
@@ -878,14 +892,14 @@ class LayerSectionParser:
             self._state = "listing"
             self._add_gpu_layer(number, m)
             return True
-        if _GPU_HEADER.match(msg):
-            # "Layers running on DLA:" (empty) is followed by "Layers running on GPU:": one engine
-            self._gpu_device = _GPU_HEADER.match(msg).group("dev")  # type: ignore[union-attr]
-            self._state = "expect-list"
+        m = _GPU_HEADER.match(msg)
+        if m is not None:
+            # the DLA listing comes first and the GPU listing right after: both belong to one engine
+            self._gpu_header(m)
             return True
-        if self._state == "expect-list":
-            if msg == "":
-                return True  # TRT 7 prints an empty INFO line after an empty DLA list
+        if msg == "" and self._state in ("expect-list", "listed"):
+            return True  # TRT 7 prints an empty INFO line after each list (and for an empty DLA list)
+        if self._state == "expect-list" and self._gpu_list_follows:
             sec.syntax = "7"
             for name in split_top_level(msg.rstrip().rstrip(",")):
                 clean, profile = split_profile(name)
@@ -940,7 +954,7 @@ class LayerSectionParser:
             joined = " ".join(self._poly_buf)
             if joined.endswith("}"):
                 for t in _parse_poly_tensors(joined[1:-1] if joined.startswith("{") else joined):
-                    sec.io.append(t[0])
+                    sec.io.append(t)
                 self._poly_buf = []
             return True
         if self._state in ("layers", "attrs"):
@@ -981,8 +995,8 @@ class LayerSectionParser:
             return
         ins = _parse_poly_tensors(m.group("i"))
         outs = _parse_poly_tensors(m.group("o"))
-        layer["inputs"] = tuple(t for t, _ in ins)
-        layer["outputs"] = tuple(t for t, _ in outs)
+        layer["inputs"] = tuple(ins)
+        layer["outputs"] = tuple(outs)
 
     def _poly_flush_layer(self) -> None:
         layer = self._poly_layer
@@ -1064,7 +1078,7 @@ def _parse_detailed_tensors(text: str, pos: int) -> tuple[list[TensorInfo] | Non
         if m is None:
             return None, pos
         fmt = m.group("fmt").strip()
-        out.append(_tensor(m.group("name"), normalise_dtype(fmt), fmt, _parse_dims(m.group("dims")))[0])
+        out.append(_tensor(m.group("name"), normalise_dtype(fmt), fmt, _parse_dims(m.group("dims"))))
         pos = m.end()
         if text.startswith("]", pos):
             return out, pos + 1
@@ -1074,9 +1088,9 @@ def _parse_detailed_tensors(text: str, pos: int) -> tuple[list[TensorInfo] | Non
         return None, pos
 
 
-def _parse_poly_tensors(text: str) -> list[tuple[TensorInfo, int | None]]:
+def _parse_poly_tensors(text: str) -> list[TensorInfo]:
     """``X [dtype=float32, shape=(1, 2, -1, -1), Format: Float], Y [...]`` -> tensors."""
-    out: list[tuple[TensorInfo, int | None]] = []
+    out: list[TensorInfo] = []
     text = text.strip()
     pos = 0
     while pos < len(text):
@@ -1126,12 +1140,13 @@ def read_engine_layer_sections(path: str | os.PathLike[str]) -> list[EngineLayer
     if looks_binary(head):
         raise InputError(f"{p} is a binary file (an engine/plan?), not layer information; "
                          "export it with trtexec --exportLayerInfo or a verbose build log")
-    first = _first_significant_byte(head)
-    if first in (ord("{"), ord("[")):
+    if looks_json(head):
         values = load_json_values(p)
         doc = values[-1]
         if isinstance(doc, list):
-            raise InputError(f"{p} is a JSON list (a --exportProfile or --exportTimes file?), not --exportLayerInfo output")
+            raise InputError(
+                f"{p} is a JSON list (a --exportProfile or --exportTimes file?), not --exportLayerInfo output"
+            )
         return [engine_layers_from_json(doc, str(p))]
     parser = LayerSectionParser(str(p))
     scan_marked_lines(p, LAYER_MARKERS, parser.feed)

@@ -111,7 +111,7 @@ class GraphIndex:
         p = self.producer_of(tensor)
         if p is not None and p.op_type != "Constant":
             return self.modules.get(p.name)
-        if tensor in self.initializers:
+        if tensor in self.initializers and not _ANONYMOUS_INIT.match(tensor) and _PARAM_SUFFIX.search(tensor):
             m = module_from_dotted(_PARAM_SUFFIX.sub("", tensor), "initializer")
             if m is not None:
                 return m
