@@ -28,7 +28,7 @@ def test_default_shapes() -> None:
         "input_ids": (1, 128), "image": (1, 3, 224, 224)}
 
 
-@pytest.mark.parametrize("stem", ["xlmr_tiny_ts_op17", "xlmr_tiny_ts_op14", "xlmr_tiny_dynamo_op17",
+@pytest.mark.parametrize("stem", ["xlmr_tiny_ts_op17", "xlmr_tiny_ts_op14", "xlmr_tiny_ts_op11", "xlmr_tiny_dynamo_op17",
                                   "xlmr_tiny_dynamo_op18", "xlmr_tiny_ts_op17_ext", "bert_tiny_ts_op17"])
 def test_macs_match_the_closed_form(stem: str) -> None:
     path = MODELS / f"{stem}.onnx"

@@ -33,7 +33,7 @@ def test_dotted_paths() -> None:
     assert module_from_dotted("pooler.dense", "initializer") == Module(None, "pooler.dense", "initializer")
 
 
-@pytest.mark.parametrize("stem", ["xlmr_tiny_ts_op17", "xlmr_tiny_ts_op14", "xlmr_tiny_dynamo_op18",
+@pytest.mark.parametrize("stem", ["xlmr_tiny_ts_op17", "xlmr_tiny_ts_op14", "xlmr_tiny_ts_op11", "xlmr_tiny_dynamo_op18",
                                   "xlmr_tiny_dynamo_op17", "xlmr_tiny_ts_op17_ext", "bert_tiny_ts_op17"])
 def test_fixture_models_are_transformers(stem: str) -> None:
     g = load_graph(MODELS / f"{stem}.onnx")

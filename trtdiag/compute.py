@@ -141,6 +141,14 @@ def compute_profile(
     macs, unresolved, failure = _infer_macs(model_path, concrete)
     if failure:
         notes.append(failure)
+    if unresolved:
+        # ONNX data propagation handles few ops of old opsets (opset 11 Unsqueeze/Reshape chains); the
+        # same graph converted to opset 17 resolves. Node names survive the conversion.
+        upgraded = _infer_macs(model_path, concrete, upgrade=True)
+        if upgraded[2] is None and len(upgraded[1]) < len(unresolved):
+            macs, unresolved = upgraded[0], upgraded[1]
+            notes.append("shapes were inferred on the model converted to opset 17 (the original opset's shape "
+                         "inference could not resolve them)")
     if unresolved and any(dims and dims[0] == 1 for dims in concrete.values()):
         # ONNX inference loses dims that broadcast against 1 (e.g. an Expand of a [1, seq] buffer to
         # [batch, seq]); with batch 2 they resolve. GEMM MACs are linear in the batch dim, so halve.
@@ -159,13 +167,20 @@ def compute_profile(
     )
 
 
-def _infer_macs(model_path: str | os.PathLike[str], concrete: dict[str, tuple[int, ...]]
+def _infer_macs(model_path: str | os.PathLike[str], concrete: dict[str, tuple[int, ...]], *, upgrade: bool = False
                 ) -> tuple[dict[str, int], list[str], str | None]:
     """Run ONNX shape inference with concrete input dims; MACs per resolved GEMM-like node."""
     import onnx
     from onnx import helper, shape_inference
 
     model = onnx.load(str(model_path), load_external_data=False)
+    if upgrade:
+        try:
+            from onnx import version_converter
+
+            model = version_converter.convert_version(model, 17)
+        except Exception as exc:  # conversion is a second chance only
+            return {}, [], f"opset conversion failed ({type(exc).__name__})"
     g = model.graph
     init_names = {t.name for t in g.initializer}
     for vi in g.input:

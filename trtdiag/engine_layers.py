@@ -515,13 +515,23 @@ def _dedupe(tensors: Iterable[TensorInfo]) -> tuple[TensorInfo, ...]:
 
 
 def _finalise_layers(layers: Sequence[EngineLayer]) -> tuple[EngineLayer, ...]:
-    """Number the layers and settle ``profile``: None throughout for single-profile sources,
-    otherwise unsuffixed layers belong to profile 0."""
+    """Number the layers and settle ``profile``.
+
+    Single-profile sources get None throughout. In multi-profile engines TensorRT lists all layers
+    of profile 0 (no suffix), then all of profile 1 (``[profile 1]``), and so on; a layer without
+    a suffix therefore belongs to the profile of the layer before it. That matters for Myelin
+    sub-layers such as ``__mye258_0_myl15_0``, which never carry the suffix.
+    """
     profiles = {layer.profile for layer in layers if layer.profile is not None}
     multi = bool(profiles - {0})
     out: list[EngineLayer] = []
+    current = 0
     for i, layer in enumerate(layers):
-        profile = (layer.profile if layer.profile is not None else 0) if multi else None
+        if multi:
+            current = layer.profile if layer.profile is not None else current
+            profile: int | None = current
+        else:
+            profile = None
         out.append(replace(layer, index=i, profile=profile))
     return tuple(out)
 
@@ -543,7 +553,7 @@ LAYER_MARKERS: tuple[bytes, ...] = (
     b"TensorRT v",
     b"TensorRT version",
     b"Loaded Module: tensorrt",
-    b"} metadata:",
+    b"ForeignNode {ForeignNode[",
 )
 
 _TEXT_MARKERS = tuple(m.decode() for m in LAYER_MARKERS)
