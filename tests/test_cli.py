@@ -216,3 +216,21 @@ def test_progress_bar_goes_to_stderr_only_when_asked(tmp_path: Path) -> None:
     assert forced.returncode == 0 and "reading log" in forced.stderr and "reading log" not in forced.stdout
     quiet = run("analyze", log, "-o", str(tmp_path / "b.html"))  # not a terminal: no bar
     assert quiet.stderr == ""
+
+
+@pytest.mark.parametrize(("log", "model", "args", "code"), [
+    ("xlmr_int8_only_trtexec.log", "xlmr_tiny_ts_op17.onnx", ["--fail-on", "error"], 1),
+    ("xlmr_int8_only_trtexec.log", "xlmr_tiny_ts_op17.onnx", ["--fail-on", "never"], 0),
+    ("xlmr_int8_only_trtexec.log", "xlmr_tiny_ts_op17.onnx", [], 0),
+    ("resnet_like_benign_int8_fp16.log", "tiny_cnn_op17.onnx", ["--fail-on", "warning"], 0),
+    ("resnet_like_benign_int8_fp16.log", "tiny_cnn_op17.onnx", ["--min-int8-mac-share", "0.95"], 0),
+    ("xlmr_int8_only_trtexec.log", "xlmr_tiny_ts_op17.onnx", ["--min-int8-mac-share", "0.5"], 1),
+    ("xlmr_int8_fp16_pyapi_calibrator.log", "xlmr_tiny_ts_op17.onnx", ["--fail-on", "warning"], 1),
+])
+def test_verdict_exit_codes(tmp_path: Path, log: str, model: str, args: list[str], code: int) -> None:
+    proc = run("analyze", str(LOGS / log), str(MODELS / model), "-o", str(tmp_path / "r.html"), *args)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert proc.stdout.count("\n") == 1
+    assert proc.stdout.startswith("trtdiag: FAIL: " if code else "trtdiag: ")
+    if code:
+        assert " | failed: " in proc.stdout

@@ -285,6 +285,56 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_HS_DATABASES: dict[tuple[bytes, ...], Any] = {}
+
+
+def _marker_finder(markers: Sequence[bytes]) -> Callable[[bytes, int], list[int]]:
+    """Return ``find(data, end) -> sorted offsets`` of every marker occurrence in ``data[:end]``.
+
+    With Hyperscan (an optional dependency, see :mod:`trtdiag.log_reader`) all markers are found
+    in one pass; otherwise each marker costs one ``bytes.find`` pass (about 1-2 GB/s each).
+    Offsets point somewhere inside the marker, which is all the caller needs (markers hold no
+    newline, so the offset identifies the line).
+    """
+    key = tuple(markers)
+    try:
+        import hyperscan  # type: ignore[import-not-found]
+    except ImportError:
+        hyperscan = None
+    if hyperscan is not None:
+        db = _HS_DATABASES.get(key)
+        if db is None:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            exprs = [re.escape(m) for m in key]
+            db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=[0] * len(exprs))
+            _HS_DATABASES[key] = db
+        scratch = hyperscan.Scratch(db)
+
+        def find_hs(data: bytes, end: int) -> list[int]:
+            hits: list[int] = []
+
+            def on_match(_id: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
+                hits.append(to - 1)
+
+            db.scan(memoryview(data)[:end], match_event_handler=on_match, scratch=scratch)
+            hits.sort()
+            return hits
+
+        return find_hs
+
+    def find_py(data: bytes, end: int) -> list[int]:
+        hits: list[int] = []
+        for marker in key:
+            at = data.find(marker, 0, end)
+            while at >= 0:
+                hits.append(at)
+                at = data.find(marker, at + 1, end)
+        hits.sort()
+        return hits
+
+    return find_py
+
+
 def scan_marked_lines(
     path: str | os.PathLike[str],
     markers: Sequence[bytes],
@@ -302,12 +352,13 @@ def scan_marked_lines(
     Raises InputError for a missing, empty or binary file.
     """
     p = _check_file(path)
+    find = _marker_finder(markers)
     try:
         fh = _open_binary(p)
     except OSError as exc:
         raise InputError(f"cannot read {p}: {_one_line(str(exc))}") from exc
     with fh:
-        line_no = 1
+        line_no = 1  # number of the line that starts at offset ``pos``
         tail = b""
         active = False
         first = True
@@ -334,27 +385,17 @@ def scan_marked_lines(
             else:
                 cut = len(data)  # the final line has no newline
             tail = data[cut:]
-            cache: dict[bytes, int] = {}
+            hits = find(data, cut)
+            h = 0
             pos = 0
             while pos < cut:
                 if not active:
-                    hit = -1
-                    for marker in markers:
-                        at = cache.get(marker, -2)
-                        if at == -1:
-                            continue
-                        if at < pos:
-                            at = data.find(marker, pos, cut)
-                            cache[marker] = at
-                            if at < 0:
-                                continue
-                        if hit < 0 or at < hit:
-                            hit = at
-                    if hit < 0:
+                    while h < len(hits) and hits[h] < pos:
+                        h += 1
+                    if h == len(hits):
                         line_no += data.count(b"\n", pos, cut)
-                        pos = cut
                         break
-                    j = data.rfind(b"\n", pos, hit)
+                    j = data.rfind(b"\n", pos, hits[h])
                     start = j + 1 if j >= 0 else pos
                     line_no += data.count(b"\n", pos, start)
                     pos = start
