@@ -76,7 +76,7 @@ def test_coverage_needs_a_model() -> None:
 def test_report_path_is_quoted(failed_build, tmp_path: Path) -> None:
     from dataclasses import replace
 
-    with pytest.raises(AssertionError, match="Full report: /some/report.html"):
+    with pytest.raises(AssertionError, match=r"Full report: /some/report\.html"):
         assert_no_finding(replace(failed_build, report_path="/some/report.html"), "implicit-int8-transformer")
 
 

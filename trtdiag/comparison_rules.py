@@ -57,7 +57,7 @@ def int8_slower_than_fp16(c: Comparison, graph: GraphIndex | None, compute: Comp
         id="int8-slower-than-fp16", severity="error",
         title=f"The INT8 engine is slower than the FP16 engine ({_ms(t8)} vs {_ms(t16)}, "
               f"{(t8 / t16 - 1) * 100:+.0f}%)",
-        explanation=("Per-layer time, aligned on ONNX nodes, puts the extra time in: " + "; ".join(lines) + ". "
+        explanation=("The per-layer profiles put the extra time in: " + ("; ".join(lines) or "no single cause") + ". "
                      "INT8 only pays off when the GEMMs run INT8 tactics and the engine does not convert "
                      "between formats around them."),
         evidence=Evidence(nodes=tuple(gemm_nodes[:25]), notes=tuple(lines), total_nodes=len(gemm_nodes)),
@@ -136,7 +136,8 @@ def fp32_fallback_layers(c: Comparison, graph: GraphIndex | None, compute: Compu
     gemms = [n for n in nodes if graph is not None and _is_gemm(graph, n)]
     return Finding(
         id="fp32-fallback-layers", severity="warning" if ms == 0 else "error",
-        title=f"{len(rows)} layers of the INT8 engine run in FP32 ({_ms(ms)})",
+        title=f"{len(rows)} layer{'s' if len(rows) != 1 else ''} of the INT8 engine run{'' if len(rows) != 1 else 's'} "
+              f"in FP32 ({_ms(ms)})",
         explanation=("These layers consume FP32 tensors: INT8 was enabled without FP16 (fallbacks go to FP32) or "
                      "their inputs had no scale. FP32 is the slowest path on tensor-core GPUs."),
         evidence=Evidence(nodes=tuple(nodes[:25]), notes=tuple(r.name[:160] for r in rows[:10]),

@@ -593,6 +593,7 @@ LAYER_MARKERS: tuple[bytes, ...] = (
     b"==== TensorRT ",
     b"TensorRT v",
     b"TensorRT version",
+    b"&&&& RUNNING",
     b"Loaded Module: tensorrt",
     b"ForeignNode {ForeignNode[",
 )
@@ -604,8 +605,8 @@ _T86 = re.compile(r"(?P<name>.+?) \((?P<spec>(?P<dt>[A-Za-z][A-Za-z0-9]*)\[(?P<d
 _T80 = re.compile(r"(?P<name>.+?)\[(?P<spec>(?P<dt>[A-Za-z][A-Za-z0-9]*)\((?P<dims>[^()]*)\))\](?:, |$)")
 _DETAILED_HEAD = re.compile(r"^Name: (?P<name>.*?), LayerType: (?P<type>[^,]*), Inputs: (?P<rest>.*)$")
 _DT_TENSOR = re.compile(
-    r"\{ Name: (?P<name>.*?), (?:Location: [^,]*, )?Dimensions: \[(?P<dims>[^\]]*)\], "
-    r"Format/Datatype: (?P<fmt>.*?) \}"
+    r"\{\s*Name: (?P<name>.*?), (?:Location: [^,]*, )?Dimensions: \[(?P<dims>[^\]]*)\], "
+    r"Format/Datatype: (?P<fmt>.*?)\s*\}"
 )
 _KV_ORIGIN = re.compile(r"(?:^|, )Origin: (?P<v>[^,]*)")
 _KV_TACTIC_NAME = re.compile(r"(?:^|, )TacticName: (?P<v>[^,]*)")
@@ -782,6 +783,9 @@ class LayerSectionParser:
         m = _TRTEXEC_VERSION.search(text)
         if m is not None:
             self.version = decode_trt_version(m.group("v"))
+            return
+        if "&&&& RUNNING" in text:
+            self.version = None  # a new trtexec run without a version tag (TRT 7): unknown
             return
         m = _VERSION_LINE.search(text) or _POLY_TRT_VERSION.search(text)
         if m is not None:
@@ -1018,8 +1022,8 @@ class LayerSectionParser:
             m = _POLY_LAYER.match(s)
             if m is not None:
                 self._poly_flush_layer()
-                self._poly_layer = {"name": m.group("name"), "op": m.group("op"), "line": number,
-                                    "origin": None, "tactic": None, "inputs": (), "outputs": ()}
+                self._poly_layer = {"name": m.group("name"), "op": m.group("op"), "line": number, "origin": None,
+                                    "tactic": None, "metadata": (), "inputs": (), "outputs": ()}
                 self._poly_buf = []
                 self._state = "layers"
                 return True
@@ -1029,6 +1033,8 @@ class LayerSectionParser:
                     self._poly_layer["origin"] = value if value and value != "Unknown" else None
                 elif s.startswith("Tactic ="):
                     self._poly_layer["tactic"] = s.split("=", 1)[1].strip() or None
+                elif s.startswith("Metadata ="):
+                    self._poly_layer["metadata"] = parse_metadata(s.split("=", 1)[1])
                 return True
             if self._poly_layer is not None:
                 self._poly_buf.append(s)
@@ -1060,8 +1066,8 @@ class LayerSectionParser:
         if profile is None:
             profile = self._poly_profile
         sec.layers.append(
-            EngineLayer(0, name, profile, layer["op"], layer["inputs"], layer["outputs"], layer["tactic"], (),
-                        layer["origin"], layer["line"])
+            EngineLayer(0, name, profile, layer["op"], layer["inputs"], layer["outputs"], layer["tactic"],
+                        layer["metadata"], layer["origin"], layer["line"])
         )
         self._poly_layer = None
 
@@ -1115,26 +1121,31 @@ def _layer_info_format_by_version(version: str | None) -> str:
 
 
 def _parse_detailed_tensors(text: str, pos: int) -> tuple[list[TensorInfo] | None, int]:
-    """Parse ``[ { Name: ..., Dimensions: [..], Format/Datatype: ... }, ... ]`` starting at ``pos``."""
-    if text.startswith("[]", pos):
-        return [], pos + 2
+    """Parse ``[ { Name: ..., Dimensions: [..], Format/Datatype: ... }, ... ]`` starting at ``pos``
+    (spacing inside the brackets varies between versions: ``[ {`` / ``[{``, ``}]`` / ``} ]``)."""
+
+    def skip(at: int) -> int:
+        while at < len(text) and text[at] == " ":
+            at += 1
+        return at
+
     if not text.startswith("[", pos):
         return None, pos
-    pos += 1
+    pos = skip(pos + 1)
     out: list[TensorInfo] = []
+    if text.startswith("]", pos):
+        return out, pos + 1
     while True:
-        while pos < len(text) and text[pos] == " ":
-            pos += 1
         m = _DT_TENSOR.match(text, pos)
         if m is None:
             return None, pos
         fmt = m.group("fmt").strip()
         out.append(_tensor(m.group("name"), normalise_dtype(fmt), fmt, _parse_dims(m.group("dims"))))
-        pos = m.end()
+        pos = skip(m.end())
         if text.startswith("]", pos):
             return out, pos + 1
         if text.startswith(",", pos):
-            pos += 1
+            pos = skip(pos + 1)
             continue
         return None, pos
 

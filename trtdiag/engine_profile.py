@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from trtdiag.engine_layers import (
     load_json_values,
     looks_binary,
@@ -391,10 +393,9 @@ class _PerfParser:
 
     def feed(self, number: int, text: str) -> bool:
         msg = split_prefix(number, text).message
-        if "TensorRT v" in text:
-            m = _TRTEXEC_VERSION.search(text)
-            if m is not None:
-                self.version = decode_trt_version(m.group("v"))
+        if msg.startswith("&&&& RUNNING"):
+            m = _TRTEXEC_VERSION.search(text)  # each run states its own version (TRT 7 states none)
+            self.version = decode_trt_version(m.group("v")) if m else None
         cur = self._cur
         if msg == _PERF_HEAD:
             self._cur = _Summary(style="8", version=self.version)
@@ -515,7 +516,7 @@ def read_perf_summaries(path: str | os.PathLike[str]) -> list[PerfSummary]:
         found = [_perf_from_trex(v, str(p)) for v in values if isinstance(v, dict)]
         return [s for s in found if s is not None]
     parser = _PerfParser()
-    scan_marked_lines(p, (b"Performance summary", b"Host Latency", b"TensorRT v"), parser.feed)
+    scan_marked_lines(p, (b"Performance summary", b"Host Latency", b"&&&& RUNNING"), parser.feed)
     out: list[PerfSummary] = []
     for s in parser.summaries:
         if s.throughput is None and not s.latency and not s.gpu:
@@ -554,8 +555,11 @@ def _median(sorted_values: Sequence[float]) -> float:
 
 
 def _percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """trtexec's ``findPercentile``: ``exclude = int((1 - pct / 100) * n)`` evaluated in 32-bit
+    float, as in C++ (for n = 200 that is 1, where Python doubles would give 2)."""
     n = len(sorted_values)
-    exclude = int((1 - pct / 100) * n)
+    one, hundred = np.float32(1), np.float32(100)
+    exclude = int((one - np.float32(pct) / hundred) * np.float32(n))
     return sorted_values[max(n - 1 - exclude, 0)]
 
 

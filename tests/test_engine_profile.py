@@ -1,0 +1,510 @@
+"""Per-layer profiles, performance summaries, --exportTimes traces and artifact classification:
+small hand-written inputs for each format, then every real artifact of ../shared/corpus."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+from trtdiag.engine_profile import (
+    classify_artifact,
+    read_perf_summaries,
+    read_perf_summary,
+    read_profile,
+    read_times,
+)
+from trtdiag.errors import InputError
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def assert_one_line_error(exc: pytest.ExceptionInfo[InputError]) -> None:
+    message = str(exc.value)
+    assert message and "\n" not in message
+
+
+# --- profile JSON -----------------------------------------------------------------------------------------
+
+PROFILE_86 = """[
+  { "count" : 20 }
+, { "name" : "QuantizeLinear_2", "timeMs" : 2.0, "averageMs" : 0.1, "medianMs" : 0.09, "percentage" : 25 }
+, { "name" : "conv1 + relu1", "timeMs" : 6.0, "averageMs" : 0.3, "medianMs" : 0.28, "percentage" : 75 }
+]
+"""
+
+PROFILE_7_TWO_RUNS = """[
+  { "count" : 100 }
+, { "name" : "conv1 input reformatter 0", "timeMs" : 5.0, "averageMs" : 0.05, "percentage" : 50 }
+, { "name" : "conv1", "timeMs" : 5.0, "averageMs" : 0.05, "percentage" : 50 }
+]
+[
+  { "count" : 10 }
+, { "name" : "conv1 input reformatter 0", "timeMs" : 2.0, "averageMs" : 0.2, "percentage" : 40 }
+, { "name" : "conv1", "timeMs" : 3.0, "averageMs" : 0.3, "percentage" : 60 }
+]
+"""
+
+
+def test_profile_json_with_median(tmp_path: Path) -> None:
+    pr = read_profile(write(tmp_path, "p.json", PROFILE_86))
+    assert (pr.format, pr.iterations, pr.runs) == ("profile-json", 20, 1)
+    assert [(t.name, t.time_ms, t.average_ms, t.median_ms, t.percentage) for t in pr.layers] == [
+        ("QuantizeLinear_2", 2.0, 0.1, 0.09, 25.0), ("conv1 + relu1", 6.0, 0.3, 0.28, 75.0)]
+    assert pr.total_ms == pytest.approx(0.4)
+    assert all(t.profile is None for t in pr.layers)
+
+
+def test_profile_json_without_median_several_runs_takes_last(tmp_path: Path) -> None:
+    pr = read_profile(write(tmp_path, "p.json", PROFILE_7_TWO_RUNS))
+    assert (pr.runs, pr.iterations) == (2, 10)
+    assert [(t.name, t.average_ms, t.median_ms) for t in pr.layers] == [
+        ("conv1 input reformatter 0", 0.2, None), ("conv1", 0.3, None)]
+    assert pr.total_ms == pytest.approx(0.5)
+
+
+def test_profile_json_profile_suffix(tmp_path: Path) -> None:
+    data = [{"count": 1}, {"name": "a", "averageMs": 1}, {"name": "a [profile 1]", "averageMs": 2},
+            {"name": "__myl_Mul_myl3_0", "averageMs": 3}]
+    pr = read_profile(write(tmp_path, "p.json", json.dumps(data)))
+    assert [(t.name, t.profile) for t in pr.layers] == [("a", 0), ("a", 1), ("__myl_Mul_myl3_0", 1)]
+    assert pr.layers[0].time_ms is None and pr.layers[0].percentage is None
+
+
+# --- --dumpProfile tables -----------------------------------------------------------------------------------
+
+DUMP_7 = """\
+[01/02/2021-10:00:00] [I] Average on 10 runs - GPU latency: 3.0 ms - Host latency: 3.1 ms (end to end 3.2 ms, enqueue 3.0 ms)
+[01/02/2021-10:00:00] [I]
+[01/02/2021-10:00:00] [I] === Profile (124 iterations ) ===
+[01/02/2021-10:00:00] [I]                               Layer   Time (ms)   Avg. Time (ms)   Time %
+[01/02/2021-10:00:00] [I]           conv1 input reformatter 0        1.24           0.0100      10.0
+[01/02/2021-10:00:00] [I]  (Unnamed Layer* 3) [Shuffle] + fc1       11.16           0.0900      90.0
+[01/02/2021-10:00:00] [I]                               Total       12.40           0.1000     100.0
+[01/02/2021-10:00:00] [I]
+&&&& PASSED TensorRT.trtexec # trtexec --dumpProfile
+"""
+
+DUMP_86 = """\
+[01/02/2025-10:00:00] [I] === Profile (500 iterations ) ===
+[01/02/2025-10:00:00] [I]    Time(ms)     Avg.(ms)   Median(ms)   Time(%)   Layer
+[01/02/2025-10:00:00] [I]       10.00       0.0200       0.0190      40.0   Reformatting CopyNode for Input Tensor 0 to {ForeignNode[a...b]}
+[01/02/2025-10:00:00] [I]       15.00       0.0300       0.0290      60.0   __myl_MulAdd_myl0_1
+[01/02/2025-10:00:00] [I]       25.00       0.0500       0.0480     100.0   Total
+[01/02/2025-10:00:00] [I]
+"""
+
+
+def test_dump_profile_7_columns(tmp_path: Path) -> None:
+    pr = read_profile(write(tmp_path, "run.log", DUMP_7))
+    assert (pr.format, pr.iterations, pr.runs) == ("dump-profile-7", 124, 1)
+    assert [(t.name, t.time_ms, t.average_ms, t.median_ms, t.percentage) for t in pr.layers] == [
+        ("conv1 input reformatter 0", 1.24, 0.01, None, 10.0), ("(Unnamed Layer* 3) [Shuffle] + fc1", 11.16, 0.09, None, 90.0)]
+    assert pr.total_ms == 0.1  # the Total row's average, per iteration
+
+
+def test_dump_profile_86_columns_and_last_table(tmp_path: Path) -> None:
+    pr = read_profile(write(tmp_path, "run.log", DUMP_7 + DUMP_86))
+    assert (pr.format, pr.iterations, pr.runs) == ("dump-profile-86", 500, 2)
+    assert [(t.name, t.median_ms) for t in pr.layers] == [
+        ("Reformatting CopyNode for Input Tensor 0 to {ForeignNode[a...b]}", 0.019), ("__myl_MulAdd_myl0_1", 0.029)]
+    assert pr.total_ms == 0.05
+
+
+def test_dump_profile_gzip(tmp_path: Path) -> None:
+    p = tmp_path / "run.log.gz"
+    p.write_bytes(gzip.compress(DUMP_86.encode()))
+    assert len(read_profile(p).layers) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("empty.json", b""),
+        ("binary.bin", bytes(range(256)) * 40),
+        ("graph.json", b'{"Layers": ["a"]}'),
+        ("times.json", b'[{"startEnqMs": 1, "latencyMs": 0.5, "computeMs": 0.4}]'),
+        ("broken.json", b'[{"count": 1},'),
+        ("build.log", b"[I] [TRT] no profile here\n"),
+    ],
+)
+def test_profile_bad_input(tmp_path: Path, name: str, content: bytes) -> None:
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(InputError) as exc:
+        read_profile(p)
+    assert_one_line_error(exc)
+
+
+# --- performance summaries ------------------------------------------------------------------------------------
+
+PERF_7 = """\
+[02/22/2021-15:14:52] [I] Host Latency
+[02/22/2021-15:14:52] [I] min: 3.05 ms (end to end 3.06 ms)
+[02/22/2021-15:14:52] [I] max: 5.6 ms (end to end 5.61 ms)
+[02/22/2021-15:14:52] [I] mean: 3.11 ms (end to end 3.12 ms)
+[02/22/2021-15:14:52] [I] median: 3.09 ms (end to end 3.10 ms)
+[02/22/2021-15:14:52] [I] percentile: 3.45 ms at 99% (end to end 3.47 ms at 99%)
+[02/22/2021-15:14:52] [I] throughput: 318.785 qps
+[02/22/2021-15:14:52] [I] walltime: 3.00516 s
+[02/22/2021-15:14:52] [I] Enqueue Time
+[02/22/2021-15:14:52] [I] min: 3.02 ms
+[02/22/2021-15:14:52] [I] max: 5.35 ms
+[02/22/2021-15:14:52] [I] median: 3.05 ms
+[02/22/2021-15:14:52] [I] GPU Compute
+[02/22/2021-15:14:52] [I] min: 3.0 ms
+[02/22/2021-15:14:52] [I] max: 5.5 ms
+[02/22/2021-15:14:52] [I] mean: 3.05 ms
+[02/22/2021-15:14:52] [I] median: 3.04 ms
+[02/22/2021-15:14:52] [I] percentile: 3.41 ms at 99%
+[02/22/2021-15:14:52] [I] total compute time: 2.92575 s
+&&&& PASSED TensorRT.trtexec # trtexec --int8
+"""
+
+PERF_80 = """\
+&&&& RUNNING TensorRT.trtexec [TensorRT v8203] # trtexec --onnx=m.onnx
+[I] === Performance summary ===
+[I] Throughput: 6239.67 qps
+[I] Latency: min = 0.157 ms, max = 0.455 ms, mean = 0.16 ms, median = 0.16 ms, percentile(99%) = 0.165 ms
+[I] End-to-End Host Latency: min = 0.165 ms, max = 0.59 ms, mean = 0.287 ms, median = 0.29 ms, percentile(99%) = 0.3 ms
+[I] Enqueue Time: min = 0.042 ms, max = 0.152 ms, mean = 0.053 ms, median = 0.049 ms, percentile(99%) = 0.084 ms
+[I] H2D Latency: min = 0.003 ms, max = 0.029 ms, mean = 0.004 ms, median = 0.003 ms, percentile(99%) = 0.006 ms
+[I] GPU Compute Time: min = 0.151 ms, max = 0.449 ms, mean = 0.154 ms, median = 0.153 ms, percentile(99%) = 0.158 ms
+[I] D2H Latency: min = 0.001 ms, max = 0.011 ms, mean = 0.002 ms, median = 0.002 ms, percentile(99%) = 0.003 ms
+[I] Total Host Walltime: 3.00048 s
+[I] Total GPU Compute Time: 2.88472 s
+[I] Explanations of the performance metrics are printed in the verbose logs.
+[V]
+[V] === Explanations of the performance metrics ===
+[V] Latency: the summation of H2D Latency, GPU Compute Time, and D2H Latency.
+"""
+
+PERF_86 = """\
+&&&& RUNNING TensorRT.trtexec # trtexec --onnx=m.onnx
+[I] === Performance summary ===
+[I] Throughput: 471.185 qps
+[I] Latency: min = 1.97 ms, max = 2.91 ms, mean = 2.04 ms, median = 2.01 ms, percentile(90%) = 2.12 ms, percentile(95%) = 2.2 ms, percentile(99%) = 2.56 ms
+[I] Enqueue Time: min = 0.24 ms, max = 0.98 ms, mean = 0.35 ms, median = 0.29 ms, percentile(90%) = 0.57 ms, percentile(95%) = 0.65 ms, percentile(99%) = 0.83 ms
+[I] GPU Compute Time: min = 1.41 ms, max = 2.25 ms, mean = 1.45 ms, median = 1.44 ms, percentile(90%) = 1.47 ms, percentile(95%) = 1.5 ms, percentile(99.9%) = 1.79 ms
+[I] Total GPU Compute Time: 2.06038 s
+[W] * GPU compute time is unstable, with coefficient of variance = 25.6499%.
+[W]   If not already in use, locking GPU clock frequency or adding --useSpinWait may improve the stability.
+[I] Explanations of the performance metrics are printed in the verbose logs.
+&&&& PASSED TensorRT.trtexec
+"""
+
+
+def test_perf_summary_trt7(tmp_path: Path) -> None:
+    s = read_perf_summary(write(tmp_path, "run.log", PERF_7))
+    assert s is not None and s.format == "perf-7"
+    assert s.throughput_qps == 318.785
+    assert s.latency_ms == {"min": 3.05, "max": 5.6, "mean": 3.11, "median": 3.09, "p99": 3.45}
+    assert s.enqueue_ms == {"min": 3.02, "max": 5.35, "median": 3.05}
+    assert s.gpu_compute_ms == {"min": 3.0, "max": 5.5, "mean": 3.05, "median": 3.04, "p99": 3.41}
+    assert s.total_gpu_compute_s == 2.92575 and s.unstable_cov_percent is None
+
+
+def test_perf_summary_80(tmp_path: Path) -> None:
+    s = read_perf_summary(write(tmp_path, "run.log", PERF_80))
+    assert s is not None and s.format == "perf-80"
+    assert s.throughput_qps == 6239.67
+    assert s.latency_ms == {"min": 0.157, "max": 0.455, "mean": 0.16, "median": 0.16, "p99": 0.165}  # not End-to-End
+    assert s.gpu_compute_ms["p99"] == 0.158 and s.enqueue_ms["median"] == 0.049
+    assert s.total_gpu_compute_s == 2.88472
+
+
+def test_perf_summary_86_with_cov(tmp_path: Path) -> None:
+    s = read_perf_summary(write(tmp_path, "run.log", PERF_86))
+    assert s is not None and s.format == "perf-86"  # no version line: three percentiles say 8.6+
+    assert s.latency_ms == {"min": 1.97, "max": 2.91, "mean": 2.04, "median": 2.01, "p90": 2.12, "p95": 2.2, "p99": 2.56}
+    assert s.gpu_compute_ms["p99.9"] == 1.79
+    assert s.unstable_cov_percent == 25.6499
+
+
+def test_perf_summaries_all_and_last(tmp_path: Path) -> None:
+    p = write(tmp_path, "runs.log", PERF_7 + PERF_80 + PERF_86)
+    assert [s.format for s in read_perf_summaries(p)] == ["perf-7", "perf-80", "perf-86"]
+    assert read_perf_summary(p).throughput_qps == 471.185  # type: ignore[union-attr]
+
+
+def test_perf_summary_none_and_errors(tmp_path: Path) -> None:
+    assert read_perf_summary(write(tmp_path, "build.log", "[I] [TRT] building\n[I] done\n")) is None
+    for name, content in (("empty.log", b""), ("engine.plan", bytes(range(256)) * 40)):
+        p = tmp_path / name
+        p.write_bytes(content)
+        with pytest.raises(InputError) as exc:
+            read_perf_summary(p)
+        assert_one_line_error(exc)
+
+
+def test_perf_summary_from_trex_metadata(tmp_path: Path) -> None:
+    doc = {"performance_summary": {"Throughput": 100.0, "Latency": [1, 5, 2, 1.5, 4], "GPU Compute Time": [1, 2, 3, 4, 5, 6, 7],
+                                   "Total GPU Compute Time": 2.5}}
+    s = read_perf_summary(write(tmp_path, "e.profile.metadata.json", json.dumps(doc)))
+    assert s is not None and s.format == "trex-metadata"
+    assert s.latency_ms == {"min": 1, "max": 5, "mean": 2, "median": 1.5, "p99": 4}
+    assert s.gpu_compute_ms == {"min": 1, "max": 2, "mean": 3, "median": 4, "p90": 5, "p95": 6, "p99": 7}
+    assert read_perf_summary(write(tmp_path, "e.build.metadata.json", '{"build_options": {"Precision": "FP32+INT8"}}')) is None
+
+
+# --- --exportTimes -------------------------------------------------------------------------------------------------
+
+
+def test_times_stats_follow_trtexec(tmp_path: Path) -> None:
+    records = [{"startEnqMs": i, "latencyMs": v, "computeMs": v / 2} for i, v in enumerate([4.0, 1.0, 3.0, 2.0])]
+    t = read_times(write(tmp_path, "times.json", json.dumps(records)))
+    assert t.count == 4
+    # median of an even count averages the middle two; p99 excludes int(0.01 * 4) = 0 from the top
+    assert t.latency_ms == {"mean": 2.5, "median": 2.5, "min": 1.0, "max": 4.0, "p99": 4.0,
+                            "compute_mean": 1.25, "compute_median": 1.25, "compute_min": 0.5, "compute_max": 2.0,
+                            "compute_p99": 2.0}
+    many = [{"latencyMs": float(v), "computeMs": float(v)} for v in range(1, 201)]
+    t = read_times(write(tmp_path, "many.json", json.dumps(many)))
+    # trtexec computes int((1 - 99 / 100) * 200) in float32: 1 (not 2), so sorted[198] = 199
+    assert t.latency_ms["p99"] == 199.0
+
+
+@pytest.mark.parametrize("content", ['{"Layers": []}', '[{"count": 1}, {"name": "a", "averageMs": 1}]', "[I] log line\n", ""])
+def test_times_bad_input(tmp_path: Path, content: str) -> None:
+    with pytest.raises(InputError) as exc:
+        read_times(write(tmp_path, "t.json", content))
+    assert_one_line_error(exc)
+
+
+# --- classification ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b'{"Layers": ["a"], "Bindings": []}', "layers-json"),
+        (b'{\n  "I/O Tensors": []\n}', "layers-json"),
+        (b'[\n  { "count" : 3 }\n, { "name" : "a", "timeMs" : 1, "averageMs" : 1, "percentage" : 100 }\n]', "profile-json"),
+        (b'[\n  { "startEnqMs" : 1, "latencyMs" : 2 }\n]', "times-json"),
+        (b'[{"startInMs": 1, "computeMs": 1, "latencyMs": 2}]', "times-json"),
+        (b'{"performance_summary": {"Throughput": 1}}', "trex-metadata"),
+        (b'{"model_options": {}, "build_options": {}}', "trex-metadata"),
+        (b'[{"Name": "NVIDIA A100", "ComputeCapability": [8, 0]}]', "trex-metadata"),
+        (b"[I] [TRT] a log line\n", "log"),
+        (b"[07/07/2026-02:11:29] [I] === Model Options ===\n", "log"),
+        (b"&&&& RUNNING TensorRT.trtexec # trtexec\n", "log"),
+        (b'{"$schema": "x"}', "unknown"),
+        (b"", "unknown"),
+        (bytes(range(256)) * 40, "unknown"),
+    ],
+)
+def test_classify_artifact(tmp_path: Path, content: bytes, kind: str) -> None:
+    p = tmp_path / "artifact.log"  # the name says nothing: classification is by content
+    p.write_bytes(content)
+    assert classify_artifact(p) == kind
+
+
+def test_classify_gzip_and_missing(tmp_path: Path) -> None:
+    p = tmp_path / "build.log.gz"
+    p.write_bytes(gzip.compress(b"[I] [TRT] hello\n"))
+    assert classify_artifact(p) == "log"
+    with pytest.raises(InputError):
+        classify_artifact(tmp_path / "missing.log")
+
+
+# --- real artifacts ---------------------------------------------------------------------------------------------------
+
+#: corpus/logs profiles (MANIFEST feature profile_table): (rows of the last run, runs, iterations, format).
+#: Independent counts: JSON rows  grep -c '"name"' f      (036: awk '/"count"/{n=0} /"name"/{n++} END{print n}')
+#:                     JSON runs  grep -c '"count"' f     iterations: the last '"count" : N'
+#:                     tables     rows between the '=== Profile' header and the 'Total' row, by hand
+PROFILE_EXPECTED = {
+    "022": (840, 1, 641, "profile-json"),
+    "036": (58, 7, 15, "profile-json"),
+    "072": (36, 1, 1, "profile-json"),
+    "074": (37, 1, 1, "profile-json"),
+    "076": (86, 1, 1, "profile-json"),
+    "078": (63, 1, 1, "profile-json"),
+    "098": (15, 1, 18362, "dump-profile-86"),
+    "099": (16, 1, 21248, "dump-profile-86"),
+}
+
+#: corpus/trex profiles (anchors.md b.11), rows = grep -c '"name"' f, iterations = the '"count"' value.
+TREX_PROFILES = {"002": (37, 1), "008": (36, 1), "012": (73, 6610), "016": (63, 1)}
+
+#: corpus/logs performance summaries (MANIFEST feature perf_summary):
+#: (format, summaries in the file, throughput, GPU Compute median ms, Total GPU Compute s) of the LAST summary.
+#: Independent: grep -c 'Performance summary' (or 'Host Latency$' for TRT 7); grep 'Throughput:' / 'throughput:' | tail -1;
+#:              grep 'GPU Compute Time: min' | grep -o 'median = ...'; grep 'Total GPU Compute Time' / 'total compute time' | tail -1.
+#:              TRT 7 (034/035) GPU median: the 'median:' line after the last 'GPU Compute' line.
+PERF_EXPECTED = {
+    "023": ("perf-86", 1, 471.185, 1.44275, 2.06038),
+    "024": ("perf-86", 1, 295.434, 2.77808, 2.4738),
+    "025": ("perf-86", 1, 261.791, 2.48584, 1.96681),
+    "026": ("perf-86", 1, 158.197, 5.08105, 2.41974),
+    "027": ("perf-86", 1, 142.795, 4.60999, 1.9838),
+    "028": ("perf-86", 1, 83.0696, 9.71161, 2.44054),
+    "029": ("perf-86", 1, 76.3473, 8.61597, 1.99124),
+    "030": ("perf-86", 1, 42.6595, 18.6931, 2.43254),
+    "031": ("perf-86", 1, 40.7618, 16.384, 2.05641),
+    "032": ("perf-86", 1, 21.5972, 36.2042, 2.45022),
+    "033": ("perf-86", 1, 119.016, 7.69299, 2.76229),
+    "034": ("perf-7", 7, 508.664, 247.036, 3.47004),
+    "035": ("perf-7", 7, 1333.49, 91.6031, 3.13782),
+    "092": ("perf-80", 1, 6182.1, 0.151611, 2.82322),
+    "093": ("perf-80", 1, 6239.67, 0.153595, 2.88472),
+    "094": ("perf-80", 1, 6106.55, 0.154663, 2.97694),
+    "102": ("perf-86", 1, 15374.3, 0.0361328, 1.6586),
+}
+
+
+def _artifact(folder: Path, number: str) -> Path:
+    matches = [p for p in folder.glob(f"{number}_*") if not p.name.endswith(".meta.json")]
+    assert len(matches) == 1, f"expected one artifact {number} in {folder}"
+    return matches[0]
+
+
+def _manifest(folder: Path) -> list[dict]:
+    return json.loads((folder / "MANIFEST.json").read_text())["artifacts"]
+
+
+@pytest.fixture(scope="module")
+def corpus_trex() -> Path:
+    path = CORPUS / "trex"
+    if not (path / "MANIFEST.json").exists():
+        pytest.skip(f"real-artifact corpus not present at {path} (it sits beside the project, not in it)")
+    return path
+
+
+def test_tables_cover_every_profile_and_perf_artifact(corpus_logs: Path) -> None:
+    artifacts = _manifest(corpus_logs)
+    assert {a["file"][:3] for a in artifacts if "profile_table" in a["features"]} == set(PROFILE_EXPECTED)
+    assert {a["file"][:3] for a in artifacts if "perf_summary" in a["features"]} == set(PERF_EXPECTED)
+
+
+@pytest.mark.parametrize("number", sorted(PROFILE_EXPECTED))
+def test_corpus_profile(corpus_logs: Path, number: str) -> None:
+    rows, runs, iterations, fmt = PROFILE_EXPECTED[number]
+    pr = read_profile(_artifact(corpus_logs, number))
+    assert (len(pr.layers), pr.runs, pr.iterations, pr.format) == (rows, runs, iterations, fmt)
+    assert all(t.average_ms >= 0 and "[profile" not in t.name for t in pr.layers)
+
+
+@pytest.mark.parametrize("number", sorted(TREX_PROFILES))
+def test_corpus_trex_profile(corpus_trex: Path, number: str) -> None:
+    rows, iterations = TREX_PROFILES[number]
+    pr = read_profile(_artifact(corpus_trex, number))
+    assert (len(pr.layers), pr.iterations, pr.format) == (rows, iterations, "profile-json")
+    assert all(t.median_ms is not None for t in pr.layers)
+
+
+def test_036_last_of_seven_runs_without_median(corpus_logs: Path) -> None:
+    pr = read_profile(_artifact(corpus_logs, "036"))
+    first = pr.layers[0]
+    assert first.name == "conv1 + conv1_relu + pool1 input reformatter 0"
+    assert (first.time_ms, first.average_ms, first.median_ms, first.percentage) == (85.8941, 5.72628, None, 2.32559)
+
+
+def test_098_dump_profile_myelin_rows_and_total(corpus_logs: Path) -> None:
+    pr = read_profile(_artifact(corpus_logs, "098"))
+    assert pr.total_ms == 0.0833  # the Total row: "1529.13  0.0833  0.0804  100.0  Total"
+    assert sum(t.time_ms for t in pr.layers) == pytest.approx(1529.13, abs=0.05)
+    first = pr.layers[0]
+    assert (first.name, first.time_ms, first.average_ms, first.median_ms, first.percentage) == (
+        "__mye59_0_myl0_0", 31.40, 0.0017, 0.0018, 2.1)
+    assert pr.layers[3].name == "Reformatting CopyNode for Input Tensor 0 to {ForeignNode[node_conv2d_1...node_relu_1]}"
+    assert [t.name for t in pr.layers if t.name.startswith("__myl_")] == [
+        "__myl_Resh_myl5_1", "__myl_MaxrSubExpSum_myl5_4", "__myl_DivMulTopk_myl5_5", "__myl_CastReshCast_myl5_6",
+        "__myl_Cast_myl5_7"]
+    pr99 = read_profile(_artifact(corpus_logs, "099"))
+    assert pr99.layers[8].name == "PWN((Unnamed Layer* 11) [ElementWise] + node_relu_2)"
+
+
+def test_022_profile_names_join_021_layer_names(corpus_logs: Path) -> None:
+    from trtdiag.engine_layers import read_engine_layers
+
+    layers = [layer.name for layer in read_engine_layers(_artifact(corpus_logs, "021")).layers]
+    profile = [t.name for t in read_profile(_artifact(corpus_logs, "022")).layers]
+    assert profile == layers
+
+
+def test_trex_profile_names_join_graph_names(corpus_trex: Path) -> None:
+    from trtdiag.engine_layers import read_engine_layers
+
+    for graph, prof in (("001", "002"), ("007", "008"), ("011", "012"), ("015", "016")):
+        names = [layer.name for layer in read_engine_layers(_artifact(corpus_trex, graph)).layers]
+        assert [t.name for t in read_profile(_artifact(corpus_trex, prof)).layers] == names
+
+
+@pytest.mark.parametrize("number", sorted(PERF_EXPECTED))
+def test_corpus_perf_summary(corpus_logs: Path, number: str) -> None:
+    fmt, count, throughput, gpu_median, total_gpu = PERF_EXPECTED[number]
+    path = _artifact(corpus_logs, number)
+    summaries = read_perf_summaries(path)
+    assert len(summaries) == count
+    s = read_perf_summary(path)
+    assert s == summaries[-1]
+    assert (s.format, s.throughput_qps, s.gpu_compute_ms["median"], s.total_gpu_compute_s) == (fmt, throughput, gpu_median, total_gpu)
+    assert set(s.latency_ms) >= {"min", "max", "mean", "median", "p99"}
+    if fmt == "perf-86":
+        assert {"p90", "p95"} <= set(s.latency_ms)
+
+
+def test_023_and_102_details(corpus_logs: Path) -> None:
+    s = read_perf_summary(_artifact(corpus_logs, "023"))
+    assert s is not None
+    assert s.latency_ms == {"min": 1.9754, "max": 2.91333, "mean": 2.04992, "median": 2.0188, "p90": 2.12784,
+                            "p95": 2.20337, "p99": 2.56396}
+    assert s.enqueue_ms["p99"] == 0.839844 and s.unstable_cov_percent is None
+    s = read_perf_summary(_artifact(corpus_logs, "102"))
+    assert s is not None and s.unstable_cov_percent == 6.58751  # grep 'coefficient of variance'
+
+
+def test_034_trt7_summary_details(corpus_logs: Path) -> None:
+    first = read_perf_summaries(_artifact(corpus_logs, "034"))[0]
+    assert first.latency_ms == {"min": 3.05505, "max": 5.60945, "mean": 3.1141, "median": 3.09796, "p99": 3.4563}
+    assert first.enqueue_ms == {"min": 3.02222, "max": 5.35538, "median": 3.05493}
+    assert first.throughput_qps == 318.785
+
+
+def test_logs_without_perf_summary_return_none(corpus_logs: Path) -> None:
+    for number in ("095", "098", "100", "109"):
+        assert read_perf_summary(_artifact(corpus_logs, number)) is None
+
+
+def test_trex_times_and_metadata(corpus_trex: Path) -> None:
+    times = read_times(_artifact(corpus_trex, "006"))
+    assert times.count == 3614  # grep -c latencyMs
+    meta = read_perf_summary(_artifact(corpus_trex, "003"))  # same engine and run, summarised by trtexec
+    assert meta is not None and meta.format == "trex-metadata" and meta.throughput_qps == 1130.01
+    # trtexec's summary skips warm-up queries that --exportTimes keeps; median and p99 are unaffected here
+    assert times.latency_ms["median"] == meta.latency_ms["median"] == 0.882568
+    assert times.latency_ms["p99"] == meta.latency_ms["p99"] == 0.884766
+    assert times.latency_ms["compute_median"] == meta.gpu_compute_ms["median"]
+    assert read_perf_summary(_artifact(corpus_trex, "013")).latency_ms["p95"] == 0.352295  # type: ignore[union-attr]
+    for number in ("004", "005", "010", "014"):
+        assert read_perf_summary(_artifact(corpus_trex, number)) is None
+
+
+def _expected_kind(name: str) -> str:
+    """Class by provenance (file name and anchors.md b.11), independent of the content sniffing."""
+    if "exportLayerInfo" in name or name.endswith("-graph.json"):
+        return "layers-json"
+    if "exportProfile" in name or name.endswith("-profile.json"):
+        return "profile-json"
+    if name.endswith("-timing.json"):
+        return "times-json"
+    if "metadata" in name:
+        return "trex-metadata"
+    if name.endswith((".log", ".cache")):
+        return "log"  # calibration caches are text, too
+    return "unknown"  # 008 ORT calibration table JSON, 017 JSON schema
+
+
+def test_classify_every_corpus_artifact(corpus_logs: Path, corpus_trex: Path) -> None:
+    for folder in (corpus_logs, corpus_trex):
+        for artifact in _manifest(folder):
+            name = artifact["file"]
+            assert classify_artifact(folder / name) == _expected_kind(name), name
