@@ -41,7 +41,6 @@ layers of profile 1 can be matched with those of profile 0 and with other engine
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -53,7 +52,7 @@ from typing import IO, Any
 
 from trtdiag.errors import InputError
 from trtdiag.log_events import decode_trt_version
-from trtdiag.log_reader import split_prefix
+from trtdiag.log_reader import looks_binary, open_binary, split_prefix
 
 CHUNK_BYTES = 8 << 20
 
@@ -250,25 +249,7 @@ def _check_file(path: str | os.PathLike[str]) -> Path:
 
 
 def _open_binary(p: Path) -> IO[bytes]:
-    with p.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(p, "rb")  # type: ignore[return-value]
-    return p.open("rb")
-
-
-def looks_binary(sample: bytes) -> bool:
-    """True for data that is not a text log or JSON (NUL bytes, or >5 % control characters).
-
-    ANSI colour escapes (ESC) and tabs/newlines are allowed: they occur in real logs.
-    """
-    if not sample:
-        return False
-    if b"\x00" in sample:
-        return True
-    head = sample[:65536]
-    control = sum(1 for b in head if b < 8 or (13 < b < 32 and b != 27))
-    return control > len(head) * 0.05
+    return open_binary(p)[0]  # type: ignore[return-value]
 
 
 def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.engine_layers import EngineLayer
+from trtdiag.engine_layers import EngineLayer, split_top_level
 from trtdiag.onnx_graph import GraphIndex
 
 _REFORMAT = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (?P<target>.+)$")
@@ -66,37 +66,16 @@ def split_fused(name: str) -> list[str]:
     atoms: list[str] = []
 
     def walk(text: str) -> None:
-        for part in _split_top(text, " + "):
+        for part in split_top_level(text, " + "):
             part = part.strip()
             if part.startswith("PWN(") and part.endswith(")"):
-                for inner in _split_top(part[4:-1], ", "):
+                for inner in split_top_level(part[4:-1], ", "):
                     walk(inner)
             elif part:
                 atoms.append(part)
 
     walk(name)
     return atoms
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    out: list[str] = []
-    depth = 0
-    start = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        elif depth == 0 and text.startswith(sep, i):
-            out.append(text[start:i])
-            i += len(sep)
-            start = i
-            continue
-        i += 1
-    out.append(text[start:])
-    return out
 
 
 class LayerMapper:

@@ -170,7 +170,8 @@ def _line_end(arr: np.ndarray, chunk: memoryview, pos: int, size: int) -> int:
     return hi + int(found[0]) if len(found) else size
 
 
-def _open_binary(path: Path) -> tuple[object, bool]:
+def open_binary(path: Path) -> tuple[object, bool]:
+    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip."""
     with path.open("rb") as probe:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
@@ -178,7 +179,8 @@ def _open_binary(path: Path) -> tuple[object, bool]:
     return path.open("rb", buffering=0), False
 
 
-def _looks_binary(sample: bytes) -> bool:
+def looks_binary(sample: bytes) -> bool:
+    """True for data that is not a text log or JSON (NUL bytes, or more than 5% control characters)."""
     if not sample:
         return False
     if b"\x00" in sample:
@@ -227,7 +229,7 @@ class LogReader:
         """Yield chunks that end at a newline (the last one may not), without copying the data:
         each chunk is a fresh buffer filled by ``readinto`` after the previous chunk's unfinished line.
         """
-        fh, self._compressed = _open_binary(self.path)
+        fh, self._compressed = open_binary(self.path)
         tail = b""
         first = True
         raw_pos = 0
@@ -250,7 +252,7 @@ class LogReader:
                     if n == 0 and not self._counters.truncated_stream:
                         raise InputError(f"log file is empty: {self.path}")
                     head = bytes(view[: min(n, 65536)])
-                    if _looks_binary(head):
+                    if looks_binary(head):
                         raise InputError(
                             f"{self.path} is a binary file, not a text log"
                             " (expected a TensorRT build log, optionally gzip-compressed)"
