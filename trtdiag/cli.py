@@ -198,7 +198,7 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
         _write(json_out, result.to_json(timestamp=timestamp))
     if csv_out is not None:
         _write(csv_out, result.to_csv())
-    t16, t8 = result.fp16.total_ms, result.int8.total_ms
+    t16, t8, _basis = result.totals()
     speed = f"INT8 speed-up {t16 / t8:.2f}x ({t8:.3f} ms vs {t16:.3f} ms)" if t16 and t8 else "no timings"
     ids = ", ".join(f.id for f in result.findings) or "none"
     failures = verdict_failures(result.findings, fail_on)

@@ -81,8 +81,11 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str) -> EngineArt
                     profile = _try(read_profile, f)
                 if perf is None:
                     perf = _try(read_perf_summary, f)
-            elif kind in ("trex-metadata", "unknown"):
-                notes.append(f"{f.name}: not used ({kind})")
+            elif kind == "trex-metadata":
+                if perf is None:
+                    perf = _try(read_perf_summary, f)
+            elif kind == "unknown":
+                notes.append(f"{f.name}: not used (not a recognised artifact)")
         except InputError as exc:
             notes.append(f"{f.name}: {exc}")
     if layers is None and profile is None and perf is None and times is None:
@@ -193,6 +196,21 @@ class Comparison:
     model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     report_path: str | None = None
+
+    def totals(self) -> tuple[float | None, float | None, str]:
+        """(FP16 ms, INT8 ms, basis) measured the same way for both engines: per-layer profile sums when
+        both have profiles, else GPU compute medians from the performance summaries."""
+        a, b = self.fp16, self.int8
+        if a.profile_total_ms and b.profile_total_ms:
+            return a.profile_total_ms, b.profile_total_ms, "sum of per-layer profile averages"
+        if a.gpu_compute_median_ms and b.gpu_compute_median_ms:
+            return a.gpu_compute_median_ms, b.gpu_compute_median_ms, "GPU compute median (performance summary)"
+        return None, None, "no common timing for both engines"
+
+    @property
+    def speedup(self) -> float | None:
+        t16, t8, _ = self.totals()
+        return t16 / t8 if t16 and t8 else None
 
     def nodes_df(self) -> Any:
         """Per-node table as a pandas DataFrame."""
@@ -520,8 +538,9 @@ def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, A
     doc["attribution_rule"] = c.attribution_rule
     doc["fp16"] = _engine_dict(c.fp16)
     doc["int8"] = _engine_dict(c.int8)
-    t16, t8 = c.fp16.total_ms, c.int8.total_ms
-    doc["speedup"] = _r(t16 / t8) if t16 and t8 else None
+    basis = c.totals()[2]
+    doc["speedup"] = _r(c.speedup)
+    doc["timing_basis"] = basis
     doc["nodes"] = [_unit_dict(u) for u in c.units]
     doc["blocks"] = [
         {"block": b.block, "fp16_ms": _r(b.fp16_ms), "int8_ms": _r(b.int8_ms),

@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 REFORMAT_SHARE = 0.10  # reformats above 10% of the INT8 engine's layer time are worth a finding
 
 
-def _total(s: EngineSummary) -> float | None:
-    return s.total_ms
-
-
 def _ms(v: float) -> str:
     return f"{v:.3f} ms"
 
@@ -37,7 +33,7 @@ def _gemm_layers(s: EngineSummary, graph: GraphIndex | None) -> list[LayerRow]:
 
 
 def int8_slower_than_fp16(c: Comparison, graph: GraphIndex | None, compute: ComputeProfile | None) -> Finding | None:
-    t16, t8 = _total(c.fp16), _total(c.int8)
+    t16, t8, basis = c.totals()
     if t16 is None or t8 is None or t8 <= t16:
         return None
     parts: list[tuple[str, float]] = []
@@ -56,7 +52,7 @@ def int8_slower_than_fp16(c: Comparison, graph: GraphIndex | None, compute: Comp
     return Finding(
         id="int8-slower-than-fp16", severity="error",
         title=f"The INT8 engine is slower than the FP16 engine ({_ms(t8)} vs {_ms(t16)}, "
-              f"{(t8 / t16 - 1) * 100:+.0f}%)",
+              f"{(t8 / t16 - 1) * 100:+.0f}%, {basis})",
         explanation=("The per-layer profiles put the extra time in: " + ("; ".join(lines) or "no single cause") + ". "
                      "INT8 only pays off when the GEMMs run INT8 tactics and the engine does not convert "
                      "between formats around them."),
