@@ -28,3 +28,11 @@ def corpus_logs() -> Path:
 def expected_logs() -> dict:
     """Ground truth written by fixtures/make_logs.py for the project's own fixture logs."""
     return json.loads((LOGS / "EXPECTED.json").read_text())
+
+
+def plugin_args() -> list[str]:
+    """Load trtdiag's pytest plugin explicitly only when it is not installed as a pytest11 entry point."""
+    from importlib.metadata import entry_points
+
+    installed = any(ep.value == "trtdiag.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", "trtdiag.pytest_plugin"]

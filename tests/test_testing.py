@@ -13,7 +13,7 @@ from trtdiag.testing import (
     assert_no_missing_scales,
 )
 
-from .conftest import LOGS, MODELS
+from .conftest import LOGS, MODELS, plugin_args
 
 XLMR = MODELS / "xlmr_tiny_ts_op17.onnx"
 
@@ -80,14 +80,6 @@ def test_report_path_is_quoted(failed_build, tmp_path: Path) -> None:
         assert_no_finding(replace(failed_build, report_path="/some/report.html"), "implicit-int8-transformer")
 
 
-def _plugin_args() -> list[str]:
-    """Load the plugin explicitly only when it is not installed as a pytest11 entry point already."""
-    from importlib.metadata import entry_points
-
-    installed = any(ep.value == "trtdiag.pytest_plugin" for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", "trtdiag.pytest_plugin"]
-
-
 def test_plugin_in_a_pytester_run(pytester: pytest.Pytester) -> None:
     report_dir = pytester.path / "reports"
     pytester.makepyfile(f"""
@@ -101,7 +93,7 @@ def test_plugin_in_a_pytester_run(pytester: pytest.Pytester) -> None:
             a = trtdiag_analyze(r"{LOGS / 'xlmr_int8_only_trtexec.log'}", r"{XLMR}")
             assert_no_finding(a, "int8-without-fp16")
     """)
-    result = pytester.runpytest_subprocess(*_plugin_args(), f"--trtdiag-report-dir={report_dir}")
+    result = pytester.runpytest_subprocess(*plugin_args(), f"--trtdiag-report-dir={report_dir}")
     result.assert_outcomes(passed=1, failed=1)
     out = result.stdout.str()
     assert "trtdiag found 'int8-without-fp16'" in out and "Full report:" in out
@@ -111,5 +103,5 @@ def test_plugin_in_a_pytester_run(pytester: pytest.Pytester) -> None:
 
 
 def test_plugin_option_is_listed(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(*_plugin_args(), "--help")
+    result = pytester.runpytest_subprocess(*plugin_args(), "--help")
     assert "--trtdiag-report-dir" in result.stdout.str()

@@ -77,6 +77,44 @@ class Analysis:
         columns = list(_tensor_row(_EMPTY).keys())
         return pd.DataFrame(rows, columns=columns)
 
+    def nodes_df(self) -> Any:
+        """ONNX nodes: op, block, sub-module, MACs, warned tensors touching them, kept out of INT8."""
+        import pandas as pd
+
+        columns = ["node", "op_type", "block", "submodule", "macs", "warned_tensors", "int8_blocked"]
+        if self.graph is None:
+            return pd.DataFrame(columns=columns)
+        touching: dict[str, int] = {}
+        for t in self.mapping.tensors:
+            for n in {t.onnx_node, *t.onnx_consumers} - {None}:
+                touching[n] = touching.get(n, 0) + 1  # type: ignore[index]
+        blocked = set(self.blocked_gemms)
+        rows = []
+        for n in self.graph.nodes:
+            m = self.graph.module_of_node(n.name)
+            rows.append([n.name, n.op_type, m.block if m else None, m.submodule if m else None,
+                         self.compute.macs.get(n.name) if self.compute else None, touching.get(n.name, 0),
+                         n.name in blocked])
+        return pd.DataFrame(rows, columns=columns)
+
+    def blocks_df(self) -> Any:
+        """The block x sub-module grid as a table (empty for non-transformers or without a model)."""
+        import pandas as pd
+
+        columns = ["row", "column", "warned", "warned_activations", "gemm_macs", "mac_share", "blocked_share",
+                   "state"]
+        if self.grid is None:
+            return pd.DataFrame(columns=columns)
+        return pd.DataFrame([[getattr(c, k) for k in columns] for c in self.grid.cells], columns=columns)
+
+    def layers_df(self) -> Any:
+        """Engine layers of both engines when a comparison was made (else empty)."""
+        import pandas as pd
+
+        if self.comparison is None:
+            return pd.DataFrame()
+        return self.comparison.layers_df()
+
     # -- documents
     def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
         return _to_document(self, timestamp=timestamp)

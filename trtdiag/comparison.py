@@ -218,6 +218,24 @@ class Comparison:
 
         return pd.DataFrame([_unit_dict(u) for u in self.units], columns=list(_unit_dict(_EMPTY_UNIT).keys()))
 
+    def blocks_df(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([{"block": b.block, "fp16_ms": b.fp16_ms, "int8_ms": b.int8_ms,
+                              "fp16_reformat_ms": b.fp16_reformat_ms, "int8_reformat_ms": b.int8_reformat_ms,
+                              "delta_ms": b.delta_ms} for b in self.blocks],
+                            columns=["block", "fp16_ms", "int8_ms", "fp16_reformat_ms", "int8_reformat_ms", "delta_ms"])
+
+    def layers_df(self) -> Any:
+        """Every engine layer of both engines: kind, precision, covered ONNX nodes, time, block."""
+        import pandas as pd
+
+        columns = ["engine", "name", "kind", "layer_type", "precision", "output_precision", "nodes", "method",
+                   "average_ms", "block"]
+        rows = [[s.label, r.name, r.kind, r.layer_type, r.precision, r.output_precision, ", ".join(r.nodes),
+                 r.method, r.average_ms, r.block] for s in (self.fp16, self.int8) for r in s.layers]
+        return pd.DataFrame(rows, columns=columns)
+
     def to_csv(self) -> str:
         return self.nodes_df().to_csv(index=False)
 
