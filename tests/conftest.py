@@ -25,6 +25,25 @@ def corpus_logs() -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_trex() -> Path:
+    path = CORPUS / "trex"
+    if not (path / "MANIFEST.json").exists():
+        pytest.skip(f"real-artifact corpus not present at {path} (it sits beside the project, not in it)")
+    return path
+
+
+def artifact(folder: Path, number: str) -> Path:
+    """The corpus artifact numbered ``number`` (never its ``.meta.json`` sidecar)."""
+    matches = [p for p in folder.glob(f"{number}_*") if not p.name.endswith(".meta.json")]
+    assert len(matches) == 1, f"expected one artifact {number} in {folder}"
+    return matches[0]
+
+
+def manifest(folder: Path) -> list[dict]:
+    return json.loads((folder / "MANIFEST.json").read_text())["artifacts"]
+
+
+@pytest.fixture(scope="session")
 def expected_logs() -> dict:
     """Ground truth written by fixtures/make_logs.py for the project's own fixture logs."""
     return json.loads((LOGS / "EXPECTED.json").read_text())

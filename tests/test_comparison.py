@@ -11,15 +11,14 @@ import pytest
 
 import trtdiag
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, ROOT, artifact
 
 TREX = CORPUS / "trex"
 LOGS = CORPUS / "logs"
 
 
-def _art(prefix: str) -> str:
-    """The artifact (not its .meta.json sidecar) whose name starts with ``prefix``."""
-    return str(next(p for p in sorted(LOGS.glob(f"{prefix}_*")) if not p.name.endswith(".meta.json")))
+def _art(number: str) -> str:
+    return str(artifact(LOGS, number))
 
 
 def _need_corpus() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import artifact, manifest
 from trtdiag import engine_layers as el
 from trtdiag.engine_layers import (
     EngineLayers,
@@ -473,33 +473,15 @@ LAYER_EXPECTED: dict[str, tuple[int, str] | None] = {
 TREX_GRAPHS = {"001": 37, "007": 36, "011": 73, "015": 63}
 
 
-def _artifact(folder: Path, number: str) -> Path:
-    matches = [p for p in folder.glob(f"{number}_*") if not p.name.endswith(".meta.json")]
-    assert len(matches) == 1, f"expected one artifact {number} in {folder}"
-    return matches[0]
-
-
-def _manifest(folder: Path) -> list[dict]:
-    return json.loads((folder / "MANIFEST.json").read_text())["artifacts"]
-
-
-@pytest.fixture(scope="module")
-def corpus_trex() -> Path:
-    path = CORPUS / "trex"
-    if not (path / "MANIFEST.json").exists():
-        pytest.skip(f"real-artifact corpus not present at {path} (it sits beside the project, not in it)")
-    return path
-
-
 def test_expectation_table_covers_every_layer_artifact(corpus_logs: Path) -> None:
-    wanted = {a["file"][:3] for a in _manifest(corpus_logs)
+    wanted = {a["file"][:3] for a in manifest(corpus_logs)
               if {"layer_info", "myelin"} & set(a.get("features") or []) and "profile_table" not in a["features"]}
     assert wanted == set(LAYER_EXPECTED)
 
 
 @pytest.mark.parametrize("number", sorted(LAYER_EXPECTED))
 def test_corpus_layer_artifact(corpus_logs: Path, number: str) -> None:
-    path = _artifact(corpus_logs, number)
+    path = artifact(corpus_logs, number)
     expected = LAYER_EXPECTED[number]
     if expected is None:
         with pytest.raises(InputError) as exc:
@@ -517,17 +499,17 @@ def test_corpus_layer_artifact(corpus_logs: Path, number: str) -> None:
 
 @pytest.mark.parametrize("number", sorted(TREX_GRAPHS))
 def test_corpus_trex_graph(corpus_trex: Path, number: str) -> None:
-    r = read_engine_layers(_artifact(corpus_trex, number))
+    r = read_engine_layers(artifact(corpus_trex, number))
     assert (len(r.layers), r.format) == (TREX_GRAPHS[number], "json-detailed")
     assert all(layer.layer_type for layer in r.layers)
 
 
 def test_trex_graph_001_is_the_same_engine_as_073(corpus_logs: Path, corpus_trex: Path) -> None:
-    assert read_engine_layers(_artifact(corpus_trex, "001")).layers == read_engine_layers(_artifact(corpus_logs, "073")).layers
+    assert read_engine_layers(artifact(corpus_trex, "001")).layers == read_engine_layers(artifact(corpus_logs, "073")).layers
 
 
 def test_073_qat_origins_and_int8(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "073"))
+    r = read_engine_layers(artifact(corpus_logs, "073"))
     first = r.layers[0]
     assert (first.name, first.layer_type, first.origin) == ("QuantizeLinear_2", "Reformat", "QDQ")
     assert first.inputs[0].dtype == "FP32" and first.outputs[0].dtype == "INT8"
@@ -543,18 +525,18 @@ def test_073_qat_origins_and_int8(corpus_logs: Path) -> None:
 
 
 def test_077_origins_and_fp16_baseline_075(corpus_logs: Path) -> None:
-    int8 = read_engine_layers(_artifact(corpus_logs, "077"))
+    int8 = read_engine_layers(artifact(corpus_logs, "077"))
     assert [(layer.name, layer.origin) for layer in int8.layers if layer.origin] == [
         ("QuantLinearNode__838", "QDQ"),
         ("Reformatting CopyNode for Input Tensor 0 to copied_squeeze_after_resnet50/quant_predictions/BiasAdd", "REFORMAT"),
     ]
-    fp16 = read_engine_layers(_artifact(corpus_logs, "075"))
+    fp16 = read_engine_layers(artifact(corpus_logs, "075"))
     conv_out = {t.dtype for layer in fp16.layers if layer.layer_type == "CaskConvolution" for t in layer.outputs}
     assert conv_out == {"FP16"}
 
 
 def test_101_metadata_separators_and_myelin(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "101"))
+    r = read_engine_layers(artifact(corpus_logs, "101"))
     by_name = {layer.name: layer for layer in r.layers}
     assert by_name["node_conv2d + node_relu"].metadata == ("node_conv2d", "node_relu")  # \u001e in the file
     assert by_name["node_linear_myl4_0"].metadata == ("node_linear", "node_relu_2")  # \u001f in the file
@@ -565,7 +547,7 @@ def test_101_metadata_separators_and_myelin(corpus_logs: Path) -> None:
 
 
 def test_100_dump_layer_info_myelin_sublayers(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "100"))
+    r = read_engine_layers(artifact(corpus_logs, "100"))
     assert r.tensorrt_version == "10.16.1"
     myl = [layer for layer in r.layers if layer.name.startswith("__myl_")]
     # independent: grep -c '^Name: __myl_' -> 4
@@ -579,8 +561,8 @@ def test_100_dump_layer_info_myelin_sublayers(corpus_logs: Path) -> None:
 
 
 def test_100_text_and_101_json_describe_the_same_engine(corpus_logs: Path) -> None:
-    text = read_engine_layers(_artifact(corpus_logs, "100"))
-    js = read_engine_layers(_artifact(corpus_logs, "101"))
+    text = read_engine_layers(artifact(corpus_logs, "100"))
+    js = read_engine_layers(artifact(corpus_logs, "101"))
 
     def key(r: EngineLayers) -> list[tuple]:
         return [(layer.name, layer.layer_type, layer.metadata, layer.inputs, layer.outputs) for layer in r.layers]
@@ -589,7 +571,7 @@ def test_100_text_and_101_json_describe_the_same_engine(corpus_logs: Path) -> No
 
 
 def test_079_two_profiles(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "079"))
+    r = read_engine_layers(artifact(corpus_logs, "079"))
     assert [(layer.name, layer.profile, layer.layer_type) for layer in r.layers] == [
         ("node_of_Y", 0, "Reformat"), ("node_of_Y", 1, "MyelinReformat")]
     assert [t.name for t in r.layers[1].inputs] == ["X"]
@@ -597,7 +579,7 @@ def test_079_two_profiles(corpus_logs: Path) -> None:
 
 
 def test_109_all_verbosity_levels(corpus_logs: Path) -> None:
-    path = _artifact(corpus_logs, "109")
+    path = artifact(corpus_logs, "109")
     sections = read_engine_layer_sections(path)
     # independent: grep -n 'Engine Layer Information\|\[V\] Layers:' -> lines 1386, 2798, 4210
     assert [s.format for s in sections] == ["layer-info-text-86", "layer-info-text-86", "dump-layer-info-detailed"]
@@ -613,43 +595,43 @@ def test_109_all_verbosity_levels(corpus_logs: Path) -> None:
 
 
 def test_092_to_097_text_syntax_per_version(corpus_logs: Path) -> None:
-    r92 = read_engine_layers(_artifact(corpus_logs, "092"))
+    r92 = read_engine_layers(artifact(corpus_logs, "092"))
     assert r92.tensorrt_version == "8.0.3"
     assert r92.layers[0].tactic == "7144526460361122478"  # decimal tactics up to 8.2
     assert (r92.layers[0].inputs[0].name, r92.layers[0].inputs[0].dims) == ("x:0", (-2, 1, 28, 28))
     assert r92.layers[-1].outputs[1].dtype == "INT32"
-    r95 = read_engine_layers(_artifact(corpus_logs, "095"))
+    r95 = read_engine_layers(artifact(corpus_logs, "095"))
     assert r95.tensorrt_version == "8.6.0"
     conv = r95.layers[1]
     assert (conv.name, conv.tactic) == ("Conv-1 + ReLU-2", "0x98e92db98836b738")
     assert (conv.outputs[0].format, conv.outputs[0].dims, conv.outputs[0].dtype) == ("Half[-1,32:2,28,28]", (-1, 32, 28, 28), "FP16")
-    r97 = read_engine_layers(_artifact(corpus_logs, "097"))
+    r97 = read_engine_layers(artifact(corpus_logs, "097"))
     assert r97.layers[0].name == "{ForeignNode[node_conv2d...node_relu]}" and r97.layers[0].layer_type == "Myelin"
     assert [t.dtype for t in r97.layers[-1].outputs] == ["FP32", "INT64"]
 
 
 def test_113_fp8_output(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "113"))
+    r = read_engine_layers(artifact(corpus_logs, "113"))
     assert [t.dtype for t in r.layers[0].outputs] == ["FP8", "FP32"]
     assert r.layers[1].layer_type == "MyelinReformat"
 
 
 def test_polygraphy_108_107_114(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "108"))
+    r = read_engine_layers(artifact(corpus_logs, "108"))
     assert r.tensorrt_version == "10.16.2.5"
     assert r.layers[5].tactic == "sm80_xmma_gemm_f32f32_f32f32_f32_nn_n_tilesize32x32x8_stage3_warpsize1x2x1_ffma_aligna4_alignc4"
     assert r.layers[4].inputs == () and r.layers[4].tactic is None
     assert [(t.name, t.dtype) for t in r.io_tensors] == [("x", "FP32"), ("y", "FP32"), ("z", "INT64")]
-    net = read_engine_layers(_artifact(corpus_logs, "107"))
+    net = read_engine_layers(artifact(corpus_logs, "107"))
     assert net.layers[0].layer_type == "LayerType.CONVOLUTION" and net.layers[-1].name == "ONNXTRT_castHelper_9"
-    old = read_engine_layers(_artifact(corpus_logs, "114"))
+    old = read_engine_layers(artifact(corpus_logs, "114"))
     assert {layer.profile for layer in old.layers} == {None}  # "- Profile: 0" only: a single-profile engine
     assert [layer.name for layer in old.layers if layer.origin == "REFORMAT"] == [
         "Reformatting CopyNode for Output Tensor 0 to MaxPool-3", "Reformatting CopyNode for Input Tensor 0 to MaxPool-6"]
 
 
 def test_034_last_of_seven_runs(corpus_logs: Path) -> None:
-    path = _artifact(corpus_logs, "034")
+    path = artifact(corpus_logs, "034")
     sections = read_engine_layer_sections(path)
     assert len(sections) == 7  # grep -c 'Layers running on GPU'
     r = read_engine_layers(path)
@@ -658,7 +640,7 @@ def test_034_last_of_seven_runs(corpus_logs: Path) -> None:
 
 
 def test_021_names_only_with_bindings(corpus_logs: Path) -> None:
-    r = read_engine_layers(_artifact(corpus_logs, "021"))
+    r = read_engine_layers(artifact(corpus_logs, "021"))
     assert [t.name for t in r.io_tensors] == ["image", "boxes", "logits", "classes"]
     assert r.layers[9].name == "Reformatting CopyNode for Input Tensor 0 to PWN(PWN(/Sub), PWN(/Div))"
     assert all(layer.layer_type is None and layer.inputs == () for layer in r.layers)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import artifact, manifest
 from trtdiag.engine_profile import (
     classify_artifact,
     read_perf_summaries,
@@ -360,26 +360,8 @@ PERF_EXPECTED = {
 }
 
 
-def _artifact(folder: Path, number: str) -> Path:
-    matches = [p for p in folder.glob(f"{number}_*") if not p.name.endswith(".meta.json")]
-    assert len(matches) == 1, f"expected one artifact {number} in {folder}"
-    return matches[0]
-
-
-def _manifest(folder: Path) -> list[dict]:
-    return json.loads((folder / "MANIFEST.json").read_text())["artifacts"]
-
-
-@pytest.fixture(scope="module")
-def corpus_trex() -> Path:
-    path = CORPUS / "trex"
-    if not (path / "MANIFEST.json").exists():
-        pytest.skip(f"real-artifact corpus not present at {path} (it sits beside the project, not in it)")
-    return path
-
-
 def test_tables_cover_every_profile_and_perf_artifact(corpus_logs: Path) -> None:
-    artifacts = _manifest(corpus_logs)
+    artifacts = manifest(corpus_logs)
     assert {a["file"][:3] for a in artifacts if "profile_table" in a["features"]} == set(PROFILE_EXPECTED)
     assert {a["file"][:3] for a in artifacts if "perf_summary" in a["features"]} == set(PERF_EXPECTED)
 
@@ -387,7 +369,7 @@ def test_tables_cover_every_profile_and_perf_artifact(corpus_logs: Path) -> None
 @pytest.mark.parametrize("number", sorted(PROFILE_EXPECTED))
 def test_corpus_profile(corpus_logs: Path, number: str) -> None:
     rows, runs, iterations, fmt = PROFILE_EXPECTED[number]
-    pr = read_profile(_artifact(corpus_logs, number))
+    pr = read_profile(artifact(corpus_logs, number))
     assert (len(pr.layers), pr.runs, pr.iterations, pr.format) == (rows, runs, iterations, fmt)
     assert all(t.average_ms >= 0 and "[profile" not in t.name for t in pr.layers)
 
@@ -395,20 +377,20 @@ def test_corpus_profile(corpus_logs: Path, number: str) -> None:
 @pytest.mark.parametrize("number", sorted(TREX_PROFILES))
 def test_corpus_trex_profile(corpus_trex: Path, number: str) -> None:
     rows, iterations = TREX_PROFILES[number]
-    pr = read_profile(_artifact(corpus_trex, number))
+    pr = read_profile(artifact(corpus_trex, number))
     assert (len(pr.layers), pr.iterations, pr.format) == (rows, iterations, "profile-json")
     assert all(t.median_ms is not None for t in pr.layers)
 
 
 def test_036_last_of_seven_runs_without_median(corpus_logs: Path) -> None:
-    pr = read_profile(_artifact(corpus_logs, "036"))
+    pr = read_profile(artifact(corpus_logs, "036"))
     first = pr.layers[0]
     assert first.name == "conv1 + conv1_relu + pool1 input reformatter 0"
     assert (first.time_ms, first.average_ms, first.median_ms, first.percentage) == (85.8941, 5.72628, None, 2.32559)
 
 
 def test_098_dump_profile_myelin_rows_and_total(corpus_logs: Path) -> None:
-    pr = read_profile(_artifact(corpus_logs, "098"))
+    pr = read_profile(artifact(corpus_logs, "098"))
     assert pr.total_ms == 0.0833  # the Total row: "1529.13  0.0833  0.0804  100.0  Total"
     assert sum(t.time_ms for t in pr.layers) == pytest.approx(1529.13, abs=0.05)
     first = pr.layers[0]
@@ -418,15 +400,15 @@ def test_098_dump_profile_myelin_rows_and_total(corpus_logs: Path) -> None:
     assert [t.name for t in pr.layers if t.name.startswith("__myl_")] == [
         "__myl_Resh_myl5_1", "__myl_MaxrSubExpSum_myl5_4", "__myl_DivMulTopk_myl5_5", "__myl_CastReshCast_myl5_6",
         "__myl_Cast_myl5_7"]
-    pr99 = read_profile(_artifact(corpus_logs, "099"))
+    pr99 = read_profile(artifact(corpus_logs, "099"))
     assert pr99.layers[8].name == "PWN((Unnamed Layer* 11) [ElementWise] + node_relu_2)"
 
 
 def test_022_profile_names_join_021_layer_names(corpus_logs: Path) -> None:
     from trtdiag.engine_layers import read_engine_layers
 
-    layers = [layer.name for layer in read_engine_layers(_artifact(corpus_logs, "021")).layers]
-    profile = [t.name for t in read_profile(_artifact(corpus_logs, "022")).layers]
+    layers = [layer.name for layer in read_engine_layers(artifact(corpus_logs, "021")).layers]
+    profile = [t.name for t in read_profile(artifact(corpus_logs, "022")).layers]
     assert profile == layers
 
 
@@ -434,14 +416,14 @@ def test_trex_profile_names_join_graph_names(corpus_trex: Path) -> None:
     from trtdiag.engine_layers import read_engine_layers
 
     for graph, prof in (("001", "002"), ("007", "008"), ("011", "012"), ("015", "016")):
-        names = [layer.name for layer in read_engine_layers(_artifact(corpus_trex, graph)).layers]
-        assert [t.name for t in read_profile(_artifact(corpus_trex, prof)).layers] == names
+        names = [layer.name for layer in read_engine_layers(artifact(corpus_trex, graph)).layers]
+        assert [t.name for t in read_profile(artifact(corpus_trex, prof)).layers] == names
 
 
 @pytest.mark.parametrize("number", sorted(PERF_EXPECTED))
 def test_corpus_perf_summary(corpus_logs: Path, number: str) -> None:
     fmt, count, throughput, gpu_median, total_gpu = PERF_EXPECTED[number]
-    path = _artifact(corpus_logs, number)
+    path = artifact(corpus_logs, number)
     summaries = read_perf_summaries(path)
     assert len(summaries) == count
     s = read_perf_summary(path)
@@ -453,17 +435,17 @@ def test_corpus_perf_summary(corpus_logs: Path, number: str) -> None:
 
 
 def test_023_and_102_details(corpus_logs: Path) -> None:
-    s = read_perf_summary(_artifact(corpus_logs, "023"))
+    s = read_perf_summary(artifact(corpus_logs, "023"))
     assert s is not None
     assert s.latency_ms == {"min": 1.9754, "max": 2.91333, "mean": 2.04992, "median": 2.0188, "p90": 2.12784,
                             "p95": 2.20337, "p99": 2.56396}
     assert s.enqueue_ms["p99"] == 0.839844 and s.unstable_cov_percent is None
-    s = read_perf_summary(_artifact(corpus_logs, "102"))
+    s = read_perf_summary(artifact(corpus_logs, "102"))
     assert s is not None and s.unstable_cov_percent == 6.58751  # grep 'coefficient of variance'
 
 
 def test_034_trt7_summary_details(corpus_logs: Path) -> None:
-    first = read_perf_summaries(_artifact(corpus_logs, "034"))[0]
+    first = read_perf_summaries(artifact(corpus_logs, "034"))[0]
     assert first.latency_ms == {"min": 3.05505, "max": 5.60945, "mean": 3.1141, "median": 3.09796, "p99": 3.4563}
     assert first.enqueue_ms == {"min": 3.02222, "max": 5.35538, "median": 3.05493}
     assert first.throughput_qps == 318.785
@@ -471,21 +453,21 @@ def test_034_trt7_summary_details(corpus_logs: Path) -> None:
 
 def test_logs_without_perf_summary_return_none(corpus_logs: Path) -> None:
     for number in ("095", "098", "100", "109"):
-        assert read_perf_summary(_artifact(corpus_logs, number)) is None
+        assert read_perf_summary(artifact(corpus_logs, number)) is None
 
 
 def test_trex_times_and_metadata(corpus_trex: Path) -> None:
-    times = read_times(_artifact(corpus_trex, "006"))
+    times = read_times(artifact(corpus_trex, "006"))
     assert times.count == 3614  # grep -c latencyMs
-    meta = read_perf_summary(_artifact(corpus_trex, "003"))  # same engine and run, summarised by trtexec
+    meta = read_perf_summary(artifact(corpus_trex, "003"))  # same engine and run, summarised by trtexec
     assert meta is not None and meta.format == "trex-metadata" and meta.throughput_qps == 1130.01
     # trtexec's summary skips warm-up queries that --exportTimes keeps; median and p99 are unaffected here
     assert times.latency_ms["median"] == meta.latency_ms["median"] == 0.882568
     assert times.latency_ms["p99"] == meta.latency_ms["p99"] == 0.884766
     assert times.latency_ms["compute_median"] == meta.gpu_compute_ms["median"]
-    assert read_perf_summary(_artifact(corpus_trex, "013")).latency_ms["p95"] == 0.352295  # type: ignore[union-attr]
+    assert read_perf_summary(artifact(corpus_trex, "013")).latency_ms["p95"] == 0.352295  # type: ignore[union-attr]
     for number in ("004", "005", "010", "014"):
-        assert read_perf_summary(_artifact(corpus_trex, number)) is None
+        assert read_perf_summary(artifact(corpus_trex, number)) is None
 
 
 def _expected_kind(name: str) -> str:
@@ -505,6 +487,6 @@ def _expected_kind(name: str) -> str:
 
 def test_classify_every_corpus_artifact(corpus_logs: Path, corpus_trex: Path) -> None:
     for folder in (corpus_logs, corpus_trex):
-        for artifact in _manifest(folder):
-            name = artifact["file"]
+        for entry in manifest(folder):
+            name = entry["file"]
             assert classify_artifact(folder / name) == _expected_kind(name), name
