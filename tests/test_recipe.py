@@ -13,7 +13,7 @@ import pytest
 from trtdiag.errors import InputError
 from trtdiag.recipe import build_recipe, parse_version
 
-from .conftest import FIXTURES, MODELS, ROOT
+from .conftest import MODELS, ROOT
 
 MODEL = str(MODELS / "xlmr_tiny_ts_op17.onnx")
 
@@ -50,7 +50,7 @@ def test_trt11_has_no_precision_flags() -> None:
     for removed in ("--fp16", "--int8", "--best", "--separateProfileRun", "--useCudaGraph"):
         assert removed not in flat
     assert not any(x.startswith("--calib=") for a in argvs if a[0] == "trtexec" for x in a)
-    assert ["python", "-m", "modelopt.onnx.quantization"] == argvs[1][:3]
+    assert argvs[1][:3] == ["python", "-m", "modelopt.onnx.quantization"]
 
 
 def test_recipe_text_is_shell() -> None:
