@@ -13,7 +13,7 @@ import pytest
 from trtdiag.errors import InputError
 from trtdiag.recipe import build_recipe, parse_version
 
-from .conftest import MODELS, ROOT
+from .conftest import FIXTURES, MODELS, ROOT
 
 MODEL = str(MODELS / "xlmr_tiny_ts_op17.onnx")
 
@@ -84,3 +84,28 @@ def test_collect_without_tensorrt_exits_2(tmp_path: Path) -> None:
     proc = _run(["collect", MODEL], tmp_path, env)
     assert proc.returncode == 2
     assert proc.stderr.startswith("trtdiag: error: TensorRT is not available here") and proc.stderr.count("\n") == 1
+
+
+def test_collect_runs_the_recipe_against_standins(tmp_path: Path) -> None:
+    """`collect` with stand-ins for trtexec/polygraphy (fixtures/standins) that replay recorded output.
+
+    This checks the commands collect builds and the pipeline after them; it is not TensorRT."""
+    import json
+
+    standins = FIXTURES / "standins"
+    calls = tmp_path / "calls.jsonl"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(standins / "pythonpath")]),
+               PATH=os.pathsep.join([str(standins), str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+               TRTDIAG_STANDIN_LOG=str(calls))
+    proc = _run(["collect", MODEL, "--shapes", "input_ids:16x128,attention_mask:16x128", "--out", "art",
+                 "-o", "compare.html"], tmp_path, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("trtdiag: compare: INT8 speed-up")
+    argvs = [json.loads(line)["argv"] if isinstance(json.loads(line), dict) else json.loads(line)
+             for line in calls.read_text().splitlines()]
+    tools = [Path(a[0]).name for a in argvs]
+    assert tools == ["trtexec", "trtexec", "polygraphy", "trtexec", "trtexec"]
+    recipe = build_recipe(MODEL, trt_version="10.3.0", shapes="input_ids:16x128,attention_mask:16x128", out_dir="art")
+    assert [a[1:] for a in argvs] == [list(s.argv[1:]) for s in recipe.steps]
+    assert (tmp_path / "compare.html").exists() and (tmp_path / "art" / "compare.json").exists()
+    assert (tmp_path / "art" / "int8" / "build.log").exists()

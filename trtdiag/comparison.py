@@ -65,8 +65,10 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str) -> EngineArt
         files.extend(sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p])
     layers = profile = perf = times = None
     notes: list[str] = []
-    for f in files:
-        kind = classify_artifact(f)
+    # Dedicated JSON exports are more detailed than what a log prints (Metadata, formats): read them first.
+    priority = {"layers-json": 0, "profile-json": 1, "times-json": 2, "trex-metadata": 3, "log": 4}
+    classified = sorted(((classify_artifact(f), f) for f in files), key=lambda kf: priority.get(kf[0], 9))
+    for kind, f in classified:
         try:
             if kind == "layers-json" and layers is None:
                 layers = read_engine_layers(f)
@@ -429,7 +431,7 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
             units = _structural_units(m16, m8, t16, t8)
             notes.append("The two engines share no ONNX node names (different exports, e.g. FP16 vs QAT) and no "
                          "model was given: compute layers were paired by kind and output shape, in engine order.")
-    blocks = _blocks(s16, s8, graph)
+    blocks = _blocks(s16, s8, graph, n16, n8)
     comp = Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       notes=tuple(notes), model=graph.path if graph else None)
     findings = run_comparison_rules(comp, graph, compute)
@@ -476,33 +478,51 @@ def _structural_units(m16: list[LayerMapping], m8: list[LayerMapping], t16: dict
     return units
 
 
-def _blocks(s16: EngineSummary, s8: EngineSummary, graph: GraphIndex | None) -> list[BlockRow]:
-    labels: dict[str, None] = {}
+def _blocks(s16: EngineSummary, s8: EngineSummary, graph: GraphIndex | None,
+            n16: dict[str, tuple[float | None, str, str | None]],
+            n8: dict[str, tuple[float | None, str, str | None]]) -> list[BlockRow]:
+    """Per-block latency and precision. With a model, compute time is summed from the per-node
+    attribution, so a Myelin region spanning several blocks is split across them; reformats count in
+    the block of the layer they serve. Without a model there is one "(no model)" row."""
+    def node_block(node: str) -> str:
+        return _block_label(graph, (node,))
+
+    compute_ms: dict[tuple[str, str], float] = {}
+    precisions: dict[tuple[str, str], Counter[str]] = {}
+    for label, times in (("FP16", n16), ("INT8", n8)):
+        for node, (ms, _layer, prec) in times.items():
+            key = (label, node_block(node) if graph is not None else "(no model)")
+            compute_ms[key] = compute_ms.get(key, 0.0) + (ms or 0.0)
+            if graph is not None:
+                precisions.setdefault(key, Counter())[prec or "unknown"] += 1
+    reformat: dict[tuple[str, str], float] = {}
     for s in (s16, s8):
         for r in s.layers:
-            labels.setdefault(r.block, None)
+            key = (s.label, r.block)
+            if r.kind == "reformat":
+                reformat[key] = reformat.get(key, 0.0) + (r.average_ms or 0.0)
+            elif graph is None and r.kind in ("compute", "myelin", "qdq", "copy"):
+                precisions.setdefault(key, Counter())[r.precision or "unknown"] += 1
+            if graph is None and r.kind in ("qdq", "copy") and not r.nodes:
+                compute_ms[key] = compute_ms.get(key, 0.0) + (r.average_ms or 0.0)
+    labels = {k[1] for k in (*compute_ms, *reformat, *precisions)}
 
     def order(label: str) -> tuple[int, int]:
         m = re.match(r"block (\d+)$", label)
         return (1, int(m.group(1))) if m else (0 if label == "outside blocks" else 2, 0)
 
-    rows = []
-    for label in sorted(labels, key=order):
-        def total(s: EngineSummary, kinds: tuple[str, ...], label: str = label) -> float:
-            return sum(r.average_ms or 0.0 for r in s.layers if r.block == label and r.kind in kinds)
-
-        rows.append(BlockRow(
+    return [
+        BlockRow(
             block=label,
-            fp16_ms=total(s16, ("compute", "myelin", "qdq", "copy")),
-            int8_ms=total(s8, ("compute", "myelin", "qdq", "copy")),
-            fp16_reformat_ms=total(s16, ("reformat",)),
-            int8_reformat_ms=total(s8, ("reformat",)),
-            fp16_precisions=dict(Counter(r.precision or "unknown" for r in s16.layers
-                                         if r.block == label and r.kind in ("compute", "myelin"))),
-            int8_precisions=dict(Counter(r.precision or "unknown" for r in s8.layers
-                                         if r.block == label and r.kind in ("compute", "myelin"))),
-        ))
-    return rows
+            fp16_ms=compute_ms.get(("FP16", label), 0.0),
+            int8_ms=compute_ms.get(("INT8", label), 0.0),
+            fp16_reformat_ms=reformat.get(("FP16", label), 0.0),
+            int8_reformat_ms=reformat.get(("INT8", label), 0.0),
+            fp16_precisions=dict(precisions.get(("FP16", label), Counter())),
+            int8_precisions=dict(precisions.get(("INT8", label), Counter())),
+        )
+        for label in sorted(labels, key=order)
+    ]
 
 
 def gemm_nodes_of(graph: GraphIndex) -> set[str]:

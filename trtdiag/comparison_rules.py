@@ -82,10 +82,19 @@ def _attention_unfused(c: Comparison, graph: GraphIndex | None) -> list[LayerRow
     return alone8 if fused16 else []
 
 
-def foreign_node_not_int8(c: Comparison, graph: GraphIndex | None, compute: ComputeProfile | None) -> Finding | None:
-    regions = [r for r in c.int8.layers if r.kind == "myelin" and r.precision in ("FP16", "FP32", "BF16")]
+def _covers_gemm(r: LayerRow, graph: GraphIndex | None) -> bool:
+    """Does a Myelin layer compute a GEMM? With a model: one of its nodes is a MatMul/Gemm/Conv; without,
+    its type or its (ONNX or TensorRT) names say so - a LayerNorm or GELU kernel does not count."""
     if graph is not None:
-        regions = [r for r in regions if any(_is_gemm(graph, n) for n in r.nodes)]
+        return any(_is_gemm(graph, n) for n in r.nodes)
+    text = " ".join((r.layer_type or "", r.name, *r.nodes))
+    return (r.layer_type or "").lower() in ("gemm", "myelin") or any(
+        k in text for k in ("MatMul", "Gemm", "gemm", "matmul", "ForeignNode"))
+
+
+def foreign_node_not_int8(c: Comparison, graph: GraphIndex | None, compute: ComputeProfile | None) -> Finding | None:
+    regions = [r for r in c.int8.layers if r.kind == "myelin" and r.precision in ("FP16", "FP32", "BF16")
+               and _covers_gemm(r, graph)]
     if not regions:
         return None
     nodes = [n for r in regions for n in r.nodes if graph is None or _is_gemm(graph, n)]
