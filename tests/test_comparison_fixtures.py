@@ -103,3 +103,17 @@ def test_analyze_adds_the_comparison_to_its_report(tmp_path) -> None:
     html = a.to_html()
     assert 'id="comparison"' in html and "<svg" in html
     assert not a.layers_df().empty and not a.nodes_df().empty and not a.blocks_df().empty
+
+
+@pytest.mark.parametrize(("fp16", "int8"), PAIRS)
+def test_comparison_documents_validate_and_are_deterministic(fp16: str, int8: str) -> None:
+    pytest.importorskip("jsonschema")
+    from trtdiag.schemas import validate
+
+    runs = [trtdiag.compare(ENGINES / fp16, ENGINES / int8, model=MODEL) for _ in range(2)]
+    docs = [r.to_json(timestamp=False) for r in runs]
+    assert docs[0] == docs[1]
+    assert runs[0].to_html(timestamp=False) == runs[1].to_html(timestamp=False)
+    assert runs[0].to_csv() == runs[1].to_csv()
+    validate(json.loads(docs[0]))
+    assert "generated_at" not in json.loads(docs[0]) and "generated_at" in json.loads(runs[0].to_json())

@@ -588,7 +588,7 @@ def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, A
         for b in c.blocks
     ]
     slow = sorted((u for u in c.units if u.delta_ms is not None), key=lambda u: -(u.delta_ms or 0))[:20]
-    doc["top_slowdowns"] = [_unit_dict(u) for u in slow if (u.delta_ms or 0) > 0]
+    doc["top_slowdowns"] = [_unit_dict(u) for u in slow if (u.delta_ms or 0) > 5e-7]  # > rounding noise
     from trtdiag.analysis import finding_dict
 
     doc["findings"] = [finding_dict(f) for f in c.findings]
