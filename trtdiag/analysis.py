@@ -219,11 +219,12 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
         )
     else:
         notes.extend(graph.warnings)
-    if facts.missing_scale and not facts.registrations:
+    helpers = [t for t in mapping.tensors if t.cls in ("parser-helper", "unnamed-trt-layer") and not t.mapped]
+    if helpers and not facts.registrations:
         notes.append(
-            "The log has no verbose ONNX-parser lines, so parser helpers (ONNXTRT_*) and unnamed "
-            "TensorRT layers cannot be attributed to ONNX nodes. Rebuild with --verbose (trtexec) or a "
-            "VERBOSE logger to attribute them."
+            f"The log has no verbose ONNX-parser lines, so {len(helpers)} parser helpers (ONNXTRT_*) and "
+            "unnamed TensorRT layers cannot be attributed to ONNX nodes. Rebuild with --verbose (trtexec) or "
+            "a VERBOSE logger to attribute them."
         )
     if facts.read.undecodable_lines:
         notes.append(f"{facts.read.undecodable_lines} log lines had bytes that are not UTF-8; "

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,23 +93,30 @@ def read_calibration_cache(path: str | os.PathLike[str]) -> CalibrationCache:
     return _read_ort_text(p, lines)
 
 
-def _read_trt(p: Path, lines: list[str], header: str, code: str, algo: str) -> CalibrationCache:
+def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], group: str,
+                   to_float: Callable[[str], float]) -> tuple[list[CacheEntry], list[tuple[str, str, int]], list[int]]:
+    """Entries of a line-per-tensor cache, the unusable values among them, and lines that did not parse."""
     entries: list[CacheEntry] = []
     bad: list[tuple[str, str, int]] = []
     unparsed: list[int] = []
-    for i, raw in enumerate(lines[1:], start=2):
-        line = raw.rstrip("\r")
-        if not line.strip():
+    for i, raw in enumerate(lines, start=first_line):
+        line = raw.strip()
+        if not line:
             continue
-        m = _TRT_ENTRY.match(line)
+        m = pattern.match(line)
         if not m:
             unparsed.append(i)
             continue
-        value = _hex_to_float(m.group("hex"))
-        entries.append(CacheEntry(m.group("name"), value, m.group("hex"), i))
+        value = to_float(m.group(group))
+        entries.append(CacheEntry(m.group("name"), value, m.group(group), i))
         problem = _problem(value)
         if problem:
             bad.append((m.group("name"), problem, i))
+    return entries, bad, unparsed
+
+
+def _read_trt(p: Path, lines: list[str], header: str, code: str, algo: str) -> CalibrationCache:
+    entries, bad, unparsed = _parse_entries(lines[1:], 2, _TRT_ENTRY, "hex", _hex_to_float)
     if not entries:
         raise InputError(f"{p} has a TensorRT cache header but no '<tensor>: <hex scale>' entries")
     return CalibrationCache(str(p), "tensorrt", header, decode_trt_version(code), algo, tuple(entries),
@@ -116,22 +124,7 @@ def _read_trt(p: Path, lines: list[str], header: str, code: str, algo: str) -> C
 
 
 def _read_ort_text(p: Path, lines: list[str]) -> CalibrationCache:
-    entries: list[CacheEntry] = []
-    bad: list[tuple[str, str, int]] = []
-    unparsed: list[int] = []
-    for i, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        m = _ORT_TEXT_ENTRY.match(line)
-        if not m:
-            unparsed.append(i)
-            continue
-        value = float(m.group("value"))
-        entries.append(CacheEntry(m.group("name"), value, m.group("value"), i))
-        problem = _problem(value)
-        if problem:
-            bad.append((m.group("name"), problem, i))
+    entries, bad, unparsed = _parse_entries(lines, 1, _ORT_TEXT_ENTRY, "value", float)
     if not entries or len(unparsed) > len(entries):
         raise InputError(f"{p} is not a calibration cache: expected a 'TRT-<version>-<Algorithm>' header "
                          "(TensorRT) or '<tensor> <range>' lines / a JSON table (ONNX Runtime)")
