@@ -115,6 +115,39 @@ class Analysis:
             return pd.DataFrame()
         return self.comparison.layers_df()
 
+    # -- CI verdict
+    def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
+        """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
+        from trtdiag.rules import verdict_failures
+
+        out = verdict_failures(self.findings, fail_on)
+        if min_int8_mac_share is not None:
+            share = self.int8_blocked_share
+            if share is None:
+                out.append("INT8 MAC share unknown (give the ONNX model)")
+            elif (1.0 - share) + 1e-9 < min_int8_mac_share:
+                out.append(f"INT8 covers {(1.0 - share) * 100:.1f}% of MACs < {min_int8_mac_share * 100:.1f}%")
+        return out
+
+    def summary_line(self, report: str | None = None, json_path: str | None = None,
+                     failures: list[str] | None = None) -> str:
+        """One line for CI logs: verdict, INT8-blocked MACs, counts, findings, outputs, failed gates."""
+        v = self.verdict
+        parts = [f"trtdiag: {'FAIL: ' if failures else ''}{v.severity}: {v.headline}"]
+        if self.int8_blocked_share is not None:
+            parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%")
+        if self.log.missing_scale:
+            parts.append(f"{len(self.log.missing_scale)} tensors lacked INT8 scales")
+        if self.findings:
+            parts.append("findings: " + ", ".join(f.id for f in self.findings))
+        if report:
+            parts.append(f"report: {report}")
+        if json_path:
+            parts.append(f"json: {json_path}")
+        if failures:
+            parts.append("failed: " + "; ".join(failures))
+        return " | ".join(parts)
+
     # -- documents
     def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
         return _to_document(self, timestamp=timestamp)

@@ -94,45 +94,13 @@ def _analyze_and_write(
     _write(html_path, result.to_html(timestamp=timestamp))
     if json_out is not None:
         _write(json_out, result.to_json(timestamp=timestamp))
-    v = result.verdict
-    summary = f"trtdiag: {v.severity}: {v.headline}"
-    share = result.int8_blocked_share
-    if share is not None:
-        summary += f" | INT8-blocked MACs: {share * 100:.1f}%"
-    n = len(result.log.missing_scale)
-    if n:
-        summary += f" | {n} tensors lacked INT8 scales"
-    if result.findings:
-        summary += " | findings: " + ", ".join(f.id for f in result.findings)
-    summary += f" | report: {html_path}"
-    if json_out is not None:
-        summary += f" | json: {json_out}"
-    failures = verdict_failures(result.findings, fail_on)
-    if min_int8_mac_share is not None:
-        covered = None if share is None else 1.0 - share
-        if covered is None:
-            failures.append("INT8 MAC share unknown (give the ONNX model)")
-        elif covered + 1e-9 < min_int8_mac_share:
-            failures.append(f"INT8 covers {covered * 100:.1f}% of MACs < {min_int8_mac_share * 100:.1f}%")
-    if failures:
-        summary = summary.replace("trtdiag: ", "trtdiag: FAIL: ", 1) + " | failed: " + "; ".join(failures)
+    failures = result.failures(fail_on, min_int8_mac_share)
     if not quiet or failures:
-        click.echo(summary)
+        click.echo(result.summary_line(str(html_path), str(json_out) if json_out else None, failures))
     if result.truncated:
         raise TrtdiagError(
             f"{log}: log is truncated ({result.log.truncation_reason}); partial report written to {html_path}")
     return EXIT_VERDICT if failures else 0
-
-
-_RANK = {"error": 0, "warning": 1, "info": 2}
-
-
-def verdict_failures(findings: Any, fail_on: str) -> list[str]:
-    """Finding ids at or above the ``--fail-on`` severity (``never`` fails on nothing)."""
-    if fail_on == "never":
-        return []
-    limit = _RANK[fail_on]
-    return [f"{f.severity} {f.id}" for f in findings if _RANK[f.severity] <= limit]
 
 
 @main.command()
@@ -198,15 +166,8 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
         _write(json_out, result.to_json(timestamp=timestamp))
     if csv_out is not None:
         _write(csv_out, result.to_csv())
-    t16, t8, _basis = result.totals()
-    speed = f"INT8 speed-up {t16 / t8:.2f}x ({t8:.3f} ms vs {t16:.3f} ms)" if t16 and t8 else "no timings"
-    ids = ", ".join(f.id for f in result.findings) or "none"
-    failures = verdict_failures(result.findings, fail_on)
-    if min_speedup is not None and (not t16 or not t8 or t16 / t8 + 1e-9 < min_speedup):
-        failures.append(f"speed-up below {min_speedup:.2f}x")
-    status = "FAIL: compare" if failures else "compare"
-    line = f"trtdiag: {status}: {speed} | alignment: {result.alignment} | findings: {ids} | report: {html_out}"
-    click.echo(line + (" | failed: " + "; ".join(failures) if failures else ""))
+    failures = result.failures(fail_on, min_speedup)
+    click.echo(result.summary_line(str(html_out), failures))
     return EXIT_VERDICT if failures else 0
 
 

@@ -214,6 +214,26 @@ class Comparison:
         t16, t8, _ = self.totals()
         return t16 / t8 if t16 and t8 else None
 
+    def failures(self, fail_on: str = "never", min_speedup: float | None = None) -> list[str]:
+        """Why this comparison fails a CI gate (empty: it passes)."""
+        from trtdiag.rules import verdict_failures
+
+        out = verdict_failures(self.findings, fail_on)
+        if min_speedup is not None and (self.speedup is None or self.speedup + 1e-9 < min_speedup):
+            out.append(f"speed-up below {min_speedup:.2f}x")
+        return out
+
+    def summary_line(self, report: str | None = None, failures: list[str] | None = None) -> str:
+        t16, t8, _ = self.totals()
+        speed = f"INT8 speed-up {t16 / t8:.2f}x ({t8:.3f} ms vs {t16:.3f} ms)" if t16 and t8 else "no timings"
+        parts = [f"trtdiag: {'FAIL: ' if failures else ''}compare: {speed}", f"alignment: {self.alignment}",
+                 "findings: " + (", ".join(f.id for f in self.findings) or "none")]
+        if report:
+            parts.append(f"report: {report}")
+        if failures:
+            parts.append("failed: " + "; ".join(failures))
+        return " | ".join(parts)
+
     def nodes_df(self) -> Any:
         """Per-node table as a pandas DataFrame."""
         import pandas as pd

@@ -628,5 +628,15 @@ def run_rules(ctx: Context, rules: tuple[Rule, ...] = RULES) -> tuple[Finding, .
     return tuple(sorted(found, key=lambda f: _SEVERITY_RANK[f.severity]))
 
 
+def verdict_failures(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> list[str]:
+    """Findings at or above the ``fail_on`` severity (``error``, ``warning``; ``never`` fails on nothing)."""
+    if fail_on == "never":
+        return []
+    if fail_on not in _SEVERITY_RANK:
+        raise ValueError(f"fail_on must be error, warning or never, not {fail_on!r}")
+    limit = _SEVERITY_RANK[fail_on]
+    return [f"{f.severity} {f.id}" for f in findings if _SEVERITY_RANK[f.severity] <= limit]
+
+
 def rule_ids(rules: tuple[Rule, ...] = RULES) -> list[str]:
     return [r.id for r in rules]
