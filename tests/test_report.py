@@ -47,3 +47,10 @@ def test_unmapped_names_listed_with_reason(tmp_path: Path) -> None:
     unmapped = html.split('id="unmapped"', 1)[1].split("</table>", 1)[0]
     assert "(Unnamed Layer* 57) [Shuffle]_output" in unmapped
     assert "verbose parse log" in unmapped
+
+
+def test_dataframe_columns_match_the_json_rows() -> None:
+    a = trtdiag.analyze(LOGS / "xlmr_int8_only_trtexec.log", MODELS / "xlmr_tiny_ts_op17.onnx")
+    df = a.tensors_df()
+    assert list(df.columns) == list(a.to_dict()["missing_scale"][0].keys())
+    assert len(df) == 130 and set(df["class"]) >= {"activation", "weight/constant"}

@@ -174,3 +174,15 @@ def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
                     assert item.rsplit(":", 1)[0] in names
                     checked += 1
     assert checked > 20
+
+
+def test_verdict_failures() -> None:
+    from trtdiag.rules import Evidence, Finding, verdict_failures
+
+    fs = [Finding("a", "error", "t", "e", Evidence(), "f"), Finding("b", "warning", "t", "e", Evidence(), "f"),
+          Finding("c", "info", "t", "e", Evidence(), "f")]
+    assert verdict_failures(fs, "never") == []
+    assert verdict_failures(fs, "error") == ["error a"]
+    assert verdict_failures(fs, "warning") == ["error a", "warning b"]
+    with pytest.raises(ValueError):
+        verdict_failures(fs, "sometimes")

@@ -74,7 +74,7 @@ class Analysis:
         import pandas as pd
 
         rows = [_tensor_row(t) for t in self.mapping.tensors]
-        columns = list(_tensor_row(_EMPTY).keys())
+        columns = list(TENSOR_COLUMNS)
         return pd.DataFrame(rows, columns=columns)
 
     def nodes_df(self) -> Any:
@@ -302,7 +302,9 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
 
 # --- JSON document ---------------------------------------------------------------------------
 
-_EMPTY = MappedTensor("", 0, 0, (), "", "", None, None, None, (), None, None, "", None, False, False, None)
+TENSOR_COLUMNS = ("tensor", "count", "first_line", "lines", "class", "onnx_tensor", "onnx_node", "onnx_consumers",
+                  "op_type", "block", "submodule", "mapped_by", "dtype", "is_integer", "weight_path", "reason",
+                  "wording")
 
 
 def _tensor_row(t: MappedTensor) -> dict[str, Any]:

@@ -238,7 +238,7 @@ class Comparison:
         """Per-node table as a pandas DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame([_unit_dict(u) for u in self.units], columns=list(_unit_dict(_EMPTY_UNIT).keys()))
+        return pd.DataFrame([_unit_dict(u) for u in self.units], columns=list(UNIT_COLUMNS))
 
     def blocks_df(self) -> Any:
         import pandas as pd
@@ -275,7 +275,8 @@ class Comparison:
         return render_comparison(self, timestamp=timestamp)
 
 
-_EMPTY_UNIT = UnitRow("", None, "", None, None, None, None, None, None, None, None)
+UNIT_COLUMNS = ("unit", "op_type", "block", "submodule", "macs", "fp16_layer", "fp16_precision", "fp16_ms",
+                "int8_layer", "int8_precision", "int8_ms", "delta_ms")
 
 
 def _unit_dict(u: UnitRow) -> dict[str, Any]:
