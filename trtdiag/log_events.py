@@ -306,7 +306,7 @@ class LogCollector:
         if current is None or rank < int(current):  # type: ignore[call-overload]
             self._cfg["_version_rank"] = rank
             self._set("tensorrt_version", version, line, overwrite=True)
-            self._set("tensorrt_version_source", f"{source} (line {line})", line, overwrite=True)
+            self._set("tensorrt_version_source", source, line, overwrite=True)
 
     def _flags_from_command(self, cmd: str, line: int) -> None:
         tokens = cmd.split()
