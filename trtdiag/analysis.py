@@ -197,7 +197,7 @@ def analyze(
         raise InputError("--shapes needs the ONNX model (the shapes weigh its MatMul/Gemm/Conv nodes)")
     parsed = parse_shapes(shapes) if isinstance(shapes, str) else shapes
     cache = read_calibration_cache(calib_cache) if calib_cache is not None else None
-    compute = compute_profile(model, graph.inputs, parsed) if graph is not None and model is not None else None
+    compute = compute_profile(graph.structure, graph.inputs, parsed) if graph is not None else None
     try:
         facts = read_log(log, scanner=scanner, on_progress=on_progress)
     except TruncatedInputError as exc:

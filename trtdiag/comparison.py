@@ -628,8 +628,8 @@ def compare_artifacts(fp16: list[str | os.PathLike[str]] | str | os.PathLike[str
         return list(x) if isinstance(x, list | tuple) else [x]
 
     graph = load_graph(model) if model is not None else None
-    compute = compute_profile(model, graph.inputs, parse_shapes(shapes) if shapes else None) \
-        if graph is not None and model is not None else None
+    compute = compute_profile(graph.structure, graph.inputs, parse_shapes(shapes) if shapes else None) \
+        if graph is not None else None
     a16 = load_artifacts(as_list(fp16), "FP16")
     a8 = load_artifacts(as_list(int8), "INT8")
     return compare(a16, a8, graph, compute)

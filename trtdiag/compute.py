@@ -12,6 +12,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from trtdiag.errors import InputError
 
@@ -106,12 +107,13 @@ def _node_macs(op: str, attrs: dict[str, object], ins: list[tuple[int, ...] | No
 
 
 def compute_profile(
-    model_path: str | os.PathLike[str], inputs: dict[str, tuple[str, tuple[str | int, ...]]],
+    model_path: str | os.PathLike[str] | Any, inputs: dict[str, tuple[str, tuple[str | int, ...]]],
     shapes: dict[str, tuple[int, ...]] | None = None,
 ) -> ComputeProfile:
     """Infer shapes with concrete input dims and return MACs per GEMM-like node.
 
-    The model is re-read without weights; nothing here needs the weight bytes.
+    ``model_path`` is a path or an ``onnx.ModelProto`` (best: ``GraphIndex.structure``, the model without
+    its weights, which is copied for each inference run instead of re-reading the file).
     """
     notes: list[str] = []
     source = "user" if shapes else "defaults"
@@ -167,13 +169,17 @@ def compute_profile(
     )
 
 
-def _infer_macs(model_path: str | os.PathLike[str], concrete: dict[str, tuple[int, ...]], *, upgrade: bool = False
-                ) -> tuple[dict[str, int], list[str], str | None]:
+def _infer_macs(model_path: str | os.PathLike[str] | Any, concrete: dict[str, tuple[int, ...]], *,
+                upgrade: bool = False) -> tuple[dict[str, int], list[str], str | None]:
     """Run ONNX shape inference with concrete input dims; MACs per resolved GEMM-like node."""
     import onnx
     from onnx import helper, shape_inference
 
-    model = onnx.load(str(model_path), load_external_data=False)
+    if isinstance(model_path, onnx.ModelProto):
+        model = onnx.ModelProto()
+        model.CopyFrom(model_path)  # the dims of the inputs are rewritten below
+    else:
+        model = onnx.load(str(model_path), load_external_data=False)
     if upgrade:
         try:
             from onnx import version_converter

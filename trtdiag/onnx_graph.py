@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from trtdiag.errors import InputError
 
@@ -82,6 +83,8 @@ class GraphIndex:
     transformer: TransformerInfo
     qdq_nodes: int
     warnings: tuple[str, ...] = field(default=())
+    #: The model with its large weights dropped (dims kept): enough for shape inference, cheap to copy.
+    structure: Any = field(default=None, repr=False, compare=False)
 
     # -- lookups
     def node(self, name: str) -> NodeInfo | None:
@@ -305,6 +308,29 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
     return index_model(model, path=str(p), infer_shapes=infer_shapes)
 
 
+_KEEP_VALUES_UP_TO = 1024  # elements: shape constants and scalars stay; weights go
+
+
+def structure_only(model: Any) -> Any:
+    """A copy of the model without the values of large initializers (their dims and dtypes stay).
+
+    Shape inference needs only dims, plus the values of small integer shape constants; dropping the
+    weights makes the copy cheap to keep and to copy again for each inference run."""
+    from onnx import ModelProto
+
+    light = ModelProto()
+    light.CopyFrom(model)
+    for t in light.graph.initializer:
+        n = 1
+        for d in t.dims:
+            n *= d
+        if n > _KEEP_VALUES_UP_TO:
+            for name in ("raw_data", "float_data", "double_data", "int32_data", "int64_data", "uint64_data",
+                         "string_data"):
+                t.ClearField(name)
+    return light
+
+
 def index_model(model: object, *, path: str | None = None, infer_shapes: bool = True) -> GraphIndex:
     """Index an in-memory ``onnx.ModelProto``."""
     import onnx
@@ -385,6 +411,7 @@ def index_model(model: object, *, path: str | None = None, infer_shapes: bool = 
         if imp.domain in ("", "ai.onnx"):
             opset = imp.version
     return GraphIndex(
+        structure=structure_only(model),
         path=path,
         producer_name=model.producer_name,  # type: ignore[attr-defined]
         producer_version=model.producer_version,  # type: ignore[attr-defined]
