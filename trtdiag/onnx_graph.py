@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trtdiag.errors import InputError
+from trtdiag.onnx_structure import KEEP_VALUES_UP_TO
 
 INTEGER_DTYPES = frozenset({"INT64", "INT32", "INT16", "UINT64", "UINT32", "UINT16", "BOOL"})
 #: Path components that number a repeated block: HF ``layer.2``, ``layers.0``, GPT ``h.3``,
@@ -287,8 +288,7 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
 
     Raises :class:`InputError` with a one-line message when the file is missing or not ONNX.
     """
-    import onnx
-    from google.protobuf.message import DecodeError
+    from trtdiag.onnx_structure import load_structure
 
     p = Path(path)
     if not p.exists():
@@ -298,17 +298,14 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
     if p.stat().st_size == 0:
         raise InputError(f"model file is empty: {p}")
     try:
-        model = onnx.load(str(p), load_external_data=False)
-    except (DecodeError, ValueError, RuntimeError, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p} is not an ONNX model ({type(exc).__name__})") from exc
-    except Exception as exc:  # protobuf raises assorted errors on garbage input
+        model = load_structure(p)  # the weights are skipped on disk, never parsed
+    except OSError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # protobuf and the wire reader raise assorted errors on garbage input
         raise InputError(f"{p} is not an ONNX model ({type(exc).__name__})") from exc
     if not model.graph.node:
         raise InputError(f"{p} is not an ONNX model with a graph (no nodes found)")
-    return index_model(model, path=str(p), infer_shapes=infer_shapes)
-
-
-_KEEP_VALUES_UP_TO = 1024  # elements: shape constants and scalars stay; weights go
+    return index_model(model, path=str(p), infer_shapes=infer_shapes, weights_dropped=True)
 
 
 def structure_only(model: Any) -> Any:
@@ -324,15 +321,16 @@ def structure_only(model: Any) -> Any:
         n = 1
         for d in t.dims:
             n *= d
-        if n > _KEEP_VALUES_UP_TO:
+        if n > KEEP_VALUES_UP_TO:
             for name in ("raw_data", "float_data", "double_data", "int32_data", "int64_data", "uint64_data",
                          "string_data"):
                 t.ClearField(name)
     return light
 
 
-def index_model(model: object, *, path: str | None = None, infer_shapes: bool = True) -> GraphIndex:
-    """Index an in-memory ``onnx.ModelProto``."""
+def index_model(model: object, *, path: str | None = None, infer_shapes: bool = True,
+                weights_dropped: bool = False) -> GraphIndex:
+    """Index an in-memory ``onnx.ModelProto`` (``weights_dropped``: it is already weight-free)."""
     import onnx
     from onnx import TensorProto
 
@@ -390,9 +388,10 @@ def index_model(model: object, *, path: str | None = None, infer_shapes: bool = 
     for vi in list(g.value_info) + list(g.output):
         if vi.type.tensor_type.elem_type:
             dtypes[vi.name] = dtype_name(vi.type.tensor_type.elem_type)
+    structure = model if weights_dropped else structure_only(model)
     if infer_shapes:
         try:
-            inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
+            inferred = onnx.shape_inference.infer_shapes(structure, strict_mode=False)
             for vi in inferred.graph.value_info:
                 if vi.type.tensor_type.elem_type:
                     dtypes.setdefault(vi.name, dtype_name(vi.type.tensor_type.elem_type))
@@ -411,7 +410,7 @@ def index_model(model: object, *, path: str | None = None, infer_shapes: bool = 
         if imp.domain in ("", "ai.onnx"):
             opset = imp.version
     return GraphIndex(
-        structure=structure_only(model),
+        structure=structure,
         path=path,
         producer_name=model.producer_name,  # type: ignore[attr-defined]
         producer_version=model.producer_version,  # type: ignore[attr-defined]

@@ -1,0 +1,130 @@
+"""Read an ONNX file's structure without its weights, straight from the protobuf wire format.
+
+Why: ``onnx.load`` reads the whole file and parses every weight, so a 1.3 GB model with inline weights
+costs several GB of memory and seconds of parsing before trtdiag looks at a single node name. Here the
+file is memory-mapped and walked field by field; the values of large initializers (``raw_data`` and the
+typed ``*_data`` fields) are skipped without being touched, and everything else (nodes, inputs, outputs,
+value_info, opsets, metadata, initializer names, dims and dtypes, small shape constants) is handed to
+protobuf as usual. External-data models are unaffected (their weights live elsewhere anyway).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from typing import Any
+
+#: TensorProto fields that hold values: float_data, int32_data, string_data, int64_data, raw_data,
+#: double_data, uint64_data.
+_VALUE_FIELDS = frozenset({4, 5, 6, 7, 9, 10, 11})
+_DIMS_FIELD = 1
+_GRAPH_FIELD = 7  # ModelProto.graph
+_INITIALIZER_FIELD = 5  # GraphProto.initializer
+KEEP_VALUES_UP_TO = 1024  # elements: shape constants and scalars keep their values; weights do not
+
+
+def _varint(buf: Any, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("malformed varint")
+
+
+def _fields(buf: Any, start: int, end: int) -> Any:
+    """Yield (field number, wire type, start of the whole field, start of payload, end) for a message."""
+    pos = start
+    while pos < end:
+        field_start = pos
+        key, pos = _varint(buf, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value_start = pos
+            _, pos = _varint(buf, pos)
+            yield field, wire, field_start, value_start, pos
+        elif wire == 1:
+            pos += 8
+            yield field, wire, field_start, pos - 8, pos
+        elif wire == 2:
+            length, payload = _varint(buf, pos)
+            pos = payload + length
+            if pos > end:
+                raise ValueError("truncated field")
+            yield field, wire, field_start, payload, pos
+        elif wire == 5:
+            pos += 4
+            yield field, wire, field_start, pos - 4, pos
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+
+
+def _encode_varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _tensor_without_values(buf: Any, start: int, end: int) -> bytes:
+    """An initializer's bytes, minus its values when it has more than KEEP_VALUES_UP_TO elements."""
+    parts: list[tuple[int, int, int]] = []  # (field, field start, end)
+    count = 1
+    for field, wire, fstart, payload, fend in _fields(buf, start, end):
+        parts.append((field, fstart, fend))
+        if field == _DIMS_FIELD:
+            if wire == 0:
+                count *= _varint(buf, payload)[0]
+            else:  # packed dims
+                pos = payload
+                while pos < fend:
+                    d, pos = _varint(buf, pos)
+                    count *= d
+    drop = count > KEEP_VALUES_UP_TO
+    return b"".join(bytes(buf[s:e]) for f, s, e in parts if not (drop and f in _VALUE_FIELDS))
+
+
+def _graph_without_weights(buf: Any, start: int, end: int) -> bytes:
+    out = bytearray()
+    for field, _wire, fstart, payload, fend in _fields(buf, start, end):
+        if field == _INITIALIZER_FIELD:
+            tensor = _tensor_without_values(buf, payload, fend)
+            out += _encode_varint((_INITIALIZER_FIELD << 3) | 2) + _encode_varint(len(tensor)) + tensor
+        else:
+            out += buf[fstart:fend]
+    return bytes(out)
+
+
+def load_structure(path: str | os.PathLike[str]) -> Any:
+    """``onnx.ModelProto`` of the file without the values of its large initializers.
+
+    Raises ``ValueError`` when the bytes are not a well-formed protobuf message (the caller turns that
+    into a one-line "not an ONNX model" error) and ``google.protobuf.message.DecodeError`` from protobuf.
+    """
+    from onnx import ModelProto
+
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise ValueError("empty file")
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            rest = bytearray()
+            graph = b""
+            for field, _wire, fstart, payload, fend in _fields(mm, 0, size):
+                if field == _GRAPH_FIELD:
+                    graph = _graph_without_weights(mm, payload, fend)
+                else:
+                    rest += mm[fstart:fend]
+    model = ModelProto()
+    model.ParseFromString(bytes(rest))
+    model.graph.ParseFromString(graph)
+    return model
