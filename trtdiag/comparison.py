@@ -18,11 +18,11 @@ import difflib
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trtdiag.compute import GEMM_OPS, ComputeProfile
+from trtdiag.compute import ComputeProfile
 from trtdiag.engine_layers import EngineLayer, EngineLayers, read_engine_layers
 from trtdiag.engine_mapping import LayerMapper, LayerMapping, layer_precision, split_fused
 from trtdiag.engine_profile import (
@@ -196,7 +196,6 @@ class Comparison:
     notes: tuple[str, ...] = ()
     attribution_rule: str = ATTRIBUTION_RULE
     model: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     report_path: str | None = None
 
     def totals(self) -> tuple[float | None, float | None, str]:
@@ -544,10 +543,6 @@ def _blocks(s16: EngineSummary, s8: EngineSummary, graph: GraphIndex | None,
         )
         for label in sorted(labels, key=order)
     ]
-
-
-def gemm_nodes_of(graph: GraphIndex) -> set[str]:
-    return {n.name for n in graph.nodes if n.op_type in GEMM_OPS}
 
 
 COMPARISON_SCHEMA = "trtdiag.comparison/1"

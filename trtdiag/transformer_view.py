@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.compute import GEMM_OPS, ComputeProfile
+from trtdiag.compute import ComputeProfile
 from trtdiag.naming import ACTIVATION, GRAPH_INPUT, MappedTensor
 from trtdiag.onnx_graph import GraphIndex
 
@@ -135,7 +135,3 @@ def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: Co
             state=state,
         ))
     return TransformerGrid(rows=tuple(rows), columns=tuple(used_columns), cells=tuple(cells))
-
-
-def gemm_nodes(graph: GraphIndex) -> list[str]:
-    return [n.name for n in graph.nodes if n.op_type in GEMM_OPS]
