@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from trtdiag.analysis import analyze
-from trtdiag.calib_cache import check_cache, read_calibration_cache
+from trtdiag.calib.cache import check_cache, read_calibration_cache
 from trtdiag.errors import InputError
-from trtdiag.log_events import read_log
-from trtdiag.onnx_graph import load_graph
+from trtdiag.log.events import read_log
+from trtdiag.onnx.graph import load_graph
 
 from .conftest import FIXTURES, LOGS, MODELS
 

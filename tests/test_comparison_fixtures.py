@@ -9,7 +9,7 @@ import pytest
 
 import trtdiag
 from trtdiag.comparison import load_artifacts, summarize_engine
-from trtdiag.onnx_graph import load_graph
+from trtdiag.onnx.graph import load_graph
 
 from .conftest import FIXTURES, LOGS, MODELS
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trtdiag.compute import compute_profile, default_shapes, parse_shapes
 from trtdiag.errors import InputError
-from trtdiag.onnx_graph import load_graph
+from trtdiag.onnx.compute import compute_profile, default_shapes, parse_shapes
+from trtdiag.onnx.graph import load_graph
 
 from .conftest import MODELS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trtdiag.errors import TruncatedInputError
-from trtdiag.log_events import LogFacts, read_log
+from trtdiag.log.events import LogFacts, read_log
 
 from .conftest import CORPUS
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import artifact, manifest
-from trtdiag import engine_layers as el
-from trtdiag.engine_layers import (
+from trtdiag.engine import layers as el
+from trtdiag.engine.layers import (
     EngineLayers,
     normalise_dtype,
     parse_engine_layer_sections,

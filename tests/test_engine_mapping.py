@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trtdiag.engine_layers import EngineLayer, TensorInfo
-from trtdiag.engine_mapping import LayerMapper, layer_precision, split_fused
-from trtdiag.onnx_graph import load_graph
+from trtdiag.engine.layers import EngineLayer, TensorInfo
+from trtdiag.engine.mapping import LayerMapper, layer_precision, split_fused
+from trtdiag.onnx.graph import load_graph
 
 from .conftest import MODELS
 

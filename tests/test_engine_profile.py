@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import artifact, manifest
-from trtdiag.engine_profile import (
+from trtdiag.engine.profile import (
     classify_artifact,
     read_perf_summaries,
     read_perf_summary,
@@ -405,7 +405,7 @@ def test_098_dump_profile_myelin_rows_and_total(corpus_logs: Path) -> None:
 
 
 def test_022_profile_names_join_021_layer_names(corpus_logs: Path) -> None:
-    from trtdiag.engine_layers import read_engine_layers
+    from trtdiag.engine.layers import read_engine_layers
 
     layers = [layer.name for layer in read_engine_layers(artifact(corpus_logs, "021")).layers]
     profile = [t.name for t in read_profile(artifact(corpus_logs, "022")).layers]
@@ -413,7 +413,7 @@ def test_022_profile_names_join_021_layer_names(corpus_logs: Path) -> None:
 
 
 def test_trex_profile_names_join_graph_names(corpus_trex: Path) -> None:
-    from trtdiag.engine_layers import read_engine_layers
+    from trtdiag.engine.layers import read_engine_layers
 
     for graph, prof in (("001", "002"), ("007", "008"), ("011", "012"), ("015", "016")):
         names = [layer.name for layer in read_engine_layers(artifact(corpus_trex, graph)).layers]

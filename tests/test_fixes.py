@@ -19,7 +19,7 @@ from trtdiag.fixes import (
     modelopt_command,
     sensitive_nodes,
 )
-from trtdiag.onnx_graph import load_graph
+from trtdiag.onnx.graph import load_graph
 
 from .conftest import MODELS
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from trtdiag.errors import TruncatedInputError
-from trtdiag.log_events import decode_trt_version, read_log
+from trtdiag.io.versions import decode_trt_version
+from trtdiag.log.events import read_log
 
 WARN = "Missing scale and zero-point for tensor {}, expect fall back to non-int8 implementation for any layer consuming or producing given tensor"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from trtdiag.errors import InputError
-from trtdiag.log_reader import KEYWORDS, LogReader, make_matcher, split_prefix
+from trtdiag.io.prefix import split_prefix
+from trtdiag.io.reader import KEYWORDS, LogReader, make_matcher
 
 MSG = "Missing scale and zero-point for tensor X, expect fall back to non-int8 implementation"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trtdiag.log_events import read_log
+from trtdiag.log.events import read_log
 from trtdiag.naming import (
     ACTIVATION,
     BY_CONSTANT,
@@ -23,7 +23,7 @@ from trtdiag.naming import (
     WEIGHT,
     map_missing_scales,
 )
-from trtdiag.onnx_graph import load_graph
+from trtdiag.onnx.graph import load_graph
 
 from .conftest import MODELS
 

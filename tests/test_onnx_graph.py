@@ -9,7 +9,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from trtdiag.errors import InputError
-from trtdiag.onnx_graph import Module, load_graph, module_from_dotted, module_from_node_name
+from trtdiag.onnx.graph import Module, load_graph, module_from_dotted, module_from_node_name
 
 from .conftest import MODELS
 
@@ -81,7 +81,7 @@ def test_empty_node_names_and_qdq() -> None:
     nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
              helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dq")]
     model = helper.make_model(helper.make_graph(nodes, "g", [x], [y], [s, z]))
-    from trtdiag.onnx_graph import index_model
+    from trtdiag.onnx.graph import index_model
 
     g = index_model(model)
     assert g.node("node_of_q") is not None and g.qdq_nodes == 2

@@ -8,7 +8,7 @@ import onnx
 import pytest
 from onnx import numpy_helper
 
-from trtdiag.onnx_structure import KEEP_VALUES_UP_TO, load_structure
+from trtdiag.onnx.structure import KEEP_VALUES_UP_TO, load_structure
 
 from .conftest import MODELS
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from trtdiag.analysis import analyze
-from trtdiag.rules import RULES, rule_ids
+from trtdiag.rules.build_rules import RULES, rule_ids
 
 from .conftest import MODELS
 
@@ -155,7 +155,7 @@ def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
     import re
     import shlex
 
-    from trtdiag.onnx_graph import load_graph
+    from trtdiag.onnx.graph import load_graph
 
     p = tmp_path / "b.log"
     p.write_text(HEADER_10 + BLOCK1_ACTS + WEIGHTS)
@@ -177,7 +177,7 @@ def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
 
 
 def test_verdict_failures() -> None:
-    from trtdiag.rules import Evidence, Finding, verdict_failures
+    from trtdiag.rules.build_rules import Evidence, Finding, verdict_failures
 
     fs = [Finding("a", "error", "t", "e", Evidence(), "f"), Finding("b", "warning", "t", "e", Evidence(), "f"),
           Finding("c", "info", "t", "e", Evidence(), "f")]

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from trtdiag import __version__
-from trtdiag.calib_cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
-from trtdiag.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
 from trtdiag.errors import InputError, TruncatedInputError
-from trtdiag.log_events import LogFacts, read_log
+from trtdiag.log.events import LogFacts, read_log
 from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
-from trtdiag.onnx_graph import GraphIndex, load_graph
-from trtdiag.rules import Context, Finding, run_rules
+from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.onnx.graph import GraphIndex, load_graph
+from trtdiag.rules.build_rules import Context, Finding, run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
 SCHEMA = "trtdiag.analysis/1"
@@ -118,7 +118,7 @@ class Analysis:
     # -- CI verdict
     def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
         """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
-        from trtdiag.rules import verdict_failures
+        from trtdiag.rules.build_rules import verdict_failures
 
         out = verdict_failures(self.findings, fail_on)
         if min_int8_mac_share is not None:
@@ -156,7 +156,7 @@ class Analysis:
         return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
-        from trtdiag.report import render_analysis
+        from trtdiag.report.html import render_analysis
 
         return render_analysis(self, timestamp=timestamp)
 

@@ -1,4 +1,4 @@
-"""Command line: a thin layer over :mod:`trtdiag.analysis`, :mod:`trtdiag.comparison` and :mod:`trtdiag.report`.
+"""Command line: a thin layer over :mod:`trtdiag.analysis`, :mod:`trtdiag.comparison` and :mod:`trtdiag.report.html`.
 
 Exit codes: 0 pass, 1 verdict failed (``--fail-on``, ``--min-int8-mac-share``, ``--min-speedup``),
 2 bad input (one-line message on stderr), 3 internal error.

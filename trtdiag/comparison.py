@@ -1,6 +1,6 @@
 """FP16 vs INT8 engines, layer by layer: precision and latency aligned on the ONNX nodes each layer covers.
 
-Alignment: every engine layer is mapped to the ONNX nodes it covers (:mod:`trtdiag.engine_mapping`);
+Alignment: every engine layer is mapped to the ONNX nodes it covers (:mod:`trtdiag.engine.mapping`);
 rows of the comparison are ONNX nodes, so differently fused engines line up. Without a model, the
 names printed by TensorRT stand in for ONNX nodes; when those do not overlap either (an FP16 export
 and a separately exported QAT model number their nodes differently) the compute layers are aligned
@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trtdiag.compute import ComputeProfile
-from trtdiag.engine_layers import EngineLayer, EngineLayers, read_engine_layers
-from trtdiag.engine_mapping import LayerMapper, LayerMapping, layer_precision, split_fused
-from trtdiag.engine_profile import (
+from trtdiag.engine.layers import EngineLayer, EngineLayers, read_engine_layers
+from trtdiag.engine.mapping import LayerMapper, LayerMapping, layer_precision, split_fused
+from trtdiag.engine.profile import (
     EngineProfile,
     InferenceTimes,
     PerfSummary,
@@ -35,7 +34,8 @@ from trtdiag.engine_profile import (
     read_times,
 )
 from trtdiag.errors import InputError
-from trtdiag.onnx_graph import GraphIndex
+from trtdiag.onnx.compute import ComputeProfile
+from trtdiag.onnx.graph import GraphIndex
 
 ATTRIBUTION_RULE = (
     "A fused layer's average time is shared among the ONNX nodes it covers in proportion to their MACs "
@@ -215,7 +215,7 @@ class Comparison:
 
     def failures(self, fail_on: str = "never", min_speedup: float | None = None) -> list[str]:
         """Why this comparison fails a CI gate (empty: it passes)."""
-        from trtdiag.rules import verdict_failures
+        from trtdiag.rules.build_rules import verdict_failures
 
         out = verdict_failures(self.findings, fail_on)
         if min_speedup is not None and (self.speedup is None or self.speedup + 1e-9 < min_speedup):
@@ -269,7 +269,7 @@ class Comparison:
         return json.dumps(self.to_dict(timestamp=timestamp), indent=2, ensure_ascii=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
-        from trtdiag.report import render_comparison
+        from trtdiag.report.html import render_comparison
 
         return render_comparison(self, timestamp=timestamp)
 
@@ -415,7 +415,7 @@ def _node_times(mappings: list[LayerMapping], times: dict[str, float], compute: 
 def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | None = None,
             compute: ComputeProfile | None = None, layer_owner: dict[str, str] | None = None) -> Comparison:
     """Align two engines of one model and compare them node by node and block by block."""
-    from trtdiag.comparison_rules import run_comparison_rules
+    from trtdiag.rules.engine_rules import run_comparison_rules
 
     s16, m16 = summarize_engine(fp16, graph, compute, layer_owner)
     s8, m8 = summarize_engine(int8, graph, compute, layer_owner)
@@ -616,8 +616,8 @@ def compare_artifacts(fp16: list[str | os.PathLike[str]] | str | os.PathLike[str
                       int8: list[str | os.PathLike[str]] | str | os.PathLike[str],
                       model: str | os.PathLike[str] | None = None, shapes: str | None = None) -> Comparison:
     """Library entry point: read both artifact sets (files or folders) and compare them."""
-    from trtdiag.compute import compute_profile, parse_shapes
-    from trtdiag.onnx_graph import load_graph
+    from trtdiag.onnx.compute import compute_profile, parse_shapes
+    from trtdiag.onnx.graph import load_graph
 
     def as_list(x: Any) -> list[Any]:
         return list(x) if isinstance(x, list | tuple) else [x]

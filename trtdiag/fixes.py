@@ -11,7 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from trtdiag.onnx_graph import INTEGER_DTYPES, GraphIndex, NodeInfo
+from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, NodeInfo
 
 #: Ops ModelOpt's INT8 mode may quantize (modelopt/onnx/quantization/int8.py); only these need excluding.
 MODELOPT_INT8_OPS = frozenset({"Add", "AveragePool", "BatchNormalization", "Clip", "Conv", "ConvTranspose", "Gemm",

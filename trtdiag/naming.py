@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.log_events import LogFacts, MissingScale
-from trtdiag.onnx_graph import INTEGER_DTYPES, GraphIndex, Module
+from trtdiag.log.events import LogFacts, MissingScale
+from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
 
 # Classes of warned tensors.
 GRAPH_INPUT = "graph-input"

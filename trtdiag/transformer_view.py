@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.compute import ComputeProfile
 from trtdiag.naming import ACTIVATION, GRAPH_INPUT, MappedTensor
-from trtdiag.onnx_graph import GraphIndex
+from trtdiag.onnx.compute import ComputeProfile
+from trtdiag.onnx.graph import GraphIndex
 
 COLUMNS = (
     "embeddings", "Q", "K", "V", "attention MatMuls", "Softmax", "attention output", "attention LayerNorm",

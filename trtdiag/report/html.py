@@ -30,7 +30,7 @@ _BUILD_FIELDS = (
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("trtdiag", "templates"),
+        loader=jinja2.PackageLoader("trtdiag.report", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,

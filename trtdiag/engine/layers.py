@@ -41,18 +41,18 @@ layers of profile 1 can be matched with those of profile 0 and with other engine
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from trtdiag.errors import InputError
-from trtdiag.log_events import decode_trt_version
-from trtdiag.log_reader import looks_binary, open_binary, split_prefix
+from trtdiag.io.files import load_json_values, looks_binary, looks_json, read_head
+from trtdiag.io.prefix import split_prefix
+from trtdiag.io.scan import scan_marked_lines
+from trtdiag.io.versions import TRT_VERSION_LINE_RE, TRTEXEC_VERSION_RE, decode_trt_version
 
 CHUNK_BYTES = 8 << 20
 
@@ -237,210 +237,22 @@ def _tensor(name: str, dtype: str | None, fmt: str | None, dims: tuple[int, ...]
 # --- file access ------------------------------------------------------------------------------------
 
 
-def _check_file(path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"file not found: {p}")
-    if p.is_dir():
-        raise InputError(f"expected a file but got a directory: {p}")
-    if p.stat().st_size == 0:
-        raise InputError(f"file is empty: {p}")
-    return p
 
 
-def _open_binary(p: Path) -> IO[bytes]:
-    return open_binary(p)[0]  # type: ignore[return-value]
 
 
-def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:
-    """The first ``size`` bytes of a file (decompressed if gzip); InputError if unreadable or empty."""
-    p = _check_file(path)
-    try:
-        with _open_binary(p) as fh:
-            return fh.read(size)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read {p}: {_one_line(str(exc))}") from exc
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
-_HS_DATABASES: dict[tuple[bytes, ...], Any] = {}
 
 
-def _marker_finder(markers: Sequence[bytes]) -> Callable[[bytes, int], list[int]]:
-    """Return ``find(data, end) -> sorted offsets`` of every marker occurrence in ``data[:end]``.
-
-    With Hyperscan (an optional dependency, see :mod:`trtdiag.log_reader`) all markers are found
-    in one pass; otherwise each marker costs one ``bytes.find`` pass (about 1-2 GB/s each).
-    Offsets point somewhere inside the marker, which is all the caller needs (markers hold no
-    newline, so the offset identifies the line).
-    """
-    key = tuple(markers)
-    try:
-        import hyperscan  # type: ignore[import-not-found]
-    except ImportError:
-        hyperscan = None
-    if hyperscan is not None:
-        db = _HS_DATABASES.get(key)
-        if db is None:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            exprs = [re.escape(m) for m in key]
-            db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=[0] * len(exprs))
-            _HS_DATABASES[key] = db
-        scratch = hyperscan.Scratch(db)
-
-        def find_hs(data: bytes, end: int) -> list[int]:
-            hits: list[int] = []
-
-            def on_match(_id: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
-                hits.append(to - 1)
-
-            db.scan(memoryview(data)[:end], match_event_handler=on_match, scratch=scratch)
-            hits.sort()
-            return hits
-
-        return find_hs
-
-    def find_py(data: bytes, end: int) -> list[int]:
-        hits: list[int] = []
-        for marker in key:
-            at = data.find(marker, 0, end)
-            while at >= 0:
-                hits.append(at)
-                at = data.find(marker, at + 1, end)
-        hits.sort()
-        return hits
-
-    return find_py
 
 
-def scan_marked_lines(
-    path: str | os.PathLike[str],
-    markers: Sequence[bytes],
-    feed: Callable[[int, str], bool],
-    *,
-    chunk_bytes: int = CHUNK_BYTES,
-) -> None:
-    """Stream a text log, handing lines to ``feed(line_number, text)`` from each marker on.
-
-    ``feed`` returns True while it is inside a section (it then gets the next line whatever it
-    holds) and False when it is not (the scan then skips ahead to the next line containing one
-    of ``markers``). Lines without a marker that arrive while ``feed`` is idle are never decoded,
-    which is what keeps a GB-sized verbose log cheap. Line numbers are 1-based. gzip files are
-    read transparently; a truncated gzip stream ends the scan (what was read is kept).
-    Raises InputError for a missing, empty or binary file.
-    """
-    p = _check_file(path)
-    find = _marker_finder(markers)
-    try:
-        fh = _open_binary(p)
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {_one_line(str(exc))}") from exc
-    with fh:
-        line_no = 1  # number of the line that starts at offset ``pos``
-        tail = b""
-        active = False
-        first = True
-        while True:
-            try:
-                block = fh.read(chunk_bytes)
-            except (OSError, EOFError, zlib.error):
-                block = b""  # truncated gzip stream: keep what was read
-            if first:
-                first = False
-                if not block:
-                    raise InputError(f"file is empty: {p}")
-                if looks_binary(block[:65536]):
-                    raise InputError(f"{p} is a binary file, not a text log or JSON")
-            data = tail + block if tail else block
-            if not data:
-                break
-            if block:
-                nl = data.rfind(b"\n")
-                if nl < 0:
-                    tail = data
-                    continue
-                cut = nl + 1
-            else:
-                cut = len(data)  # the final line has no newline
-            tail = data[cut:]
-            hits = find(data, cut)
-            h = 0
-            pos = 0
-            while pos < cut:
-                if not active:
-                    while h < len(hits) and hits[h] < pos:
-                        h += 1
-                    if h == len(hits):
-                        line_no += data.count(b"\n", pos, cut)
-                        break
-                    j = data.rfind(b"\n", pos, hits[h])
-                    start = j + 1 if j >= 0 else pos
-                    line_no += data.count(b"\n", pos, start)
-                    pos = start
-                end = data.find(b"\n", pos, cut)
-                if end < 0:
-                    end = cut
-                raw = data[pos:end]
-                if raw.endswith(b"\r"):
-                    raw = raw[:-1]
-                active = feed(line_no, raw.decode("utf-8", errors="replace"))
-                line_no += 1
-                pos = end + 1
-            if not block:
-                break
 
 
-def load_json_values(path: str | os.PathLike[str]) -> list[Any]:
-    """All JSON values in a file, in order.
-
-    trtexec appends to ``--exportProfile``/``--exportTimes`` files in some wrappers, so one file
-    can hold several arrays back to back (artifact 036: seven runs); a strict ``json.load``
-    rejects that. InputError (one line) when the file is not JSON.
-    """
-    p = _check_file(path)
-    head = read_head(p, 65536)
-    if looks_binary(head):
-        raise InputError(f"{p} is a binary file, not JSON")
-    try:
-        with _open_binary(p) as fh:
-            text = fh.read().decode("utf-8-sig", errors="replace")
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read {p}: {_one_line(str(exc))}") from exc
-    decoder = json.JSONDecoder()
-    values: list[Any] = []
-    pos = 0
-    n = len(text)
-    while True:
-        while pos < n and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= n:
-            break
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
-        values.append(value)
-    if not values:
-        raise InputError(f"{p} holds no JSON value")
-    return values
 
 
-def looks_json(head: bytes) -> bool:
-    """True when a file starts like the JSON trtexec and TREx write: an object with a key, or an
-    array of objects/strings/arrays. Logs also start with ``[`` (``[I]``, ``[07/07/2026-..]``,
-    ``[TensorRT]``), so the character after the bracket decides."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not text or text[:1] not in (b"{", b"["):
-        return False
-    rest = text[1:].lstrip(b" \t\r\n")
-    if not rest:
-        return True
-    if text[:1] == b"{":
-        return rest[:1] in (b'"', b"}")
-    return rest[:1] in (b"{", b"[", b'"', b"]")
 
 
 # --- JSON (trtexec --exportLayerInfo / IEngineInspector) -------------------------------------------
@@ -604,8 +416,6 @@ _POLY_IO_SPLIT = re.compile(r"^\{(?P<i>.*?)\}\s*->\s*\{(?P<o>.*)\}$")
 _FOREIGN_METADATA = re.compile(
     r"^ForeignNode (?P<name>\{ForeignNode\[.*\]\}(?: \[profile \d+\])?) metadata:\s?(?P<md>.*)$"
 )
-_TRTEXEC_VERSION = re.compile(r"\[TensorRT v(?P<v>\d{4,6})\]")
-_VERSION_LINE = re.compile(r"TensorRT version:?\s*(?P<v>\d+\.\d+(?:\.\d+){0,2})")
 _POLY_TRT_VERSION = re.compile(r"Loaded Module: tensorrt\s*\|\s*Version: (?P<v>\d+\.\d+(?:\.\d+){0,2})")
 
 
@@ -669,9 +479,9 @@ class LayerSectionParser:
     :data:`LAYER_MARKERS` marker on, see :func:`scan_marked_lines`); ``feed`` returns True while
     it is inside a section.
 
-    Lines may carry any prefix :func:`trtdiag.log_reader.split_prefix` knows: trtexec prints the
+    Lines may carry any prefix :func:`trtdiag.io.reader.split_prefix` knows: trtexec prints the
     ``Layer(...)``/``Name: ...`` lines bare, Python loggers may prefix them. A keyword-filtered
-    stream (only the lines :class:`trtdiag.log_reader.LogReader` selects) still yields the
+    stream (only the lines :class:`trtdiag.io.reader.LogReader` selects) still yields the
     ``Layer(...)`` sections: a gap in line numbers ends a section.
     """
 
@@ -761,14 +571,14 @@ class LayerSectionParser:
     def _note_version(self, text: str) -> None:
         if "TensorRT" not in text and "tensorrt" not in text:
             return
-        m = _TRTEXEC_VERSION.search(text)
+        m = TRTEXEC_VERSION_RE.search(text)
         if m is not None:
             self.version = decode_trt_version(m.group("v"))
             return
         if "&&&& RUNNING" in text:
             self.version = None  # a new trtexec run without a version tag (TRT 7): unknown
             return
-        m = _VERSION_LINE.search(text) or _POLY_TRT_VERSION.search(text)
+        m = TRT_VERSION_LINE_RE.search(text) or _POLY_TRT_VERSION.search(text)
         if m is not None:
             self.version = m.group("v")
 
@@ -1169,7 +979,7 @@ def parse_engine_layers_text(lines: Iterable[tuple[int, str]], source: str) -> E
     """The last layer listing in a text log, or None. ``lines`` are ``(line number, raw text)``.
 
     Feed all lines of the log. A stream filtered to keyword lines (as
-    :class:`trtdiag.log_reader.LogReader` yields) still gives the ``Layer(...)`` sections, but not
+    :class:`trtdiag.io.reader.LogReader` yields) still gives the ``Layer(...)`` sections, but not
     the listings whose lines carry no keyword (``Name: ...``, Polygraphy, TRT 7 GPU list).
     """
     sections = parse_engine_layer_sections(lines, source)

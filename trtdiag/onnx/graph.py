@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trtdiag.errors import InputError
-from trtdiag.onnx_structure import KEEP_VALUES_UP_TO
+from trtdiag.onnx.structure import KEEP_VALUES_UP_TO
 
 INTEGER_DTYPES = frozenset({"INT64", "INT32", "INT16", "UINT64", "UINT32", "UINT16", "BOOL"})
 #: Path components that number a repeated block: HF ``layer.2``, ``layers.0``, GPT ``h.3``,
@@ -288,7 +288,7 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
 
     Raises :class:`InputError` with a one-line message when the file is missing or not ONNX.
     """
-    from trtdiag.onnx_structure import load_structure
+    from trtdiag.onnx.structure import load_structure
 
     p = Path(path)
     if not p.exists():

@@ -1,6 +1,6 @@
 """What a TensorRT log says: missing scales, build configuration, calibration, parser registrations.
 
-The reader (:mod:`trtdiag.log_reader`) hands over candidate lines; :class:`LogCollector` turns
+The reader (:mod:`trtdiag.io.reader`) hands over candidate lines; :class:`LogCollector` turns
 them into plain frozen data (:class:`LogFacts`). Patterns follow ``docs/log-formats.md`` and
 ``docs/trt-naming.md`` of the shared notes; each pattern names the versions it was seen in.
 """
@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trtdiag.errors import TruncatedInputError
-from trtdiag.log_reader import Line, LogReader, ReadStats, split_prefix
+from trtdiag.io.prefix import Line, split_prefix
+from trtdiag.io.reader import LogReader, ReadStats
+from trtdiag.io.versions import (
+    CACHE_HEADER_RE,
+    TRT_PATH_VERSION_RE,
+    TRT_PIP_VERSION_RE,
+    TRT_VERSION_LINE_RE,
+    decode_trt_version,
+)
 
 # --- message patterns (applied to the message after the prefix) -----------------------------
 
@@ -30,10 +38,6 @@ TRTEXEC_HEADER_RE = re.compile(
     r"&&&& (?P<state>RUNNING|PASSED|FAILED|WAIVED) TensorRT\.(?P<tool>[\w.]+)"
     r"(?: \[TensorRT v(?P<v>\d+)\])?(?: \[b\d+\])?\s*#\s*(?P<cmd>.*)"
 )
-TRT_VERSION_LINE_RE = re.compile(r"TensorRT version:?\s*(?P<v>\d+\.\d+(?:\.\d+){0,2})")
-TRT_PATH_VERSION_RE = re.compile(r"TensorRT-(?P<v>\d+\.\d+\.\d+(?:\.\d+)?)")
-TRT_PIP_VERSION_RE = re.compile(r"tensorrt(?:[-_]cu\d+)?==(?P<v>\d+\.\d+(?:\.\d+){0,2})")
-CACHE_HEADER_RE = re.compile(r"TRT-(?P<code>\d{4,6})-(?P<algo>[A-Za-z0-9]+)")
 PRECISION_RE = re.compile(r"^Precision:\s*(?P<p>.+)$")
 FP32_INT8_NOTICE = "FP32 and INT8 precisions have been specified"
 CALIBRATION_OPT_RE = re.compile(r"^Calibration:\s*(?P<v>.*)$")
@@ -115,12 +119,6 @@ MAX_LINES_PER_TENSOR = 20
 MAX_EVENTS = 200
 
 
-def decode_trt_version(code: str) -> str:
-    """``8601`` -> ``8.6.1``, ``101303`` -> ``10.13.3`` (M*1000+m*100+p below 10, MMmmpp from 10)."""
-    n = int(code)
-    if n >= 100000:
-        return f"{n // 10000}.{(n // 100) % 100}.{n % 100}"
-    return f"{n // 1000}.{(n // 100) % 10}.{n % 100}"
 
 
 # --- result data --------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trtdiag.errors import InputError
-from trtdiag.log_events import CACHE_HEADER_RE, LogFacts, decode_trt_version
-from trtdiag.onnx_graph import GraphIndex
+from trtdiag.io.versions import CACHE_HEADER_RE, decode_trt_version
+from trtdiag.log.events import LogFacts
+from trtdiag.onnx.graph import GraphIndex
 
 _TRT_ENTRY = re.compile(r"^(?P<name>.+): (?P<hex>[0-9a-fA-F]{1,8})$")
 _ORT_TEXT_ENTRY = re.compile(r"^(?P<name>\S.*?) (?P<value>[-+0-9.eE]+|nan|inf|-inf)$", re.IGNORECASE)
@@ -181,8 +182,8 @@ class CacheCheck:
 
 def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFacts | None) -> CacheCheck:
     """Compare a cache with the model (names) and with the build (TensorRT version, algorithm)."""
-    from trtdiag.compute import GEMM_OPS
     from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, NameMapper, ParseContext
+    from trtdiag.onnx.compute import GEMM_OPS
 
     absent: list[str] = []
     covered: set[str] = set()

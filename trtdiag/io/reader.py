@@ -18,12 +18,13 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from trtdiag.errors import InputError
+from trtdiag.io.files import looks_binary, open_binary
 
 CHUNK_BYTES = 8 << 20
 
@@ -170,26 +171,8 @@ def _line_end(arr: np.ndarray, chunk: memoryview, pos: int, size: int) -> int:
     return hi + int(found[0]) if len(found) else size
 
 
-def open_binary(path: Path) -> tuple[object, bool]:
-    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip."""
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb"), True
-    return path.open("rb", buffering=0), False
 
 
-def looks_binary(sample: bytes) -> bool:
-    """True for data that is not a text log or JSON (NUL bytes, or more than 5% control characters)."""
-    if not sample:
-        return False
-    if b"\x00" in sample:
-        return True
-    # Text logs are ASCII/UTF-8, with ANSI colour escapes and progress-bar backspaces at most;
-    # random or compiled data has many other control bytes.
-    head = sample[:65536]
-    control = sum(1 for b in head if b < 8 or (13 < b < 32 and b != 27))
-    return control > len(head) * 0.05
 
 
 class LogReader:
@@ -353,107 +336,14 @@ class LogReader:
         c.crlf = c.crlf or crlf
 
 
-@dataclass(frozen=True)
-class Line:
-    """One log line with its TensorRT prefix removed."""
-
-    number: int
-    severity: str  # one of V I W E F, or "" when the line has no recognisable prefix
-    message: str
-    has_prefix: bool
-    raw: str = field(repr=False, default="")
 
 
-_SEVERITY_WORDS = {
-    "VERBOSE": "V",
-    "DEBUG": "V",
-    "INFO": "I",
-    "WARNING": "W",
-    "WARN": "W",
-    "ERROR": "E",
-    "INTERNAL_ERROR": "E",
-    "FATAL": "F",
-    "KVERBOSE": "V",
-    "KINFO": "I",
-    "KWARNING": "W",
-    "KERROR": "E",
-}
-_SEVERITY_LETTERS = {"V": "V", "I": "I", "W": "W", "E": "E", "F": "F", "X": "V", "D": "V", "!": "E"}
-
-# One token of a line prefix; tokens repeat. Covers every style in docs/log-formats.md §1:
-# trtexec "[date] [W] [TRT] ", Python "[date] [TRT] [W] ", Polygraphy "[W] ", "[TensorRT] WARNING: ",
-# DeepStream "WARNING: [TRT]: ", ONNX Runtime "2023-08-21 16:33:00.1 [W:onnxruntime:…] [2023-… WARNING] ",
-# custom "[2022-11-08 06:01:58 WARNING] ", TRTorch "DEBUG: [TRTorch Conversion Context] - ",
-# Torch-TRT "WARNING:torch_tensorrt [TensorRT Conversion Context]:", and 7.x "ModelImporter.cpp:103: ".
-_PREFIX_TOKEN = re.compile(
-    r"""
-    (?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\s+)
-  | \[(?P<br>[^\[\]]{0,120})\]:?\s*
-  | (?P<word>VERBOSE|DEBUG|INFO|WARNING|WARN|ERROR|INTERNAL_ERROR|FATAL)(?::|\s*-)\s*(?:torch_tensorrt\s*)?
-  | (?P<src>(?:[\w.~-]*/)*[\w.-]+\.(?:cpp|hpp|cc|cu|h):\d+:?\s+)
-  | -\s+(?=\S)
-    """,
-    re.VERBOSE,
-)
 
 
-def _severity_of_bracket(content: str) -> str:
-    text = content.strip()
-    if text in _SEVERITY_LETTERS:
-        return _SEVERITY_LETTERS[text]
-    head = text.split(":", 1)[0].upper()
-    if head in _SEVERITY_LETTERS:
-        return _SEVERITY_LETTERS[head]
-    last = text.rsplit(" ", 1)[-1].upper()
-    return _SEVERITY_WORDS.get(last, "")
 
 
-def split_prefix(number: int, text: str) -> Line:
-    """Strip a TensorRT/Polygraphy/ORT/DeepStream prefix and return the message and its severity.
-
-    Lines with no prefix (trtexec's ``Layer(...)`` lines after ``Engine Layer Information:``,
-    Polygraphy's indented blocks, pasted continuations) come back unchanged with
-    ``has_prefix=False``.
-    """
-    pos = 0
-    severity = ""
-    stripped = text.lstrip()
-    indent = len(text) - len(stripped)
-    pos = indent
-    consumed = False
-    while True:
-        m = _PREFIX_TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            break
-        if m.group("br") is not None:
-            br = m.group("br")
-            # A bracket group is a prefix only if it looks like one (severity, logger, time, source).
-            if not _is_prefix_bracket(br):
-                break
-            severity = severity or _severity_of_bracket(br)
-        elif m.group("word") is not None:
-            severity = severity or _SEVERITY_WORDS.get(m.group("word").upper(), "")
-        elif m.group("ts") is None and m.group("src") is None and not consumed:
-            break  # a lone "- " is only a separator after another prefix token
-        consumed = True
-        pos = m.end()
-    return Line(number=number, severity=severity, message=text[pos:].rstrip(), has_prefix=consumed, raw=text)
 
 
-_PREFIX_BRACKET = re.compile(
-    r"""^(?:
-        [VIWEFXD!]                                  # [W]
-      | TRT | TensorRT | trt | TensorRT-LLM          # [TRT]
-      | \d\d/\d\d/\d{4}-\d\d:\d\d:\d\d              # [08/09/2023-01:38:35]
-      | \d{4}-\d\d-\d\d[ T][\d:.,]+(?:\s+\w+)?       # [2022-11-08 06:01:58 WARNING]
-      | (?:VERBOSE|DEBUG|INFO|WARNING|WARN|ERROR|INTERNAL_ERROR|FATAL|kWARNING|kINFO|kVERBOSE|kERROR)
-      | [VIWEF]:onnxruntime:.*                      # [W:onnxruntime:Default, … log]
-      | .*Conversion\ Context                       # TRTorch / Torch-TRT
-      | MemUsageChange | MemUsageStats | BlockAssignment | GraphReduction
-    )$""",
-    re.VERBOSE,
-)
 
 
-def _is_prefix_bracket(content: str) -> bool:
-    return _PREFIX_BRACKET.match(content.strip()) is not None
+

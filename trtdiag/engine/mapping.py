@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.engine_layers import EngineLayer, split_top_level
-from trtdiag.onnx_graph import GraphIndex
+from trtdiag.engine.layers import EngineLayer, split_top_level
+from trtdiag.onnx.graph import GraphIndex
 
 _REFORMAT = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (?P<target>.+)$")
 _FOREIGN = re.compile(r"^\{ForeignNode\[(?P<body>.*)\]\}$")

@@ -21,7 +21,7 @@ format id             source
 ``trex-metadata``     TREx ``*.profile.metadata.json`` (its ``performance_summary`` stat lists)
 ====================  ===========================================================================
 
-Text logs are streamed with :func:`trtdiag.engine_layers.scan_marked_lines`, so a verbose build
+Text logs are streamed with :func:`trtdiag.engine.layers.scan_marked_lines`, so a verbose build
 log of any size costs about one ``grep``. When a log or file holds several tables or summaries
 (one per run), the **last** one is returned: that is the run the log ends with. ``runs`` says how
 many were found; :func:`read_perf_summaries` returns all summaries.
@@ -39,17 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from trtdiag.engine_layers import (
-    load_json_values,
-    looks_binary,
-    looks_json,
-    read_head,
-    scan_marked_lines,
-    split_profile,
-)
+from trtdiag.engine.layers import split_profile
 from trtdiag.errors import InputError
-from trtdiag.log_events import decode_trt_version
-from trtdiag.log_reader import split_prefix
+from trtdiag.io.files import load_json_values, looks_binary, looks_json, read_head
+from trtdiag.io.prefix import split_prefix
+from trtdiag.io.scan import scan_marked_lines
+from trtdiag.io.versions import TRTEXEC_VERSION_RE, decode_trt_version
 
 # --- data ------------------------------------------------------------------------------------------
 
@@ -362,7 +357,6 @@ _SEVEN_STAT = re.compile(rf"^(?P<k>min|max|mean|median): (?P<v>{_NUM}) ms")
 _SEVEN_PCT = re.compile(rf"^percentile: (?P<v>{_NUM}) ms at (?P<pc>[\d.]+)%")
 _SEVEN_THROUGHPUT = re.compile(rf"^throughput: (?P<v>{_NUM}) qps")
 _SEVEN_TOTAL = re.compile(rf"^total compute time: (?P<v>{_NUM}) s")
-_TRTEXEC_VERSION = re.compile(r"\[TensorRT v(?P<v>\d{4,6})\]")
 
 
 def _pct_key(pc: str) -> str:
@@ -394,7 +388,7 @@ class _PerfParser:
     def feed(self, number: int, text: str) -> bool:
         msg = split_prefix(number, text).message
         if msg.startswith("&&&& RUNNING"):
-            m = _TRTEXEC_VERSION.search(text)  # each run states its own version (TRT 7 states none)
+            m = TRTEXEC_VERSION_RE.search(text)  # each run states its own version (TRT 7 states none)
             self.version = decode_trt_version(m.group("v")) if m else None
         cur = self._cur
         if msg == _PERF_HEAD:

@@ -3,7 +3,7 @@
 To add a rule: write a function ``(ctx: Context) -> Finding | None`` decorated with :func:`rule`
 and list it in :data:`RULES`. Rules read plain data (:class:`Context`) and never print or log.
 Each finding names the GEMM/Conv nodes it keeps out of INT8, so its cost is a share of the
-model's multiply-accumulates (see :mod:`trtdiag.compute`).
+model's multiply-accumulates (see :mod:`trtdiag.onnx.compute`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from trtdiag.calib_cache import CacheCheck
-from trtdiag.compute import GEMM_OPS, ComputeProfile
+from trtdiag.calib.cache import CacheCheck
 from trtdiag.fixes import (
     SensitiveNodes,
     calibration_data_snippet,
@@ -24,7 +23,7 @@ from trtdiag.fixes import (
     modelopt_command,
     sensitive_nodes,
 )
-from trtdiag.log_events import LogFacts
+from trtdiag.log.events import LogFacts
 from trtdiag.naming import (
     ACTIVATION,
     GRAPH_INPUT,
@@ -35,7 +34,8 @@ from trtdiag.naming import (
     MappedTensor,
     MappingSummary,
 )
-from trtdiag.onnx_graph import GraphIndex
+from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
+from trtdiag.onnx.graph import GraphIndex
 
 SEVERITIES = ("error", "warning", "info")
 _MAX_EVIDENCE = 25

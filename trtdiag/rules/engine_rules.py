@@ -1,6 +1,6 @@
 """Rules on an FP16-vs-INT8 comparison: why the INT8 engine is not faster.
 
-Same shape as :mod:`trtdiag.rules`: one function per cause with a stable id, evidence and a fix,
+Same shape as :mod:`trtdiag.rules.build_rules`: one function per cause with a stable id, evidence and a fix,
 listed in :data:`COMPARISON_RULES`.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from trtdiag.compute import GEMM_OPS, ComputeProfile
-from trtdiag.onnx_graph import GraphIndex
-from trtdiag.rules import Evidence, Finding
+from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
+from trtdiag.onnx.graph import GraphIndex
+from trtdiag.rules.build_rules import Evidence, Finding
 
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison, EngineSummary, LayerRow

@@ -1,0 +1,119 @@
+"""File access shared by every reader: existence/empty checks, transparent gzip, the head of a file
+and what it looks like (binary, JSON), and whole-file JSON values.
+
+Why one module: each artifact reader used to repeat these checks with slightly different messages;
+the error model (one line, :class:`trtdiag.errors.InputError`) lives here once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import IO, Any
+
+from trtdiag.errors import InputError
+
+
+def open_binary(path: Path) -> tuple[object, bool]:
+    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip."""
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rb"), True
+    return path.open("rb", buffering=0), False
+
+
+def looks_binary(sample: bytes) -> bool:
+    """True for data that is not a text log or JSON (NUL bytes, or more than 5% control characters)."""
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    # Text logs are ASCII/UTF-8, with ANSI colour escapes and progress-bar backspaces at most;
+    # random or compiled data has many other control bytes.
+    head = sample[:65536]
+    control = sum(1 for b in head if b < 8 or (13 < b < 32 and b != 27))
+    return control > len(head) * 0.05
+
+
+def check_file(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"expected a file but got a directory: {p}")
+    if p.stat().st_size == 0:
+        raise InputError(f"file is empty: {p}")
+    return p
+
+
+def open_binary_stream(p: Path) -> IO[bytes]:
+    return open_binary(p)[0]  # type: ignore[return-value]
+
+
+def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:
+    """The first ``size`` bytes of a file (decompressed if gzip); InputError if unreadable or empty."""
+    p = check_file(path)
+    try:
+        with open_binary_stream(p) as fh:
+            return fh.read(size)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read {p}: {one_line(str(exc))}") from exc
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_json_values(path: str | os.PathLike[str]) -> list[Any]:
+    """All JSON values in a file, in order.
+
+    trtexec appends to ``--exportProfile``/``--exportTimes`` files in some wrappers, so one file
+    can hold several arrays back to back (artifact 036: seven runs); a strict ``json.load``
+    rejects that. InputError (one line) when the file is not JSON.
+    """
+    p = check_file(path)
+    head = read_head(p, 65536)
+    if looks_binary(head):
+        raise InputError(f"{p} is a binary file, not JSON")
+    try:
+        with open_binary_stream(p) as fh:
+            text = fh.read().decode("utf-8-sig", errors="replace")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read {p}: {one_line(str(exc))}") from exc
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    pos = 0
+    n = len(text)
+    while True:
+        while pos < n and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= n:
+            break
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
+        values.append(value)
+    if not values:
+        raise InputError(f"{p} holds no JSON value")
+    return values
+
+
+def looks_json(head: bytes) -> bool:
+    """True when a file starts like the JSON trtexec and TREx write: an object with a key, or an
+    array of objects/strings/arrays. Logs also start with ``[`` (``[I]``, ``[07/07/2026-..]``,
+    ``[TensorRT]``), so the character after the bracket decides."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text or text[:1] not in (b"{", b"["):
+        return False
+    rest = text[1:].lstrip(b" \t\r\n")
+    if not rest:
+        return True
+    if text[:1] == b"{":
+        return rest[:1] in (b'"', b"}")
+    return rest[:1] in (b"{", b"[", b'"', b"]")
+
