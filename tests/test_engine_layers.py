@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import artifact, manifest
 from trtdiag.engine import layers as el
 from trtdiag.engine.layers import (
-    EngineLayers,
     normalise_dtype,
     parse_engine_layer_sections,
     parse_engine_layers_text,
@@ -24,6 +23,7 @@ from trtdiag.engine.layers import (
     split_profile,
     split_top_level,
 )
+from trtdiag.engine.model import EngineLayers
 from trtdiag.errors import InputError
 
 # --- helpers -------------------------------------------------------------------------------------------

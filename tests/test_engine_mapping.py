@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trtdiag.engine.layers import EngineLayer, TensorInfo
 from trtdiag.engine.mapping import LayerMapper, layer_precision, split_fused
+from trtdiag.engine.model import EngineLayer, TensorInfo
 from trtdiag.onnx.graph import load_graph
 
 from .conftest import MODELS

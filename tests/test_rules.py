@@ -177,7 +177,8 @@ def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
 
 
 def test_verdict_failures() -> None:
-    from trtdiag.rules.build_rules import Evidence, Finding, verdict_failures
+    from trtdiag.findings import Evidence, Finding
+    from trtdiag.rules.build_rules import verdict_failures
 
     fs = [Finding("a", "error", "t", "e", Evidence(), "f"), Finding("b", "warning", "t", "e", Evidence(), "f"),
           Finding("c", "info", "t", "e", Evidence(), "f")]

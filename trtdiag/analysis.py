@@ -18,11 +18,13 @@ from typing import Any
 from trtdiag import __version__
 from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
 from trtdiag.errors import InputError, TruncatedInputError
-from trtdiag.log.events import LogFacts, read_log
+from trtdiag.findings import Finding
+from trtdiag.log.events import read_log
+from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
-from trtdiag.rules.build_rules import Context, Finding, run_rules
+from trtdiag.rules.build_rules import Context, run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
 SCHEMA = "trtdiag.analysis/1"

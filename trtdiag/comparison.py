@@ -22,17 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trtdiag.engine.layers import EngineLayer, EngineLayers, read_engine_layers
+from trtdiag.engine.layers import read_engine_layers
 from trtdiag.engine.mapping import LayerMapper, LayerMapping, layer_precision, split_fused
-from trtdiag.engine.profile import (
-    EngineProfile,
-    InferenceTimes,
-    PerfSummary,
-    classify_artifact,
-    read_perf_summary,
-    read_profile,
-    read_times,
-)
+from trtdiag.engine.model import EngineLayer, EngineLayers, EngineProfile, InferenceTimes, PerfSummary
+from trtdiag.engine.profile import classify_artifact, read_perf_summary, read_profile, read_times
 from trtdiag.errors import InputError
 from trtdiag.onnx.compute import ComputeProfile
 from trtdiag.onnx.graph import GraphIndex

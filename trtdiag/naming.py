@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.log.events import LogFacts, MissingScale
+from trtdiag.log.facts import LogFacts, MissingScale
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
 
 # Classes of warned tensors.

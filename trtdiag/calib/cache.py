@@ -21,7 +21,7 @@ from pathlib import Path
 
 from trtdiag.errors import InputError
 from trtdiag.io.versions import CACHE_HEADER_RE, decode_trt_version
-from trtdiag.log.events import LogFacts
+from trtdiag.log.facts import LogFacts
 from trtdiag.onnx.graph import GraphIndex
 
 _TRT_ENTRY = re.compile(r"^(?P<name>.+): (?P<hex>[0-9a-fA-F]{1,8})$")

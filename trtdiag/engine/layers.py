@@ -48,6 +48,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from trtdiag.engine.model import EngineLayer, EngineLayers, TensorInfo
 from trtdiag.errors import InputError
 from trtdiag.io.files import load_json_values, looks_binary, looks_json, read_head
 from trtdiag.io.prefix import split_prefix
@@ -59,61 +60,10 @@ CHUNK_BYTES = 8 << 20
 # --- data ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TensorInfo:
-    """One input or output of an engine layer (or an engine I/O tensor).
-
-    ``dtype`` is normalised so that engines printed by different TensorRT versions compare equal;
-    ``format`` keeps the text as printed, because the vectorisation (``Thirty-two wide channel
-    vectorized``, ``32:8``) matters when explaining reformat layers.
-    """
-
-    name: str
-    dtype: str | None  # "FP32","FP16","BF16","INT8","FP8","INT4","FP4","INT32","INT64","BOOL","UINT8" or None
-    format: str | None
-    dims: tuple[int, ...] | None
 
 
-@dataclass(frozen=True)
-class EngineLayer:
-    """One layer of a built engine, whatever the source it was read from.
-
-    ``index`` is the position in :attr:`EngineLayers.layers` (0-based, source order; Polygraphy
-    restarts its own numbering per profile, this index does not). ``tactic`` is the tactic *name*
-    where the source gives one (detailed JSON/text: it reveals the kernel's precision, e.g.
-    ``i8i8_i8i32``), otherwise the tactic value as printed (``0x...`` or, up to 8.2, decimal).
-    ``metadata`` lists the ONNX nodes the layer covers, from ``[ONNX Layer: x]`` entries (TRT 8.6+
-    with detailed verbosity; for names-only logs from the verbose ``ForeignNode ... metadata:``
-    line of the same build). ``origin`` is ``QDQ``/``REFORMAT`` etc.; Polygraphy's ``Unknown``
-    becomes None. ``line`` is the 1-based line of the layer in a text source, None for JSON.
-    """
-
-    index: int
-    name: str
-    profile: int | None
-    layer_type: str | None
-    inputs: tuple[TensorInfo, ...]
-    outputs: tuple[TensorInfo, ...]
-    tactic: str | None
-    metadata: tuple[str, ...]
-    origin: str | None
-    line: int | None
 
 
-@dataclass(frozen=True)
-class EngineLayers:
-    """The layers of one engine as read from one artifact.
-
-    ``profile`` of each layer is None when the source does not distinguish optimisation profiles
-    (a single-profile engine); otherwise 0, 1, ... . ``io_tensors`` are the engine's bindings:
-    names only for 8.x/10.x ``Bindings``, with types for 11.x ``I/O Tensors`` and Polygraphy.
-    """
-
-    source: str
-    format: str
-    tensorrt_version: str | None
-    layers: tuple[EngineLayer, ...]
-    io_tensors: tuple[TensorInfo, ...]
 
 
 # --- dtype / names / metadata helpers --------------------------------------------------------------

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from trtdiag.engine.layers import EngineLayer, split_top_level
+from trtdiag.engine.layers import split_top_level
+from trtdiag.engine.model import EngineLayer
 from trtdiag.onnx.graph import GraphIndex
 
 _REFORMAT = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (?P<target>.+)$")

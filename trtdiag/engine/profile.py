@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from trtdiag.engine.layers import split_profile
+from trtdiag.engine.model import EngineProfile, InferenceTimes, LayerTiming, PerfSummary
 from trtdiag.errors import InputError
 from trtdiag.io.files import load_json_values, looks_binary, looks_json, read_head
 from trtdiag.io.prefix import split_prefix
@@ -49,75 +50,12 @@ from trtdiag.io.versions import TRTEXEC_VERSION_RE, decode_trt_version
 # --- data ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LayerTiming:
-    """Time spent in one engine layer.
-
-    ``time_ms`` is the total over all profiled iterations where the source gives it;
-    ``average_ms`` is per iteration and is what comparisons should use. ``percentage`` is of the
-    summed layer time (not of end-to-end latency), as trtexec computes it.
-    """
-
-    name: str
-    profile: int | None
-    time_ms: float | None
-    average_ms: float
-    median_ms: float | None
-    percentage: float | None
 
 
-@dataclass(frozen=True)
-class EngineProfile:
-    """Per-layer timings of one profiling run.
-
-    ``runs`` is the number of arrays (JSON) or ``=== Profile`` tables (text) found; ``layers``,
-    ``iterations`` and ``total_ms`` come from the **last** run, the one a file or log ends with
-    (036 holds seven runs of growing batch size). ``total_ms`` is per iteration: the ``Total``
-    row's average when the table has one, otherwise the sum of the layers' averages.
-    """
-
-    source: str
-    format: str
-    iterations: int | None
-    runs: int
-    layers: tuple[LayerTiming, ...]
-    total_ms: float | None
 
 
-@dataclass(frozen=True)
-class PerfSummary:
-    """trtexec's performance summary of one run.
-
-    ``latency_ms`` is the host latency (``Latency``, TRT 7 ``Host Latency``: H2D + compute + D2H),
-    not the end-to-end latency. Keys of the stat dicts: ``min``, ``max``, ``mean``, ``median`` and
-    ``p<N>`` for each printed percentile (``p99``; ``p90``, ``p95``, ``p99`` from 8.6 on); a key is
-    absent when the source does not print it (TRT 7 ``Enqueue Time`` has no mean).
-    """
-
-    source: str
-    format: str
-    throughput_qps: float | None
-    latency_ms: dict[str, float] = field(default_factory=dict)
-    gpu_compute_ms: dict[str, float] = field(default_factory=dict)
-    enqueue_ms: dict[str, float] = field(default_factory=dict)
-    total_gpu_compute_s: float | None = None
-    unstable_cov_percent: float | None = None
 
 
-@dataclass(frozen=True)
-class InferenceTimes:
-    """Statistics of a ``--exportTimes`` trace (one record per inference).
-
-    Keys: ``mean``, ``median``, ``min``, ``max``, ``p99`` of ``latencyMs`` and the same with a
-    ``compute_`` prefix for ``computeMs``. Median and percentile follow trtexec's own definitions
-    (``sampleReporting.cpp``: even counts average the two middle values; the 99th percentile is
-    the element after excluding ``int(0.01 * n)`` from the top), so the numbers agree with what
-    trtexec printed for the same trace.
-    """
-
-    source: str
-    count: int
-    latency_ms: dict[str, float]
 
 
 # --- artifact classification -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from trtdiag.calib.cache import CacheCheck
+from trtdiag.findings import Evidence, Finding
 from trtdiag.fixes import (
     SensitiveNodes,
     calibration_data_snippet,
@@ -23,7 +24,7 @@ from trtdiag.fixes import (
     modelopt_command,
     sensitive_nodes,
 )
-from trtdiag.log.events import LogFacts
+from trtdiag.log.facts import LogFacts
 from trtdiag.naming import (
     ACTIVATION,
     GRAPH_INPUT,
@@ -42,29 +43,8 @@ _MAX_EVIDENCE = 25
 _STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What a finding rests on: tensors, ONNX nodes and log line numbers (capped, with totals)."""
-
-    tensors: tuple[str, ...] = ()
-    nodes: tuple[str, ...] = ()
-    lines: tuple[int, ...] = ()
-    notes: tuple[str, ...] = ()
-    total_tensors: int = 0
-    total_nodes: int = 0
 
 
-@dataclass(frozen=True)
-class Finding:
-    id: str
-    severity: str
-    title: str
-    explanation: str
-    evidence: Evidence
-    fix: str
-    commands: tuple[str, ...] = ()
-    gemm_nodes: tuple[str, ...] = ()  # MatMul/Gemm/Conv nodes this cause keeps out of INT8
-    mac_share: float | None = None  # their share of the model's GEMM/Conv MACs (None: unknown)
 
 
 @dataclass(frozen=True)

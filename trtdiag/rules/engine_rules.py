@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from trtdiag.findings import Evidence, Finding
 from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
-from trtdiag.rules.build_rules import Evidence, Finding
 
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison, EngineSummary, LayerRow
