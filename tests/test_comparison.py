@@ -73,7 +73,7 @@ def test_compare_cli_writes_html_json_csv(tmp_path: Path) -> None:
     assert proc.returncode == 1 and proc.stdout.startswith("trtdiag: FAIL: compare: INT8 speed-up 0.93x")
     doc = json.loads(js.read_text())
     assert doc["schema"] == "trtdiag.comparison/1" and doc["speedup"] == pytest.approx(0.928036, rel=1e-4)
-    from trtdiag.schemas import validate
+    from trtdiag.documents.schemas import validate
 
     pytest.importorskip("jsonschema")
     validate(doc)

@@ -108,7 +108,7 @@ def test_analyze_adds_the_comparison_to_its_report(tmp_path) -> None:
 @pytest.mark.parametrize(("fp16", "int8"), PAIRS)
 def test_comparison_documents_validate_and_are_deterministic(fp16: str, int8: str) -> None:
     pytest.importorskip("jsonschema")
-    from trtdiag.schemas import validate
+    from trtdiag.documents.schemas import validate
 
     runs = [trtdiag.compare(ENGINES / fp16, ENGINES / int8, model=MODEL) for _ in range(2)]
     docs = [r.to_json(timestamp=False) for r in runs]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import trtdiag
-from trtdiag.schemas import SCHEMA_FILES, load_schema, validate
+from trtdiag.documents.schemas import SCHEMA_FILES, load_schema, validate
 
 from .conftest import FIXTURES, LOGS, MODELS
 

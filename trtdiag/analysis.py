@@ -17,6 +17,7 @@ from typing import Any
 
 from trtdiag import __version__
 from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
+from trtdiag.documents.common import finding_dict
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
 from trtdiag.log.events import read_log
@@ -331,19 +332,6 @@ def _tensor_row(t: MappedTensor) -> dict[str, Any]:
     }
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
-    d = asdict(f)
-    d["evidence"] = {
-        "tensors": list(f.evidence.tensors),
-        "nodes": list(f.evidence.nodes),
-        "lines": list(f.evidence.lines),
-        "notes": list(f.evidence.notes),
-        "total_tensors": f.evidence.total_tensors,
-        "total_nodes": f.evidence.total_nodes,
-    }
-    d["commands"] = list(f.commands)
-    d["gemm_nodes"] = list(f.gemm_nodes)
-    return d
 
 
 def _group_counts(tensors: tuple[MappedTensor, ...], key: Callable[[MappedTensor], Any]) -> dict[str, int]:
@@ -494,7 +482,7 @@ def _to_document(a: Analysis, *, timestamp: bool) -> dict[str, Any]:
     }
     doc["comparison"] = None
     if a.comparison is not None:
-        from trtdiag.comparison import comparison_document
+        from trtdiag.documents.comparison import comparison_document
 
         doc["comparison"] = comparison_document(a.comparison, timestamp=False)
     doc["notes"] = list(a.notes)

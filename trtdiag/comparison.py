@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit_dict
 from trtdiag.engine.layers import read_engine_layers
 from trtdiag.engine.mapping import LayerMapper, LayerMapping, layer_precision, split_fused
 from trtdiag.engine.model import EngineLayer, EngineLayers, EngineProfile, InferenceTimes, PerfSummary
@@ -230,7 +231,7 @@ class Comparison:
         """Per-node table as a pandas DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame([_unit_dict(u) for u in self.units], columns=list(UNIT_COLUMNS))
+        return pd.DataFrame([unit_dict(u) for u in self.units], columns=list(UNIT_COLUMNS))
 
     def blocks_df(self) -> Any:
         import pandas as pd
@@ -267,21 +268,10 @@ class Comparison:
         return render_comparison(self, timestamp=timestamp)
 
 
-UNIT_COLUMNS = ("unit", "op_type", "block", "submodule", "macs", "fp16_layer", "fp16_precision", "fp16_ms",
-                "int8_layer", "int8_precision", "int8_ms", "delta_ms")
 
 
-def _unit_dict(u: UnitRow) -> dict[str, Any]:
-    return {
-        "unit": u.unit, "op_type": u.op_type, "block": u.block, "submodule": u.submodule, "macs": u.macs,
-        "fp16_layer": u.fp16_layer, "fp16_precision": u.fp16_precision, "fp16_ms": _r(u.fp16_ms),
-        "int8_layer": u.int8_layer, "int8_precision": u.int8_precision, "int8_ms": _r(u.int8_ms),
-        "delta_ms": _r(u.delta_ms),
-    }
 
 
-def _r(v: float | None) -> float | None:
-    return None if v is None else round(v, 6)
 
 
 class _NameGraphless:
@@ -538,71 +528,10 @@ def _blocks(s16: EngineSummary, s8: EngineSummary, graph: GraphIndex | None,
     ]
 
 
-COMPARISON_SCHEMA = "trtdiag.comparison/1"
 
 
-def _engine_dict(s: EngineSummary) -> dict[str, Any]:
-    return {
-        "label": s.label,
-        "sources": list(s.sources),
-        "layers": len(s.layers),
-        "profile_total_ms": _r(s.profile_total_ms),
-        "gpu_compute_median_ms": _r(s.gpu_compute_median_ms),
-        "latency_median_ms": _r(s.latency_median_ms),
-        "throughput_qps": s.throughput_qps,
-        "total_ms": _r(s.total_ms),
-        "reformat_ms": _r(s.reformat_ms),
-        "qdq_ms": _r(s.qdq_ms),
-        "fp32_ms": _r(s.fp32_ms),
-        "int8_ms": _r(s.int8_ms),
-        "precision_counts": dict(sorted(s.precision_counts.items())),
-        "node_coverage": _r(s.node_coverage),
-        "mac_coverage": _r(s.mac_coverage),
-        "int8_mac_share": _r(s.int8_mac_share),
-        "int8_time_share": _r(s.int8_time_share),
-        "unmapped_layers": [{"layer": n, "reason": r} for n, r in s.unmapped],
-        "layer_table": [
-            {"name": r.name, "kind": r.kind, "layer_type": r.layer_type, "precision": r.precision,
-             "output_precision": r.output_precision, "nodes": list(r.nodes), "method": r.method,
-             "average_ms": _r(r.average_ms), "block": r.block, "reason": r.reason}
-            for r in s.layers
-        ],
-        "notes": list(s.notes),
-    }
 
 
-def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, Any]:
-    """The versioned JSON document of a comparison."""
-    from datetime import datetime, timezone
-
-    from trtdiag import __version__
-
-    doc: dict[str, Any] = {"schema": COMPARISON_SCHEMA, "trtdiag_version": __version__}
-    if timestamp:
-        doc["generated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    doc["model"] = c.model
-    doc["alignment"] = c.alignment
-    doc["attribution_rule"] = c.attribution_rule
-    doc["fp16"] = _engine_dict(c.fp16)
-    doc["int8"] = _engine_dict(c.int8)
-    basis = c.totals()[2]
-    doc["speedup"] = _r(c.speedup)
-    doc["timing_basis"] = basis
-    doc["nodes"] = [_unit_dict(u) for u in c.units]
-    doc["blocks"] = [
-        {"block": b.block, "fp16_ms": _r(b.fp16_ms), "int8_ms": _r(b.int8_ms),
-         "fp16_reformat_ms": _r(b.fp16_reformat_ms), "int8_reformat_ms": _r(b.int8_reformat_ms),
-         "delta_ms": _r(b.delta_ms), "fp16_precisions": dict(sorted(b.fp16_precisions.items())),
-         "int8_precisions": dict(sorted(b.int8_precisions.items()))}
-        for b in c.blocks
-    ]
-    slow = sorted((u for u in c.units if u.delta_ms is not None), key=lambda u: -(u.delta_ms or 0))[:20]
-    doc["top_slowdowns"] = [_unit_dict(u) for u in slow if (u.delta_ms or 0) > 5e-7]  # > rounding noise
-    from trtdiag.analysis import finding_dict
-
-    doc["findings"] = [finding_dict(f) for f in c.findings]
-    doc["notes"] = list(c.notes)
-    return doc
 
 
 def compare_artifacts(fp16: list[str | os.PathLike[str]] | str | os.PathLike[str],

@@ -1,0 +1,1 @@
+"""The versioned JSON documents (analysis, comparison): one document behind JSON and HTML."""

@@ -1,0 +1,87 @@
+"""The ``trtdiag.comparison/1`` document: what ``trtdiag compare`` writes as JSON and renders as HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from trtdiag import __version__
+from trtdiag.documents.common import finding_dict, rounded
+
+if TYPE_CHECKING:
+    from trtdiag.comparison import Comparison, EngineSummary, UnitRow
+
+
+UNIT_COLUMNS = ("unit", "op_type", "block", "submodule", "macs", "fp16_layer", "fp16_precision", "fp16_ms",
+                "int8_layer", "int8_precision", "int8_ms", "delta_ms")
+
+
+def unit_dict(u: UnitRow) -> dict[str, Any]:
+    return {
+        "unit": u.unit, "op_type": u.op_type, "block": u.block, "submodule": u.submodule, "macs": u.macs,
+        "fp16_layer": u.fp16_layer, "fp16_precision": u.fp16_precision, "fp16_ms": rounded(u.fp16_ms),
+        "int8_layer": u.int8_layer, "int8_precision": u.int8_precision, "int8_ms": rounded(u.int8_ms),
+        "delta_ms": rounded(u.delta_ms),
+    }
+
+
+COMPARISON_SCHEMA = "trtdiag.comparison/1"
+
+
+def _engine_dict(s: EngineSummary) -> dict[str, Any]:
+    return {
+        "label": s.label,
+        "sources": list(s.sources),
+        "layers": len(s.layers),
+        "profile_total_ms": rounded(s.profile_total_ms),
+        "gpu_compute_median_ms": rounded(s.gpu_compute_median_ms),
+        "latency_median_ms": rounded(s.latency_median_ms),
+        "throughput_qps": s.throughput_qps,
+        "total_ms": rounded(s.total_ms),
+        "reformat_ms": rounded(s.reformat_ms),
+        "qdq_ms": rounded(s.qdq_ms),
+        "fp32_ms": rounded(s.fp32_ms),
+        "int8_ms": rounded(s.int8_ms),
+        "precision_counts": dict(sorted(s.precision_counts.items())),
+        "node_coverage": rounded(s.node_coverage),
+        "mac_coverage": rounded(s.mac_coverage),
+        "int8_mac_share": rounded(s.int8_mac_share),
+        "int8_time_share": rounded(s.int8_time_share),
+        "unmapped_layers": [{"layer": n, "reason": r} for n, r in s.unmapped],
+        "layer_table": [
+            {"name": r.name, "kind": r.kind, "layer_type": r.layer_type, "precision": r.precision,
+             "output_precision": r.output_precision, "nodes": list(r.nodes), "method": r.method,
+             "average_ms": rounded(r.average_ms), "block": r.block, "reason": r.reason}
+            for r in s.layers
+        ],
+        "notes": list(s.notes),
+    }
+
+
+def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, Any]:
+    """The versioned JSON document of a comparison."""
+    doc: dict[str, Any] = {"schema": COMPARISON_SCHEMA, "trtdiag_version": __version__}
+    if timestamp:
+        doc["generated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    doc["model"] = c.model
+    doc["alignment"] = c.alignment
+    doc["attribution_rule"] = c.attribution_rule
+    doc["fp16"] = _engine_dict(c.fp16)
+    doc["int8"] = _engine_dict(c.int8)
+    basis = c.totals()[2]
+    doc["speedup"] = rounded(c.speedup)
+    doc["timing_basis"] = basis
+    doc["nodes"] = [unit_dict(u) for u in c.units]
+    doc["blocks"] = [
+        {"block": b.block, "fp16_ms": rounded(b.fp16_ms), "int8_ms": rounded(b.int8_ms),
+         "fp16_reformat_ms": rounded(b.fp16_reformat_ms), "int8_reformat_ms": rounded(b.int8_reformat_ms),
+         "delta_ms": rounded(b.delta_ms), "fp16_precisions": dict(sorted(b.fp16_precisions.items())),
+         "int8_precisions": dict(sorted(b.int8_precisions.items()))}
+        for b in c.blocks
+    ]
+    slow = sorted((u for u in c.units if u.delta_ms is not None), key=lambda u: -(u.delta_ms or 0))[:20]
+    doc["top_slowdowns"] = [unit_dict(u) for u in slow if (u.delta_ms or 0) > 5e-7]  # > rounding noise
+    doc["findings"] = [finding_dict(f) for f in c.findings]
+    doc["notes"] = list(c.notes)
+    return doc
+
