@@ -47,27 +47,27 @@ def check_outputs(inputs: Iterable[str | os.PathLike[str] | None],
     ``outputs`` maps an option name (``-o``, ``--json``...) to the path it will write. ``None`` and
     ``-`` (stdout) are skipped.
     """
-    seen_inputs: list[tuple[str, str, tuple[int, int] | None]] = []
+    seen_inputs: list[tuple[str, tuple[str, tuple[int, int] | None]]] = []
     for item in inputs:
         if item is None or str(item) == STDOUT:
             continue
         p = Path(item)
         files = sorted(p.iterdir()) if p.is_dir() else [p]
-        seen_inputs.extend((str(f), *_identity(f)) for f in files if not f.is_dir())
-    taken: list[tuple[str, str, tuple[int, int] | None]] = []
+        seen_inputs.extend((str(f), _identity(f)) for f in files if not f.is_dir())
+    taken: list[tuple[str, tuple[str, tuple[int, int] | None]]] = []
     for option, out in outputs.items():
         if out is None or str(out) == STDOUT:
             continue
         ident = _identity(Path(out))
         if Path(ident[0]).is_dir():
             raise InputError(f"{option} {out} is a directory; give a file name")
-        for name, *other in seen_inputs:
-            if _same(ident, (other[0], other[1])):
+        for name, other in seen_inputs:
+            if _same(ident, other):
                 raise InputError(f"{option} {out} would overwrite the input {name}; choose another output path")
-        for prev_option, *other in taken:
-            if _same(ident, (other[0], other[1])):
+        for prev_option, other in taken:
+            if _same(ident, other):
                 raise InputError(f"{option} {out} is also the path of {prev_option}; give each output its own file")
-        taken.append((option, *ident))
+        taken.append((option, ident))
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
