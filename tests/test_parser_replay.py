@@ -139,3 +139,29 @@ def test_naming_attributes_broadcast_helpers(tmp_path):
 def test_naming_leaves_unfitted_helpers_unmapped(tmp_path, version, names):
     for row in _mapped(tmp_path, version, names).values():
         assert row.onnx_node is None and row.mapped_by != BY_COUNTER_REPLAY
+
+
+def test_cnn_ops_by_hand():
+    """Conv -> BatchNormalization -> GlobalAveragePool -> Flatten -> Gemm, static dims.
+
+    Prologue: y; x; k, s, bb, mu, var, fw, fb (counter 0). conv: layer conv. bn: temp weights use their
+    own counter; layer bn. gap: layer gap. flat: ShapeShuffle, layer flat. fc: layers fw, fc, fb;
+    ShapeShuffle_0 (c=1), Broadcast (first, unsuffixed); tensor y -> y_1 (c=2)."""
+    c = 4
+    nodes = [
+        helper.make_node("Conv", ["x", "k"], ["c"], name="conv", kernel_shape=[1, 1]),
+        helper.make_node("BatchNormalization", ["c", "s", "bb", "mu", "var"], ["n"], name="bn"),
+        helper.make_node("GlobalAveragePool", ["n"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flat"),
+        helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc", transB=1),
+    ]
+    inits = [_init("k", [c, 3, 1, 1]), *(_init(n, [c]) for n in ("s", "bb", "mu", "var")),
+             _init("fw", [2, c]), _init("fb", [2])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", F, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", F, [1, 2])], inits)
+    r = replay(from_onnx(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])), MODEL_10_0)
+    assert r.complete and r.final_counter == 2
+    assert [x.name for x in r.registrations if x.space == LAYER] == [
+        "conv", "bn", "gap", "ONNXTRT_ShapeShuffle", "flat", "fw", "fc", "fb", "ONNXTRT_ShapeShuffle_0",
+        "ONNXTRT_Broadcast"]
+    assert [(b.number, b.node, b.operand) for b in r.broadcasts] == [(None, "fc", "fb")]

@@ -55,6 +55,8 @@ class Condition(Enum):
     NO_RANK1_MATMUL = "no rank-1 MatMul operand"  # rank-1 operands unsqueeze/squeeze (not modelled)
     DEFAULT_ALPHA_BETA = "Gemm alpha == beta == 1"  # otherwise scalar constants are added
     VALUE_ATTR = "Constant carries a 'value' tensor"  # value_float(s)/value_int(s) make tmp_weights
+    BN_WEIGHTS = "inputs 1-4 are weights of input 0's dtype, input 0 of rank 4 or 5"  # else fallback/reshape
+    FLATTEN_RESHAPES = "Flatten is not the 2-D axis-1 identity"  # the identity path is not modelled
     STATIC0 = "all dims of input 0 are known"  # else shape arithmetic adds helper layers (not modelled)
 
 
@@ -94,6 +96,13 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     # onnxOpImporters.cpp:192 AveragePool, 3465 MaxPool: poolingHelper
     "AveragePool": _POOL,
     "MaxPool": _POOL,
+    # onnxOpImporters.cpp:2085 GlobalAveragePool, 2131 GlobalMaxPool: importerUtils.cpp:855-865
+    "GlobalAveragePool": (_s(C, 0), _s(N)),
+    "GlobalMaxPool": (_s(C, 0), _s(N)),
+    # onnxOpImporters.cpp:306-383: combined scale/bias are "tmp_batch_norm_weight"s, named from a SEPARATE
+    # set and counter (ImporterContext.hpp:215-221); scaleHelper (importerUtils.cpp:1516-1557) registers
+    # the scale layer under the node name when the input is 4-D or 5-D
+    "BatchNormalization": (_s(StepKind.NEED, cond=Condition.BN_WEIGHTS), _s(C, 0), _s(N)),
     # onnxOpImporters.cpp:4340 ReduceMean, 4360 ReduceSum: reduceTensor
     "ReduceMean": _REDUCE,
     "ReduceSum": _REDUCE,
@@ -126,6 +135,10 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     # onnxOpImporters.cpp:5874-5917 + importerUtils.cpp:1874-1906 unsqueezeTensor (regLayer): with known
     # dims the new shape needs no layer; addShuffle, then the node name
     "Unsqueeze": (_s(StepKind.NEED, cond=Condition.STATIC0), _s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
+    # onnxOpImporters.cpp:1898-1917 + importerUtils.cpp:613-631 flattenTensor (regLayer): known dims make
+    # the products and the concat plain values; addShuffle, then the node name
+    "Flatten": (_s(StepKind.NEED, cond=Condition.STATIC0), _s(StepKind.NEED, cond=Condition.FLATTEN_RESHAPES),
+                _s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
     # onnxOpImporters.cpp:6028-6058: broadcastTensors(x, y, condition) (importerUtils.cpp:194-201)
     "Where": (_s(C, 0), _s(C, 1), _s(C, 2), _s(StepKind.BROADCAST, 1, to=TO_MAX),
               _s(StepKind.BROADCAST, 2, to=TO_MAX), _s(StepKind.BROADCAST, 0, to=TO_MAX), _s(N)),

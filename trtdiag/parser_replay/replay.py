@@ -103,6 +103,14 @@ def _check(ctx: _Ctx, node: ReplayNode, cond: Condition) -> bool:
         return ctx.graph.opset is None or ctx.graph.opset >= 13
     if cond is Condition.NO_RANK1_MATMUL:
         return ctx.facts(node, 0).rank != 1 and ctx.facts(node, 1).rank != 1
+    if cond is Condition.BN_WEIGHTS:
+        dtype = ctx.facts(node, 0).dtype
+        return (ctx.facts(node, 0).rank in (4, 5) and len(node.inputs) == 5 and dtype is not None
+                and all(ctx.is_weights(t) and ctx.facts(node, i + 1).dtype == dtype
+                        for i, t in enumerate(node.inputs[1:])))
+    if cond is Condition.FLATTEN_RESHAPES:
+        rank = ctx.facts(node, 0).rank
+        return not (rank == 2 and node.attr("axis", 1.0) in (1.0, -1.0))
     if cond is Condition.STATIC0:
         return bool(ctx.facts(node, 0).static)
     if cond is Condition.DEFAULT_ALPHA_BETA:
