@@ -145,7 +145,10 @@ def _target_rank(ctx: _Ctx, node: ReplayNode, to: int) -> int:
     if to == TO_RANK2:
         return 2
     if to == TO_MAX:
-        return max(ctx.facts(node, i).rank for i, t in enumerate(node.inputs) if t)
+        present = [i for i, t in enumerate(node.inputs) if t]
+        if not present:
+            raise _Stop(f"{node.name} [{node.op_type}] has no inputs")
+        return max(ctx.facts(node, i).rank for i in present)
     return ctx.facts(node, to).rank
 
 
