@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from trtdiag.log.facts import LogFacts, MissingScale
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
+from trtdiag.parser_replay.attribute import apply_counter_replay
 
 # Classes of warned tensors.
 GRAPH_INPUT = "graph-input"
@@ -291,6 +292,7 @@ def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSumm
     parse = ParseContext.from_log(facts)
     mapper = NameMapper(graph, parse)
     tensors = tuple(mapper.map(ms) for ms in facts.missing_scale)
+    tensors = apply_counter_replay(tensors, facts, graph)  # ONNXTRT_Broadcast_N by counter replay
     nameable = [t for t in tensors if t.cls not in (PARSER_HELPER, UNNAMED_LAYER)]
     found = sum(1 for t in nameable if t.mapped)
     regs = [r.node for r in facts.registrations if r.kind == "node" and r.node]

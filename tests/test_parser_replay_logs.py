@@ -1,0 +1,79 @@
+"""Counter replay against verbose parse logs, where the log's registrations are the ground truth.
+
+Real TensorRT logs from the corpus beside the project (skipped when it is absent) and the project's
+own XLM-R verbose fixture (written by fixtures/make_logs.py, which simulates the parser itself: it
+is a consistency check, not evidence about TensorRT).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+from onnx import TensorProto, helper
+
+from trtdiag.log.events import read_log
+from trtdiag.naming import BY_VERBOSE, map_missing_scales
+from trtdiag.onnx.graph import load_graph
+from trtdiag.parser_replay.fit import fit_offsets, observed_numbers
+from trtdiag.parser_replay.increments import MODEL_10_0, MODEL_10_16, ParserModel
+from trtdiag.parser_replay.replay import ReplayResult, replay
+from trtdiag.parser_replay.rgraph import from_verbose_log
+from trtdiag.parser_replay.verify import compare, logged_registrations
+
+from .conftest import LOGS, artifact
+
+
+def _replay(path: Path, model: ParserModel) -> tuple[list[str], ReplayResult]:
+    lines = path.read_text(errors="replace").splitlines()
+    return lines, replay(from_verbose_log(lines), model)
+
+
+def _logged_broadcasts(lines: list[str]) -> list[str]:
+    return [n for layers, _ in logged_registrations(lines).values() for n in layers
+            if n.startswith("ONNXTRT_Broadcast")]
+
+
+def test_trt_10_14_log_reproduced_exactly(corpus_logs):
+    lines, r = _replay(artifact(corpus_logs, "096"), MODEL_10_0)
+    checked, mismatches = compare(r, lines)
+    assert (r.nodes_replayed, checked, mismatches) == (11, 11, ())
+    assert r.stopped_at == "node_argmax"  # ArgMax is not modelled: the replay stops there
+    assert [b.number for b in r.broadcasts] == [None, 2]
+    assert _logged_broadcasts(lines) == ["ONNXTRT_Broadcast", "ONNXTRT_Broadcast_2"]
+    fit = fit_offsets(observed_numbers(_logged_broadcasts(lines)), r)
+    assert fit.offset == 0 and fit.attribution["ONNXTRT_Broadcast_2"].node == "node_linear_1"
+
+
+def test_trt_10_16_logs_need_their_own_model(corpus_logs):
+    for number in ("097", "109"):
+        lines, r = _replay(artifact(corpus_logs, number), MODEL_10_16)
+        assert compare(r, lines) == (11, ())
+        assert [b.number for b in r.broadcasts] == [None, 4]
+        _, old = _replay(artifact(corpus_logs, number), MODEL_10_0)
+        assert compare(old, lines)[1]  # the 10.1 importers do not describe 10.16's Gemm
+
+
+def test_project_xlmr_verbose_fixture_until_first_unmodelled_op():
+    lines, r = _replay(LOGS / "xlmr_verbose_parse_trt10.log", MODEL_10_0)
+    checked, mismatches = compare(r, lines)
+    assert r.stopped_at == "/Slice" and checked == r.nodes_replayed == 13 and mismatches == ()
+
+
+def test_verbose_log_wins_over_the_replay(tmp_path):
+    """The replay would name LayerNormalization "ln"; the verbose block says "add" and is kept."""
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("LayerNormalization", ["x", "w", "b"], ["y1"], name="ln"),
+             helper.make_node("Add", ["y1", "b2"], ["y2"], name="add")]
+    inits = [helper.make_tensor(n, f, [8], [0.0] * 8) for n in ("w", "b", "b2")]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", f, [1, 4, 8])],
+                          [helper.make_tensor_value_info("y2", f, [1, 4, 8])], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "m.onnx"))
+    p = "[01/01/2026-00:00:00] [TRT] "
+    (tmp_path / "b.log").write_text(
+        f"{p}[I] TensorRT version: 10.1.0\n{p}[V] Parsing node: add [Add]\n"
+        f"{p}[V] Registering layer: ONNXTRT_Broadcast_2 required by ONNX-TRT\n"
+        f"{p}[W] Missing scale and zero-point for tensor ONNXTRT_Broadcast_2_output, expect fall back to "
+        "non-int8 implementation for any layer consuming or producing given tensor\n")
+    row = map_missing_scales(read_log(tmp_path / "b.log"), load_graph(tmp_path / "m.onnx")).tensors[0]
+    assert (row.onnx_node, row.mapped_by) == ("add", BY_VERBOSE)
