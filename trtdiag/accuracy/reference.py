@@ -21,7 +21,7 @@ import numpy as np
 
 from trtdiag.accuracy.load import RunnerResults, quiet_polygraphy
 from trtdiag.errors import InputError
-from trtdiag.onnx.graph import GraphIndex
+from trtdiag.onnx.graph import GraphIndex, NodeInfo
 
 REFERENCE_RUNNER = "onnxrt-runner-trtdiag-reference"
 _LAYERNORM_OPS = frozenset({"LayerNormalization", "SimplifiedLayerNormalization", "SkipLayerNormalization"})
@@ -40,22 +40,23 @@ def _ends_layernorm(graph: GraphIndex, node_index: int, submodule: str) -> bool:
     return False
 
 
+def _is_marked_by_default(graph: GraphIndex, node: NodeInfo) -> bool:
+    if node.op_type in _LAYERNORM_OPS or node.op_type == "Softmax":
+        return True
+    m = graph.modules.get(node.name)
+    if m is None:
+        return False
+    if _ends_layernorm(graph, node.index, m.submodule):
+        return True
+    # A block output: a consumer sits in another block (or outside the blocks).
+    return m.block is not None and any(
+        (graph.modules.get(c.name) or m).block != m.block for c in graph.consumers_of(node.outputs[0]))
+
+
 def default_tensors(graph: GraphIndex) -> tuple[str, ...]:
     """Block outputs, LayerNorm outputs and Softmax outputs, in graph order."""
-    chosen: list[str] = []
-    for node in graph.nodes:
-        if not node.outputs or not node.outputs[0] or node.op_type == "Constant":
-            continue
-        out = node.outputs[0]
-        m = graph.modules.get(node.name)
-        if node.op_type in _LAYERNORM_OPS or node.op_type == "Softmax":
-            chosen.append(out)
-        elif m is not None and _ends_layernorm(graph, node.index, m.submodule):
-            chosen.append(out)
-        elif m is not None and m.block is not None and any(
-            (graph.modules.get(c.name) or m).block != m.block for c in graph.consumers_of(out)
-        ):
-            chosen.append(out)
+    chosen = [node.outputs[0] for node in graph.nodes
+              if node.outputs and node.outputs[0] and node.op_type != "Constant" and _is_marked_by_default(graph, node)]
     return tuple(dict.fromkeys(chosen))
 
 
@@ -79,7 +80,7 @@ def select_tensors(graph: GraphIndex, pattern: str | None = None, wanted: Sequen
 
 def _feeds_for(session: Any, feeds: Sequence[Mapping[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
     """Cast each feed to the dtypes the model declares (TensorRT runs often save int32 ids for int64 inputs)."""
-    from polygraphy.datatype import DataType
+    from polygraphy.datatype import DataType  # type: ignore[import-untyped]
 
     out = []
     for feed in feeds:
@@ -98,7 +99,7 @@ def _session_source(model_path: Path, tensors: Sequence[str], tmp: str) -> Any:
     if not tensors:
         return str(model_path)
     import onnx
-    from polygraphy.backend.onnx import ModifyOutputs
+    from polygraphy.backend.onnx import ModifyOutputs  # type: ignore[import-untyped]
 
     model = onnx.load(str(model_path))
     keep = [o.name for o in model.graph.output]
@@ -119,7 +120,7 @@ def run_reference(
 ) -> RunnerResults:
     """Run the model on CPU with ONNX Runtime; ``feeds=None`` uses Polygraphy's default data loader."""
     try:
-        from polygraphy.backend.onnxrt import OnnxrtRunner, SessionFromOnnx
+        from polygraphy.backend.onnxrt import OnnxrtRunner, SessionFromOnnx  # type: ignore[import-untyped]
     except ImportError as exc:
         raise InputError("the CPU reference run needs onnxruntime: pip install onnxruntime") from exc
     p = Path(model_path)
@@ -142,7 +143,7 @@ def _reference_feeds(runner: Any, feeds: Sequence[Mapping[str, np.ndarray]] | No
                      iterations: int) -> list[dict[str, np.ndarray]]:
     if feeds is not None:
         return _feeds_for(runner.sess, feeds)
-    from polygraphy.comparator import DataLoader
+    from polygraphy.comparator import DataLoader  # type: ignore[import-untyped]
 
     loader = DataLoader(iterations=iterations)
     loader.input_metadata = runner.get_input_metadata()
