@@ -28,6 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from trtdiag.accuracy.pipeline import accuracy_from_files  # noqa: E402
+from trtdiag.accuracy.reference import run_reference, select_tensors  # noqa: E402
+from trtdiag.onnx.graph import load_graph  # noqa: E402
+
 HIDDEN, HEADS, FFN, LAYERS, VOCAB, MAX_POS = 768, 12, 3072, 12, 30522, 512
 
 
@@ -139,9 +143,6 @@ def make_candidate(model: Path, inputs: Path, out: Path, block: int) -> None:
     from onnx import numpy_helper
     from polygraphy.comparator import RunResults  # type: ignore[import-untyped]
 
-    from trtdiag.accuracy.reference import run_reference, select_tensors
-    from trtdiag.onnx.graph import load_graph
-
     m = onnx.load(str(model))
     target = f"encoder.layer.{block}.attention.output.LayerNorm.weight"
     init = next(t for t in m.graph.initializer if t.name == target)
@@ -184,8 +185,6 @@ def main() -> int:
 
 
 def _timed(model: Path, inputs: Path, cand: Path, args: argparse.Namespace) -> int:
-    from trtdiag.accuracy.pipeline import accuracy_from_files
-
     t0 = time.perf_counter()
     result = accuracy_from_files([cand], model=model, inputs=inputs)
     seconds = time.perf_counter() - t0

@@ -71,12 +71,18 @@ def candidate_dict(c: CandidateResult) -> dict[str, Any]:
     }
 
 
+def _top_divergence(r: AccuracyResult) -> dict[str, Any] | None:
+    c, div = r.divergent_candidate, r.first_divergence
+    if c is None or div is None:
+        return None
+    return {**divergence_dict(div), "runner": c.runner, "file": c.file}
+
+
 def accuracy_document(r: AccuracyResult, *, timestamp: bool = True) -> dict[str, Any]:
     """The JSON document of one comparison (``trtdiag accuracy --json``)."""
     doc: dict[str, Any] = {"schema": SCHEMA, "trtdiag_version": __version__}
     if timestamp:
         doc["generated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    div = r.first_divergence
     doc.update({
         "reference": {"file": r.reference_file, "runner": r.reference_runner},
         "model": r.model,
@@ -85,7 +91,7 @@ def accuracy_document(r: AccuracyResult, *, timestamp: bool = True) -> dict[str,
         "tolerances": {"atol": r.atol, "rtol": r.rtol},
         "class": r.worst_class.value,
         "candidates": [candidate_dict(c) for c in r.candidates],
-        "first_divergence": divergence_dict(div) if div else None,
+        "first_divergence": _top_divergence(r),
         "findings": [finding_dict(f) for f in r.findings],
         "notes": list(r.notes),
     })

@@ -50,14 +50,19 @@ class AccuracyResult:
         return worst([c.accuracy_class for c in self.candidates])
 
     @property
-    def first_divergence(self) -> Divergence | None:
-        """The first divergence of the worst candidate that was compared layer-wise."""
-        ranked = sorted((c for c in self.candidates if c.layerwise is not None),
-                        key=lambda c: -c.accuracy_class.rank)
+    def divergent_candidate(self) -> CandidateResult | None:
+        """The worst candidate that has a first divergence (compared layer-wise), if any."""
+        ranked = sorted(self.candidates, key=lambda c: -c.accuracy_class.rank)
         for c in ranked:
             if c.layerwise is not None and c.layerwise.first_divergence is not None:
-                return c.layerwise.first_divergence
+                return c
         return None
+
+    @property
+    def first_divergence(self) -> Divergence | None:
+        """The first divergence of :attr:`divergent_candidate`."""
+        c = self.divergent_candidate
+        return c.layerwise.first_divergence if c is not None and c.layerwise is not None else None
 
     def failures(self, fail_on: str) -> list[str]:
         """Why ``--fail-on`` fails: a class name (a candidate in that class or worse), a finding severity,
