@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from trtdiag.accuracy.pipeline import accuracy_from_files  # noqa: E402
-from trtdiag.accuracy.reference import run_reference, select_tensors  # noqa: E402
-from trtdiag.onnx.graph import load_graph  # noqa: E402
+from trtdiag.accuracy.pipeline import accuracy_from_files
+from trtdiag.accuracy.reference import run_reference, select_tensors
+from trtdiag.onnx.graph import load_graph
 
 HIDDEN, HEADS, FFN, LAYERS, VOCAB, MAX_POS = 768, 12, 3072, 12, 30522, 512
 
