@@ -249,5 +249,56 @@ def _installed_trt_version() -> str | None:
         return None
 
 
+@main.command()
+@click.argument("model", required=False, type=click.Path(path_type=Path))
+@click.option("--reference", type=click.Path(path_type=Path),
+              help="Reference outputs: Polygraphy RunResults JSON (--save-outputs) or .npz of named outputs.")
+@click.option("--candidate", "candidates", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Outputs to judge (repeatable); every runner in the file is a candidate.")
+@click.option("--model", "model_opt", type=click.Path(path_type=Path),
+              help="The ONNX model: maps tensors to nodes and blocks, adds static hazards.")
+@click.option("--inputs", type=click.Path(path_type=Path),
+              help="Feeds for the CPU reference run: polygraphy --save-inputs JSON or .npz.")
+@click.option("--data", type=click.Path(path_type=Path), help="Feeds for the CPU reference run as one .npz.")
+@click.option("--mark", help="Regex of intermediate tensors to mark in the CPU reference run "
+              "(default: the candidate's intermediates, block outputs, LayerNorm and Softmax outputs).")
+@click.option("--atol", type=float, help="Absolute tolerance for Polygraphy's pass/fail check.")
+@click.option("--rtol", type=float, help="Relative tolerance for Polygraphy's pass/fail check.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the trtdiag.accuracy/1 document.")
+@click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), help="Write the standalone HTML page.")
+@click.option("--fail-on", default="never", show_default=True,
+              type=click.Choice(["never", "error", "warning", "tolerance", "fp16-level", "int8-level", "degraded",
+                                 "broken"]),
+              help="Exit 1 on a finding of this severity, an output outside --atol/--rtol (tolerance), or a "
+                   "candidate in this accuracy class or worse.")
+@click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time.")
+def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path, ...], model_opt: Path | None,
+             inputs: Path | None, data: Path | None, mark: str | None, atol: float | None, rtol: float | None,
+             json_out: Path | None, html_out: Path | None, fail_on: str, no_timestamp: bool) -> None:
+    """Classify candidate outputs (INT8/FP16 engines) against an FP32 reference, saved or run on CPU from MODEL."""
+    def run() -> int:
+        from trtdiag.accuracy.document import to_html, to_json
+        from trtdiag.accuracy.pipeline import accuracy_from_files
+
+        if model is not None and model_opt is not None and model != model_opt:
+            raise TrtdiagError("give the model once: as the MODEL argument or with --model")
+        if inputs is not None and data is not None:
+            raise TrtdiagError("give the reference feeds once: --inputs or --data")
+        if reference is None and model is None and model_opt is None:
+            raise TrtdiagError("give --reference outputs, or the ONNX MODEL to run the reference on CPU")
+        result = accuracy_from_files(list(candidates), reference=reference, model=model or model_opt,
+                                     inputs=inputs or data, mark=mark, atol=atol, rtol=rtol)
+        if html_out is not None:
+            _write(html_out, to_html(result, timestamp=not no_timestamp))
+        if json_out is not None:
+            _write(json_out, to_json(result, timestamp=not no_timestamp))
+        failures = result.failures(fail_on)
+        click.echo(result.summary_line(str(html_out) if html_out else None, str(json_out) if json_out else None,
+                                       failures))
+        return EXIT_VERDICT if failures else 0
+
+    _run_guarded(run)
+
+
 if __name__ == "__main__":
     main()
