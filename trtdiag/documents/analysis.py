@@ -120,7 +120,7 @@ def _model_input(g: GraphIndex) -> dict[str, Any]:
         "inputs": {k: {"dtype": v[0], "shape": list(v[1])} for k, v in g.inputs.items()},
         "outputs": list(g.outputs),
         "qdq_nodes": g.qdq_nodes,
-        "transformer": asdict(g.transformer) | {"softmax_nodes": list(g.transformer.softmax_nodes)},
+        "transformer": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(g.transformer).items()},
         "op_counts": g.op_counts,
     }
 

@@ -2,7 +2,7 @@
 
 ``trtdiag.analysis/1`` and ``trtdiag.comparison/1`` live in ``trtdiag/schema/*.schema.json``. Within a
 schema version fields are only ever added. Validation needs the optional ``jsonschema`` package
-(installed with ``trtdiag[test]``).
+(installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
 """
 
 from __future__ import annotations
