@@ -1,34 +1,46 @@
 """``analyze(log, model)``: the pipeline from artifacts to an :class:`Analysis` (and its JSON/HTML).
 
 Stages pass plain frozen data: log facts -> graph index -> mapped tensors -> findings -> verdict.
+This module only runs the pipeline: the JSON document is declared in ``trtdiag/documents/analysis.py``
+and the HTML report renders that document (``trtdiag/report/html.py``).
+
+Optional and imported lazily: pandas (the ``*_df`` tables only; slow to import and not needed for
+JSON or HTML).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from trtdiag import __version__
 from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
-from trtdiag.documents.common import finding_dict
+from trtdiag.comparison import Comparison, compare, load_artifacts
+from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
 from trtdiag.log.events import read_log
 from trtdiag.log.facts import LogFacts
-from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
+from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
-from trtdiag.rules.build_rules import Context, run_rules
+from trtdiag.report.html import analysis_html
+from trtdiag.rules.build_rules import Context, run_rules, verdict_failures
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
-SCHEMA = "trtdiag.analysis/1"
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]  # third-party edge: pandas ships no type information
+
+
+def _pandas() -> ModuleType:
+    """pandas on first use: optional, and slower to import than a whole analysis of a small log."""
+    import pandas  # type: ignore[import-untyped]  # third-party edge, as above
+
+    return pandas
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,7 @@ class Analysis:
     compute: ComputeProfile | None = None
     cache_check: CacheCheck | None = None
     grid: TransformerGrid | None = None
-    comparison: Any = None  # trtdiag.comparison.Comparison when engine artifacts of both builds were given
+    comparison: Comparison | None = None  # when engine artifacts of both builds were given
     report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
 
     @property
@@ -72,57 +84,47 @@ class Analysis:
         return self.compute.share(self.blocked_gemms)
 
     # -- tables (pandas at the edges)
-    def tensors_df(self) -> Any:
-        """Warned tensors as a pandas DataFrame (one row per tensor)."""
-        import pandas as pd
+    def tensors_df(self) -> pd.DataFrame:
+        """Warned tensors as a pandas DataFrame (one row per tensor, the JSON document's columns)."""
+        rows = [tensor_row(t) for t in self.mapping.tensors]
+        return _pandas().DataFrame(rows, columns=list(TENSOR_COLUMNS))
 
-        rows = [_tensor_row(t) for t in self.mapping.tensors]
-        columns = list(TENSOR_COLUMNS)
-        return pd.DataFrame(rows, columns=columns)
-
-    def nodes_df(self) -> Any:
+    def nodes_df(self) -> pd.DataFrame:
         """ONNX nodes: op, block, sub-module, MACs, warned tensors touching them, kept out of INT8."""
-        import pandas as pd
-
+        pd = _pandas()
         columns = ["node", "op_type", "block", "submodule", "macs", "warned_tensors", "int8_blocked"]
         if self.graph is None:
             return pd.DataFrame(columns=columns)
-        touching: dict[str, int] = {}
+        touching: Counter[str] = Counter()
         for t in self.mapping.tensors:
-            for n in {t.onnx_node, *t.onnx_consumers} - {None}:
-                touching[n] = touching.get(n, 0) + 1  # type: ignore[index]
+            touching.update(n for n in {t.onnx_node, *t.onnx_consumers} if n is not None)
         blocked = set(self.blocked_gemms)
         rows = []
-        for n in self.graph.nodes:
-            m = self.graph.module_of_node(n.name)
-            rows.append([n.name, n.op_type, m.block if m else None, m.submodule if m else None,
-                         self.compute.macs.get(n.name) if self.compute else None, touching.get(n.name, 0),
-                         n.name in blocked])
+        for node in self.graph.nodes:
+            m = self.graph.module_of_node(node.name)
+            rows.append([node.name, node.op_type, m.block if m else None, m.submodule if m else None,
+                         self.compute.macs.get(node.name) if self.compute else None, touching.get(node.name, 0),
+                         node.name in blocked])
         return pd.DataFrame(rows, columns=columns)
 
-    def blocks_df(self) -> Any:
+    def blocks_df(self) -> pd.DataFrame:
         """The block x sub-module grid as a table (empty for non-transformers or without a model)."""
-        import pandas as pd
-
+        pd = _pandas()
         columns = ["row", "column", "warned", "warned_activations", "gemm_macs", "mac_share", "blocked_share",
                    "state"]
         if self.grid is None:
             return pd.DataFrame(columns=columns)
         return pd.DataFrame([[getattr(c, k) for k in columns] for c in self.grid.cells], columns=columns)
 
-    def layers_df(self) -> Any:
+    def layers_df(self) -> pd.DataFrame:
         """Engine layers of both engines when a comparison was made (else empty)."""
-        import pandas as pd
-
         if self.comparison is None:
-            return pd.DataFrame()
+            return _pandas().DataFrame()
         return self.comparison.layers_df()
 
     # -- CI verdict
     def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
         """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
-        from trtdiag.rules.build_rules import verdict_failures
-
         out = verdict_failures(self.findings, fail_on)
         if min_int8_mac_share is not None:
             share = self.int8_blocked_share
@@ -153,15 +155,15 @@ class Analysis:
 
     # -- documents
     def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
-        return _to_document(self, timestamp=timestamp)
+        """The ``trtdiag.analysis/1`` document (declared in ``trtdiag/documents/analysis.py``)."""
+        return analysis_document(self, timestamp=timestamp)
 
     def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
         return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
-        from trtdiag.report.html import render_analysis
-
-        return render_analysis(self, timestamp=timestamp)
+        """The HTML report, rendered from the same document as :meth:`to_json`."""
+        return analysis_html(self.to_dict(timestamp=timestamp))
 
     @property
     def truncated(self) -> bool:
@@ -216,9 +218,6 @@ def analyze(
         if not (fp16_paths and int8_paths):
             raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
                              "log with Engine Layer Information)")
-        from trtdiag.comparison import compare, load_artifacts
-        from trtdiag.naming import ParseContext
-
         comparison = compare(load_artifacts(fp16_paths, "FP16"), load_artifacts(int8_paths, "INT8"), graph, compute,
                              ParseContext.from_log(facts).layer_owner)
         result = replace(result, comparison=comparison)
@@ -301,198 +300,3 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
         return Verdict("warning", f"{n_tensors} tensors lacked INT8 scales; no known root cause matched.",
                        tuple(details))
     return Verdict("ok", "INT8 build with no missing-scale warnings and no known problem.", tuple(details))
-
-
-# --- JSON document ---------------------------------------------------------------------------
-
-TENSOR_COLUMNS = ("tensor", "count", "first_line", "lines", "class", "onnx_tensor", "onnx_node", "onnx_consumers",
-                  "op_type", "block", "submodule", "mapped_by", "dtype", "is_integer", "weight_path", "reason",
-                  "wording")
-
-
-def _tensor_row(t: MappedTensor) -> dict[str, Any]:
-    return {
-        "tensor": t.tensor,
-        "count": t.count,
-        "first_line": t.first_line,
-        "lines": list(t.lines),
-        "class": t.cls,
-        "onnx_tensor": t.onnx_tensor,
-        "onnx_node": t.onnx_node,
-        "onnx_consumers": list(t.onnx_consumers),
-        "op_type": t.op_type,
-        "block": t.block,
-        "submodule": t.submodule,
-        "mapped_by": t.mapped_by,
-        "dtype": t.dtype,
-        "is_integer": t.is_integer,
-        "weight_path": t.weight_path,
-        "reason": t.reason,
-        "wording": t.wording,
-    }
-
-
-
-
-def _group_counts(tensors: tuple[MappedTensor, ...], key: Callable[[MappedTensor], Any]) -> dict[str, int]:
-    counts = Counter("(none)" if key(t) is None else str(key(t)) for t in tensors)
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _to_document(a: Analysis, *, timestamp: bool) -> dict[str, Any]:
-    facts = a.log
-    b = facts.build
-    r = facts.read
-    g = a.graph
-    tensors = a.mapping.tensors
-    doc: dict[str, Any] = {
-        "schema": SCHEMA,
-        "trtdiag_version": __version__,
-    }
-    if timestamp:
-        doc["generated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    doc["verdict"] = {"severity": a.verdict.severity, "headline": a.verdict.headline,
-                      "details": list(a.verdict.details)}
-    doc["inputs"] = {
-        "log": {
-            "path": r.path,
-            "name": Path(r.path).name,
-            "size_bytes": r.size_bytes,
-            "compressed": r.compressed,
-            "lines": r.lines,
-            "candidate_lines": r.candidate_lines,
-            "crlf": r.crlf,
-            "undecodable_lines": r.undecodable_lines,
-            "truncated": facts.truncated,
-            "truncation_reason": facts.truncation_reason,
-            "scanner": r.scanner,
-        },
-        "model": None if g is None else {
-            "path": g.path,
-            "name": Path(g.path).name if g.path else None,
-            "producer": f"{g.producer_name} {g.producer_version}".strip(),
-            "opset": g.opset,
-            "ir_version": g.ir_version,
-            "nodes": len(g.nodes),
-            "initializers": len(g.initializers),
-            "external_initializers": g.external_initializers,
-            "inputs": {k: {"dtype": v[0], "shape": list(v[1])} for k, v in g.inputs.items()},
-            "outputs": list(g.outputs),
-            "qdq_nodes": g.qdq_nodes,
-            "transformer": asdict(g.transformer) | {"softmax_nodes": list(g.transformer.softmax_nodes)},
-            "op_counts": g.op_counts,
-        },
-    }
-    doc["versions"] = {"trtdiag": __version__, "python": platform.python_version(), "onnx": _onnx_version()}
-    doc["build"] = {
-        "tensorrt_version": b.tensorrt_version,
-        "tensorrt_version_source": b.tensorrt_version_source,
-        "producer": b.producer,
-        "int8": b.int8,
-        "fp16": b.fp16,
-        "best": b.best,
-        "strongly_typed": b.strongly_typed,
-        "precision": b.precision,
-        "command": b.command,
-        "calibrator": b.calibrator,
-        "calibration_algorithm": b.calibration_algorithm,
-        "calibration_cache_read": b.calibration_cache_read,
-        "calibration_cache_written": b.calibration_cache_written,
-        "calibration_dynamic": b.calibration_dynamic,
-        "fp32_int8_notice": b.fp32_int8_notice,
-        "evidence_lines": dict(sorted(b.evidence.items())),
-    }
-    c = facts.calibration
-    doc["calibration"] = {
-        "started_line": c.started_line,
-        "batch_size": c.batch_size,
-        "batches": c.batches,
-        "batch_seconds": c.batch_seconds,
-        "completed_seconds": c.completed_seconds,
-        "completed_line": c.completed_line,
-        "events": [asdict(e) for e in c.events],
-    }
-    doc["missing_scale"] = [_tensor_row(t) for t in tensors]
-    doc["missing_scale_summary"] = {
-        "warnings": len(facts.warning_order),
-        "tensors": len(tensors),
-        "mapped": sum(1 for t in tensors if t.mapped),
-        "unmapped": sum(1 for t in tensors if not t.mapped),
-        "by_class": _group_counts(tensors, lambda t: t.cls),
-        "by_op_type": _group_counts(tensors, lambda t: t.op_type),
-        "by_block": _group_counts(tensors, lambda t: t.block),
-        "by_mapped_by": _group_counts(tensors, lambda t: t.mapped_by),
-    }
-    doc["mapping"] = {
-        "verbose_parse": bool(facts.registrations),
-        "parsed_nodes": len(facts.parsed_nodes),
-        "node_registrations": facts.node_registrations,
-        "nameable_tensors": a.mapping.nameable,
-        "nameable_found": a.mapping.found,
-        "registrations_checked": a.mapping.registrations_checked,
-        "registrations_found": a.mapping.registrations_found,
-        "mismatch": a.mapping.mismatch,
-        "mismatch_reason": a.mapping.mismatch_reason,
-    }
-    doc["log_events"] = {
-        "no_int8_implementation": [asdict(e) for e in facts.no_int8_impl],
-        "trt11": [asdict(e) for e in facts.trt11],
-        "deprecations": [asdict(e) for e in facts.deprecations],
-        "plugins": [asdict(e) for e in facts.plugins],
-        "network_inputs": [
-            {"name": n, "dtype": dt, "dims": d, "line": ln} for n, dt, d, ln in facts.network_inputs
-        ],
-        "layer_info_lines": facts.layer_info_lines,
-    }
-    doc["findings"] = [finding_dict(f) for f in a.findings]
-    cp = a.compute
-    doc["compute"] = None if cp is None else {
-        "input_shapes": {k: list(v) for k, v in cp.input_shapes.items()},
-        "shapes_source": cp.shapes_source,
-        "total_macs": cp.total_macs,
-        "gemm_nodes": len(cp.macs),
-        "unresolved_nodes": list(cp.unresolved),
-        "int8_blocked_macs": sum(cp.macs.get(n, 0) for n in a.blocked_gemms),
-        "int8_blocked_share": a.int8_blocked_share,
-        "notes": list(cp.notes),
-    }
-    cc = a.cache_check
-    doc["calibration_cache"] = None if cc is None else {
-        "path": cc.cache.path,
-        "format": cc.cache.format,
-        "header": cc.cache.header,
-        "tensorrt_version": cc.cache.tensorrt_version,
-        "algorithm": cc.cache.algorithm,
-        "entries": len(cc.cache.entries),
-        "matched_in_model": cc.matched,
-        "absent_from_model": list(cc.absent_from_model),
-        "gemm_inputs_total": cc.gemm_inputs_total,
-        "gemm_inputs_missing": list(cc.gemm_inputs_missing),
-        "bad_values": [{"tensor": t, "problem": p, "line": ln} for t, p, ln in cc.cache.bad_values],
-        "version_note": cc.version_note,
-        "algorithm_note": cc.algorithm_note,
-        "stale": cc.stale,
-        "stale_reason": cc.stale_reason,
-    }
-    grid = a.grid
-    doc["transformer_view"] = None if grid is None else {
-        "rows": list(grid.rows),
-        "columns": list(grid.columns),
-        "cells": [asdict(c) | {"tensors": list(c.tensors)} for c in grid.cells],
-    }
-    doc["comparison"] = None
-    if a.comparison is not None:
-        from trtdiag.documents.comparison import comparison_document
-
-        doc["comparison"] = comparison_document(a.comparison, timestamp=False)
-    doc["notes"] = list(a.notes)
-    return doc
-
-
-def _onnx_version() -> str | None:
-    try:
-        from importlib.metadata import version
-
-        return version("onnx")
-    except Exception:
-        return None

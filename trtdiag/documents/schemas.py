@@ -2,7 +2,7 @@
 
 ``trtdiag.analysis/1`` and ``trtdiag.comparison/1`` live in ``trtdiag/schema/*.schema.json``. Within a
 schema version fields are only ever added. Validation needs the optional ``jsonschema`` package
-(installed with ``trtdiag[test]``).
+(installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def load_schema(name: str) -> dict[str, Any]:
 def validate(document: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` unless the document matches the schema its ``schema`` field names."""
     try:
-        import jsonschema
+        import jsonschema  # type: ignore[import-untyped]  # third-party edge: optional, no type information
         from referencing import Registry, Resource
     except ImportError as exc:  # optional: only tests and CI users validate
         raise ImportError("validating needs jsonschema: pip install 'trtdiag[test]'") from exc

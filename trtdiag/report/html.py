@@ -1,16 +1,58 @@
-"""HTML rendering: one self-contained file (inline CSS/JS, no external requests), jinja2 autoescaped."""
+"""HTML rendering: one self-contained file (inline CSS/JS, no external requests), jinja2 autoescaped.
+
+The report renders the versioned documents (``trtdiag/documents``), never the pipeline's
+dataclasses, so the HTML cannot show anything the JSON does not hold. A page is a shell
+(``templates/report.html.j2`` or ``templates/compare.html.j2``) around a list of :class:`Section`;
+each section is one template under ``templates/sections/`` that receives ``section``, ``data`` (its
+document key) and ``doc`` (the whole document). Adding a section = one document key + one template +
+one entry in :data:`SECTIONS`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
 
 import jinja2
-from markupsafe import Markup, escape
 
-if TYPE_CHECKING:
-    from trtdiag.analysis import Analysis
+from trtdiag.report.charts import latency_chart, precision_strip
 
-_BUILD_FIELDS = (
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report page, in page order."""
+
+    id: str  # the HTML anchor; links and tests use it
+    title: str  # its heading
+    key: str | None  # the document key the template gets as ``data`` (None: the whole document)
+    template: str  # under templates/
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("verdict", "Verdict", "verdict", "sections/verdict.html.j2"),
+    Section("notes", "Notes", "notes", "sections/notes.html.j2"),
+    Section("build", "Build configuration", "build", "sections/build.html.j2"),
+    Section("calibration", "Calibration", "calibration", "sections/calibration.html.j2"),
+    Section("findings", "Findings", "findings", "sections/findings.html.j2"),
+    Section("transformer-view", "Transformer view: what lacked scales, by block and sub-module", "transformer_view",
+            "sections/transformer_view.html.j2"),
+    Section("calibration-cache", "Calibration cache", "calibration_cache", "sections/calibration_cache.html.j2"),
+    Section("tensors", "Tensors without INT8 scales", "missing_scale", "sections/tensors.html.j2"),
+    Section("unmapped", "Unmapped names", "missing_scale", "sections/unmapped.html.j2"),
+    Section("events", "Other log events", "log_events", "sections/events.html.j2"),
+    Section("inputs", "Inputs and versions", "inputs", "sections/inputs.html.j2"),
+    Section("comparison", "FP16 vs INT8 engines", "comparison", "sections/comparison.html.j2"),
+)
+"""The analysis report (``trtdiag analyze``)."""
+
+COMPARISON_SECTIONS: tuple[Section, ...] = (
+    Section("comparison", "FP16 vs INT8 engines", None, "sections/comparison.html.j2"),
+)
+"""The standalone comparison page (``trtdiag compare``): the comparison section over its own document."""
+
+BUILD_FIELDS = (
     ("tensorrt_version", "TensorRT version"),
     ("producer", "Producer"),
     ("int8", "INT8 enabled"),
@@ -26,80 +68,19 @@ _BUILD_FIELDS = (
     ("fp32_int8_notice", "\u201cFP32 and INT8 precisions have been specified\u201d"),
     ("command", "Command"),
 )
+"""Rows of the build-configuration table: ``build`` document key and label."""
+
+TENSOR_GROUPS = (("class", "class"), ("op type", "op_type"), ("block", "block"), ("sub-module", "submodule"))
+"""The "By ..." tables above the tensor table: title and ``missing_scale`` column."""
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("trtdiag.report", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["yesno"] = _yesno
-    env.filters["ms"] = _ms
-    env.filters["pct"] = _pct
-    env.globals["strip"] = _strip
-    return env
+class Documented(Protocol):
+    """Anything with a versioned document (``Analysis``, ``Comparison``); keeps this module free of them."""
+
+    def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]: ...
 
 
-def _ms(value: Any) -> str:
-    return "" if value is None else f"{value:.3f} ms"
-
-
-def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
-
-
-def _strip(counts: dict[str, int]) -> Markup:
-    """A precision strip: one coloured segment per precision, width by layer count."""
-    total = sum(counts.values())
-    if not total:
-        return Markup("")
-    parts = "".join(
-        f'<span class="p-{escape(k)}" style="width:{v / total * 100:.1f}%" title="{escape(k)}: {v} layers"></span>'
-        for k, v in sorted(counts.items())
-    )
-    return Markup(f'<div class="strip">{parts}</div>')
-
-
-def _latency_chart(blocks: list[dict[str, Any]]) -> Markup:
-    """Inline SVG: latency by block for both engines (two bars per block, reformat time hatched on top)."""
-    if not blocks:
-        return Markup("")
-    width, bar, gap, left, top = 900, 9, 8, 120, 20
-    values = [max(b["fp16_ms"] + b["fp16_reformat_ms"], b["int8_ms"] + b["int8_reformat_ms"]) for b in blocks]
-    vmax = max(values) or 1.0
-    scale = (width - left - 80) / vmax
-    height = top + len(blocks) * (2 * bar + gap) + 30
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-           'aria-label="Latency by block, FP16 and INT8 engines">']
-    for i, b in enumerate(blocks):
-        y = top + i * (2 * bar + gap)
-        out.append(f'<text x="{left - 6}" y="{y + bar + 4}" text-anchor="end">{escape(b["block"])}</text>')
-        for j, (label, ms, ref, colour) in enumerate((("FP16", b["fp16_ms"], b["fp16_reformat_ms"], "#2e90fa"),
-                                                      ("INT8", b["int8_ms"], b["int8_reformat_ms"], "#12b76a"))):
-            yy = y + j * bar
-            w = ms * scale
-            out.append(f'<rect x="{left}" y="{yy}" width="{w:.1f}" height="{bar - 1}" fill="{colour}">'
-                       f'<title>{label} {escape(b["block"])}: {ms:.3f} ms + {ref:.3f} ms reformat</title></rect>')
-            if ref:
-                out.append(f'<rect x="{left + w:.1f}" y="{yy}" width="{ref * scale:.1f}" height="{bar - 1}" '
-                           f'fill="#fdb022"><title>{label} reformat: {ref:.3f} ms</title></rect>')
-            out.append(f'<text x="{left + (ms + ref) * scale + 4:.1f}" y="{yy + bar - 1}">{ms + ref:.3f}</text>')
-    y = height - 10
-    out.append(f'<rect x="{left}" y="{y - 9}" width="10" height="9" fill="#2e90fa"/>'
-               f'<text x="{left + 14}" y="{y}">FP16</text>'
-               f'<rect x="{left + 60}" y="{y - 9}" width="10" height="9" fill="#12b76a"/>'
-               f'<text x="{left + 74}" y="{y}">INT8</text><rect x="{left + 120}" y="{y - 9}" width="10" height="9" '
-               f'fill="#fdb022"/><text x="{left + 134}" y="{y}">reformat</text></svg>')
-    return Markup("".join(out))
-
-
-def render_comparison(comparison: Any, *, timestamp: bool = True) -> str:
-    """Standalone compare.html."""
-    cmp = comparison.to_dict(timestamp=timestamp)
-    return _environment().get_template("compare.html.j2").render(cmp=cmp, chart=_latency_chart(cmp["blocks"]))
+# -- filters and helpers the templates call
 
 
 def _yesno(value: Any) -> str:
@@ -112,7 +93,25 @@ def _yesno(value: Any) -> str:
     return str(value)
 
 
-def _group_table(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f} ms"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def build_rows(build: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The build table: label, value, the log line it came from, and where the TensorRT version came from."""
+    evidence = build["evidence_lines"]
+    rows = [{"label": label, "value": build[key], "line": evidence.get(key)}
+            for key, label in BUILD_FIELDS if key in build]
+    if build.get("tensorrt_version_source"):
+        rows[0]["source"] = build["tensorrt_version_source"]
+    return rows
+
+
+def group_table(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
     """Warned tensors grouped by one column: tensors, warnings, and how many are mapped.
 
     Plain Python rather than pandas: the report is on the hot path of every run, and importing
@@ -128,38 +127,54 @@ def _group_table(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]
     return sorted(groups.values(), key=lambda g: -g["tensors"])
 
 
-def render_analysis(analysis: Analysis, *, timestamp: bool = True) -> str:
-    """Render the analysis report as one HTML document."""
-    doc = analysis.to_dict(timestamp=timestamp)
-    rows = doc["missing_scale"]
-    build = doc["build"]
-    evidence = build["evidence_lines"]
-    build_rows = [
-        {"label": label, "value": build[key], "line": evidence.get(key)}
-        for key, label in _BUILD_FIELDS
-        if key in build
-    ]
-    if build.get("tensorrt_version_source"):
-        build_rows[0]["source"] = build["tensorrt_version_source"]
-    groups = {
-        "class": _group_table(rows, "class"),
-        "op type": _group_table(rows, "op_type"),
-        "block": _group_table(rows, "block"),
-        "sub-module": _group_table(rows, "submodule"),
-    }
-    unmapped = [t for t in rows if t["mapped_by"] == "none"]
-    grid = doc.get("transformer_view")
-    grid_cells = {(c["row"], c["column"]): c for c in grid["cells"]} if grid else {}
-    cell_of = {t: f"{c['row']}|{c['column']}" for c in (grid["cells"] if grid else []) for t in c["tensors"]}
-    tensors = [dict(t, cell=cell_of.get(t["tensor"], "")) for t in rows]
-    return _environment().get_template("report.html.j2").render(
-        doc=doc,
-        build_rows=build_rows,
-        groups=groups,
-        unmapped=unmapped,
-        tensors=tensors,
-        grid=grid,
-        grid_cells=grid_cells,
-        cmp=doc.get("comparison"),
-        chart=_latency_chart(doc["comparison"]["blocks"]) if doc.get("comparison") else "",
+def grid_cells(grid: Mapping[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """Transformer-view cells by (row, column)."""
+    return {(c["row"], c["column"]): c for c in grid["cells"]} if grid else {}
+
+
+def cell_of_tensor(grid: Mapping[str, Any] | None) -> dict[str, str]:
+    """Tensor -> ``"row|column"`` of its transformer-view cell (the tensor table filters on it)."""
+    return {t: f"{c['row']}|{c['column']}" for c in (grid["cells"] if grid else []) for t in c["tensors"]}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The jinja2 environment of every report page (built once: templates compile on first use)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("trtdiag.report", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
     )
+    env.filters.update(yesno=_yesno, ms=_ms, pct=_pct)
+    env.globals.update(strip=precision_strip, latency_chart=latency_chart, build_rows=build_rows,
+                       group_table=group_table, tensor_groups=TENSOR_GROUPS, grid_cells=grid_cells,
+                       cell_of_tensor=cell_of_tensor)
+    return env
+
+
+def render_page(page: str, doc: Mapping[str, Any], sections: tuple[Section, ...]) -> str:
+    """Render a page shell with its sections, each given its slice of ``doc``."""
+    parts = [{"section": s, "data": doc if s.key is None else doc[s.key]} for s in sections]
+    return environment().get_template(page).render(doc=doc, parts=parts)
+
+
+def analysis_html(doc: Mapping[str, Any]) -> str:
+    """The analysis report of a ``trtdiag.analysis/1`` document."""
+    return render_page("report.html.j2", doc, SECTIONS)
+
+
+def comparison_html(doc: Mapping[str, Any]) -> str:
+    """The standalone comparison page of a ``trtdiag.comparison/1`` document."""
+    return render_page("compare.html.j2", doc, COMPARISON_SECTIONS)
+
+
+def render_analysis(analysis: Documented, *, timestamp: bool = True) -> str:
+    """Render an analysis report (kept for callers holding the object rather than its document)."""
+    return analysis_html(analysis.to_dict(timestamp=timestamp))
+
+
+def render_comparison(comparison: Documented, *, timestamp: bool = True) -> str:
+    """Standalone compare.html (kept for callers holding the object rather than its document)."""
+    return comparison_html(comparison.to_dict(timestamp=timestamp))

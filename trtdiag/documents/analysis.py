@@ -1,0 +1,302 @@
+"""The ``trtdiag.analysis/1`` document: what ``trtdiag analyze`` writes as JSON and renders as HTML.
+
+The document is declared, not assembled by hand: :data:`FIELDS` lists its top-level keys in output
+order, each with the small function that builds its value from an :class:`~trtdiag.analysis.Analysis`.
+Adding a key means one builder and one :class:`Field` (and the matching property in
+``trtdiag/schema/analysis.schema.json``; within a schema version keys are only ever added). The key
+order is part of the output: JSON files are compared byte for byte across versions, and the HTML
+report (``trtdiag/report/html.py``) renders from this dict, never from the dataclasses.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trtdiag import __version__
+from trtdiag.documents.common import finding_dict
+from trtdiag.documents.comparison import comparison_document
+from trtdiag.naming import MappedTensor
+
+if TYPE_CHECKING:  # trtdiag.analysis imports this module to build its documents
+    from trtdiag.analysis import Analysis
+    from trtdiag.onnx.graph import GraphIndex
+
+SCHEMA = "trtdiag.analysis/1"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One top-level key of the document and the function that builds its value."""
+
+    key: str
+    build: Callable[[Analysis], Any]
+
+
+# -- warned tensors: one row per tensor, the same columns in JSON, HTML and ``Analysis.tensors_df()``
+
+# (column, MappedTensor attribute); tuples become JSON lists.
+TENSOR_FIELDS = (
+    ("tensor", "tensor"), ("count", "count"), ("first_line", "first_line"), ("lines", "lines"), ("class", "cls"),
+    ("onnx_tensor", "onnx_tensor"), ("onnx_node", "onnx_node"), ("onnx_consumers", "onnx_consumers"),
+    ("op_type", "op_type"), ("block", "block"), ("submodule", "submodule"), ("mapped_by", "mapped_by"),
+    ("dtype", "dtype"), ("is_integer", "is_integer"), ("weight_path", "weight_path"), ("reason", "reason"),
+    ("wording", "wording"),
+)
+TENSOR_COLUMNS = tuple(column for column, _ in TENSOR_FIELDS)
+
+
+def tensor_row(t: MappedTensor) -> dict[str, Any]:
+    """One warned tensor as a JSON row (keys in :data:`TENSOR_COLUMNS` order)."""
+    row = {column: getattr(t, attr) for column, attr in TENSOR_FIELDS}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in row.items()}
+
+
+def _group_counts(tensors: tuple[MappedTensor, ...], key: Callable[[MappedTensor], Any]) -> dict[str, int]:
+    """Tensors per value of ``key``, most frequent first (ties by name) so documents are stable."""
+    counts = Counter("(none)" if key(t) is None else str(key(t)) for t in tensors)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _missing_scale(a: Analysis) -> list[dict[str, Any]]:
+    return [tensor_row(t) for t in a.mapping.tensors]
+
+
+def _missing_scale_summary(a: Analysis) -> dict[str, Any]:
+    tensors = a.mapping.tensors
+    return {
+        "warnings": len(a.log.warning_order),
+        "tensors": len(tensors),
+        "mapped": sum(1 for t in tensors if t.mapped),
+        "unmapped": sum(1 for t in tensors if not t.mapped),
+        "by_class": _group_counts(tensors, lambda t: t.cls),
+        "by_op_type": _group_counts(tensors, lambda t: t.op_type),
+        "by_block": _group_counts(tensors, lambda t: t.block),
+        "by_mapped_by": _group_counts(tensors, lambda t: t.mapped_by),
+    }
+
+
+# -- what was read
+
+
+def _verdict(a: Analysis) -> dict[str, Any]:
+    v = a.verdict
+    return {"severity": v.severity, "headline": v.headline, "details": list(v.details)}
+
+
+def _log_input(a: Analysis) -> dict[str, Any]:
+    r = a.log.read
+    return {
+        "path": r.path,
+        "name": Path(r.path).name,
+        "size_bytes": r.size_bytes,
+        "compressed": r.compressed,
+        "lines": r.lines,
+        "candidate_lines": r.candidate_lines,
+        "crlf": r.crlf,
+        "undecodable_lines": r.undecodable_lines,
+        "truncated": a.log.truncated,
+        "truncation_reason": a.log.truncation_reason,
+        "scanner": r.scanner,
+    }
+
+
+def _model_input(g: GraphIndex) -> dict[str, Any]:
+    return {
+        "path": g.path,
+        "name": Path(g.path).name if g.path else None,
+        "producer": f"{g.producer_name} {g.producer_version}".strip(),
+        "opset": g.opset,
+        "ir_version": g.ir_version,
+        "nodes": len(g.nodes),
+        "initializers": len(g.initializers),
+        "external_initializers": g.external_initializers,
+        "inputs": {k: {"dtype": v[0], "shape": list(v[1])} for k, v in g.inputs.items()},
+        "outputs": list(g.outputs),
+        "qdq_nodes": g.qdq_nodes,
+        "transformer": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(g.transformer).items()},
+        "op_counts": g.op_counts,
+    }
+
+
+def _inputs(a: Analysis) -> dict[str, Any]:
+    return {"log": _log_input(a), "model": None if a.graph is None else _model_input(a.graph)}
+
+
+def _onnx_version() -> str | None:
+    try:
+        return version("onnx")
+    except PackageNotFoundError:
+        return None
+
+
+def _versions(a: Analysis) -> dict[str, Any]:
+    return {"trtdiag": __version__, "python": platform.python_version(), "onnx": _onnx_version()}
+
+
+# -- what the log says
+
+
+def _build(a: Analysis) -> dict[str, Any]:
+    b = a.log.build
+    return {
+        "tensorrt_version": b.tensorrt_version,
+        "tensorrt_version_source": b.tensorrt_version_source,
+        "producer": b.producer,
+        "int8": b.int8,
+        "fp16": b.fp16,
+        "best": b.best,
+        "strongly_typed": b.strongly_typed,
+        "precision": b.precision,
+        "command": b.command,
+        "calibrator": b.calibrator,
+        "calibration_algorithm": b.calibration_algorithm,
+        "calibration_cache_read": b.calibration_cache_read,
+        "calibration_cache_written": b.calibration_cache_written,
+        "calibration_dynamic": b.calibration_dynamic,
+        "fp32_int8_notice": b.fp32_int8_notice,
+        "evidence_lines": dict(sorted(b.evidence.items())),
+    }
+
+
+def _calibration(a: Analysis) -> dict[str, Any]:
+    c = a.log.calibration
+    return {
+        "started_line": c.started_line,
+        "batch_size": c.batch_size,
+        "batches": c.batches,
+        "batch_seconds": c.batch_seconds,
+        "completed_seconds": c.completed_seconds,
+        "completed_line": c.completed_line,
+        "events": [asdict(e) for e in c.events],
+    }
+
+
+def _mapping(a: Analysis) -> dict[str, Any]:
+    m = a.mapping
+    return {
+        "verbose_parse": bool(a.log.registrations),
+        "parsed_nodes": len(a.log.parsed_nodes),
+        "node_registrations": a.log.node_registrations,
+        "nameable_tensors": m.nameable,
+        "nameable_found": m.found,
+        "registrations_checked": m.registrations_checked,
+        "registrations_found": m.registrations_found,
+        "mismatch": m.mismatch,
+        "mismatch_reason": m.mismatch_reason,
+    }
+
+
+def _log_events(a: Analysis) -> dict[str, Any]:
+    facts = a.log
+    return {
+        "no_int8_implementation": [asdict(e) for e in facts.no_int8_impl],
+        "trt11": [asdict(e) for e in facts.trt11],
+        "deprecations": [asdict(e) for e in facts.deprecations],
+        "plugins": [asdict(e) for e in facts.plugins],
+        "network_inputs": [
+            {"name": n, "dtype": dt, "dims": d, "line": ln} for n, dt, d, ln in facts.network_inputs
+        ],
+        "layer_info_lines": facts.layer_info_lines,
+    }
+
+
+# -- what was found
+
+
+def _findings(a: Analysis) -> list[dict[str, Any]]:
+    return [finding_dict(f) for f in a.findings]
+
+
+def _compute(a: Analysis) -> dict[str, Any] | None:
+    cp = a.compute
+    if cp is None:
+        return None
+    return {
+        "input_shapes": {k: list(v) for k, v in cp.input_shapes.items()},
+        "shapes_source": cp.shapes_source,
+        "total_macs": cp.total_macs,
+        "gemm_nodes": len(cp.macs),
+        "unresolved_nodes": list(cp.unresolved),
+        "int8_blocked_macs": sum(cp.macs.get(n, 0) for n in a.blocked_gemms),
+        "int8_blocked_share": a.int8_blocked_share,
+        "notes": list(cp.notes),
+    }
+
+
+def _calibration_cache(a: Analysis) -> dict[str, Any] | None:
+    cc = a.cache_check
+    if cc is None:
+        return None
+    return {
+        "path": cc.cache.path,
+        "format": cc.cache.format,
+        "header": cc.cache.header,
+        "tensorrt_version": cc.cache.tensorrt_version,
+        "algorithm": cc.cache.algorithm,
+        "entries": len(cc.cache.entries),
+        "matched_in_model": cc.matched,
+        "absent_from_model": list(cc.absent_from_model),
+        "gemm_inputs_total": cc.gemm_inputs_total,
+        "gemm_inputs_missing": list(cc.gemm_inputs_missing),
+        "bad_values": [{"tensor": t, "problem": p, "line": ln} for t, p, ln in cc.cache.bad_values],
+        "version_note": cc.version_note,
+        "algorithm_note": cc.algorithm_note,
+        "stale": cc.stale,
+        "stale_reason": cc.stale_reason,
+    }
+
+
+def _transformer_view(a: Analysis) -> dict[str, Any] | None:
+    grid = a.grid
+    if grid is None:
+        return None
+    return {
+        "rows": list(grid.rows),
+        "columns": list(grid.columns),
+        "cells": [asdict(c) | {"tensors": list(c.tensors)} for c in grid.cells],
+    }
+
+
+def _comparison(a: Analysis) -> dict[str, Any] | None:
+    # Embedded without its own timestamp: the analysis document carries the one ``generated_at``.
+    return None if a.comparison is None else comparison_document(a.comparison, timestamp=False)
+
+
+def _notes(a: Analysis) -> list[str]:
+    return list(a.notes)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("verdict", _verdict),
+    Field("inputs", _inputs),
+    Field("versions", _versions),
+    Field("build", _build),
+    Field("calibration", _calibration),
+    Field("missing_scale", _missing_scale),
+    Field("missing_scale_summary", _missing_scale_summary),
+    Field("mapping", _mapping),
+    Field("log_events", _log_events),
+    Field("findings", _findings),
+    Field("compute", _compute),
+    Field("calibration_cache", _calibration_cache),
+    Field("transformer_view", _transformer_view),
+    Field("comparison", _comparison),
+    Field("notes", _notes),
+)
+
+
+def analysis_document(a: Analysis, *, timestamp: bool = True) -> dict[str, Any]:
+    """The versioned JSON document of an analysis: header keys, then every :data:`FIELDS` entry in order."""
+    doc: dict[str, Any] = {"schema": SCHEMA, "trtdiag_version": __version__}
+    if timestamp:
+        doc["generated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    for field in FIELDS:
+        doc[field.key] = field.build(a)
+    return doc

@@ -1,0 +1,68 @@
+"""Inline graphics for the HTML report: precision strips and the latency-by-block SVG.
+
+Both are built from document dicts (``trtdiag.comparison/1`` blocks) so the report needs no
+JavaScript charting library and no network. Every name that reaches the markup is escaped here,
+because the result is marked safe for the (autoescaping) templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from markupsafe import Markup, escape
+
+FP16_COLOUR, INT8_COLOUR, REFORMAT_COLOUR = "#2e90fa", "#12b76a", "#fdb022"
+
+
+def precision_strip(counts: Mapping[str, int]) -> Markup:
+    """A precision strip: one coloured segment per precision, width by layer count."""
+    total = sum(counts.values())
+    if not total:
+        return Markup("")
+    parts = "".join(
+        f'<span class="p-{escape(k)}" style="width:{v / total * 100:.1f}%" title="{escape(k)}: {v} layers"></span>'
+        for k, v in sorted(counts.items())
+    )
+    return Markup(f'<div class="strip">{parts}</div>')
+
+
+def _block_bars(b: Mapping[str, Any], left: int, y: int, bar: int, scale: float) -> list[str]:
+    """The two bars of one block (FP16 above INT8), reformat time stacked on each, total at the end."""
+    out = [f'<text x="{left - 6}" y="{y + bar + 4}" text-anchor="end">{escape(b["block"])}</text>']
+    sides = (("FP16", b["fp16_ms"], b["fp16_reformat_ms"], FP16_COLOUR),
+             ("INT8", b["int8_ms"], b["int8_reformat_ms"], INT8_COLOUR))
+    for j, (label, ms, ref, colour) in enumerate(sides):
+        yy = y + j * bar
+        w = ms * scale
+        out.append(f'<rect x="{left}" y="{yy}" width="{w:.1f}" height="{bar - 1}" fill="{colour}">'
+                   f'<title>{label} {escape(b["block"])}: {ms:.3f} ms + {ref:.3f} ms reformat</title></rect>')
+        if ref:
+            out.append(f'<rect x="{left + w:.1f}" y="{yy}" width="{ref * scale:.1f}" height="{bar - 1}" '
+                       f'fill="{REFORMAT_COLOUR}"><title>{label} reformat: {ref:.3f} ms</title></rect>')
+        out.append(f'<text x="{left + (ms + ref) * scale + 4:.1f}" y="{yy + bar - 1}">{ms + ref:.3f}</text>')
+    return out
+
+
+def _legend(left: int, y: int) -> str:
+    return (f'<rect x="{left}" y="{y - 9}" width="10" height="9" fill="{FP16_COLOUR}"/>'
+            f'<text x="{left + 14}" y="{y}">FP16</text>'
+            f'<rect x="{left + 60}" y="{y - 9}" width="10" height="9" fill="{INT8_COLOUR}"/>'
+            f'<text x="{left + 74}" y="{y}">INT8</text><rect x="{left + 120}" y="{y - 9}" width="10" height="9" '
+            f'fill="{REFORMAT_COLOUR}"/><text x="{left + 134}" y="{y}">reformat</text>')
+
+
+def latency_chart(blocks: list[dict[str, Any]]) -> Markup:
+    """Inline SVG: latency by block for both engines (two bars per block, reformat time on top)."""
+    if not blocks:
+        return Markup("")
+    width, bar, gap, left, top = 900, 9, 8, 120, 20
+    values = [max(b["fp16_ms"] + b["fp16_reformat_ms"], b["int8_ms"] + b["int8_reformat_ms"]) for b in blocks]
+    scale = (width - left - 80) / (max(values) or 1.0)
+    height = top + len(blocks) * (2 * bar + gap) + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+           'aria-label="Latency by block, FP16 and INT8 engines">']
+    for i, b in enumerate(blocks):
+        out.extend(_block_bars(b, left, top + i * (2 * bar + gap), bar, scale))
+    out.append(_legend(left, height - 10) + "</svg>")
+    return Markup("".join(out))
