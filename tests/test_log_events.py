@@ -8,7 +8,7 @@ import pytest
 
 from trtdiag.errors import TruncatedInputError
 from trtdiag.io.versions import decode_trt_version
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 
 WARN = "Missing scale and zero-point for tensor {}, expect fall back to non-int8 implementation for any layer consuming or producing given tensor"
 

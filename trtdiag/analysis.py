@@ -20,7 +20,7 @@ from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_
 from trtdiag.documents.common import finding_dict
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes

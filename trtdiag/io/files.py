@@ -12,18 +12,41 @@ import json
 import os
 import zlib
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from trtdiag.errors import InputError
 
 
-def open_binary(path: Path) -> tuple[object, bool]:
-    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip."""
-    with path.open("rb") as probe:
-        magic = probe.read(2)
+class _OwningGzipFile(gzip.GzipFile):
+    """A GzipFile that also closes the file it decompresses (``GzipFile(fileobj=...)`` leaves it open)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._owned = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
+
+
+def open_binary(path: Path) -> tuple[IO[bytes], bool]:
+    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip.
+
+    The file is opened once: the magic bytes are sniffed on the same handle, which is rewound
+    (one open per read keeps a pass over a log a single pass, see ``tests/test_log_single_pass.py``).
+    """
+    raw = path.open("rb", buffering=0)
+    try:
+        magic = raw.read(2)
+        raw.seek(0)
+    except OSError:
+        raw.close()
+        raise
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb"), True
-    return path.open("rb", buffering=0), False
+        return cast(IO[bytes], _OwningGzipFile(raw)), True
+    return raw, False
 
 
 def looks_binary(sample: bytes) -> bool:
@@ -51,7 +74,7 @@ def check_file(path: str | os.PathLike[str]) -> Path:
 
 
 def open_binary_stream(p: Path) -> IO[bytes]:
-    return open_binary(p)[0]  # type: ignore[return-value]
+    return open_binary(p)[0]
 
 
 def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:
