@@ -12,11 +12,12 @@ numpy release the GIL, so two chunks are searched at once on two cores.
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -119,14 +120,26 @@ class ChunkReader:
                 tail = bytes(view[cut:filled])
                 yield view[:cut]
 
-    def _read_into(self, fh: IO[bytes], view: memoryview) -> int:
-        try:
-            return fh.readinto(view) or 0  # type: ignore[attr-defined]  # IO[bytes] lacks readinto in typeshed
-        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-            if not self.compressed:
-                raise InputError(f"cannot read {self.path}: {one_line(str(exc))}") from exc
-            self.truncated_stream = True  # keep what was read
+    def _read_into(self, fh: io.RawIOBase | io.BufferedIOBase, view: memoryview) -> int:
+        """Fill ``view``; 0 at the end. A gzip stream is decompressed piece by piece so that a
+        truncated stream loses at most its last piece (what was read is kept)."""
+        if self.truncated_stream:
             return 0
+        if not isinstance(fh, io.BufferedIOBase):
+            try:
+                return fh.readinto(view) or 0
+            except OSError as exc:
+                raise InputError(f"cannot read {self.path}: {one_line(str(exc))}") from exc
+        filled = 0
+        try:
+            while filled < len(view):
+                n = fh.readinto1(view[filled:])
+                if not n:
+                    break
+                filled += n
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
+            self.truncated_stream = True
+        return filled
 
     def _check_head(self, view: memoryview, n: int) -> None:
         if n == 0 and not self.truncated_stream:
@@ -137,7 +150,7 @@ class ChunkReader:
         if self._on_head is not None:
             self._on_head(head.decode("utf-8", errors="replace"))
 
-    def _progress(self, fh: IO[bytes]) -> None:
+    def _progress(self, fh: io.RawIOBase | io.BufferedIOBase) -> None:
         """Report the bytes of the file on disk consumed since the last call (compressed bytes for gzip)."""
         if self._on_progress is None:
             return
@@ -156,7 +169,7 @@ class ChunkReader:
 class KeywordLine(NamedTuple):
     """A line of a chunk that holds at least one keyword of the pass."""
 
-    index: int  # 0-based line index within the chunk
+    row: int  # 0-based line index within the chunk
     start: int  # byte offset of the line in the chunk
     end: int  # byte offset of its newline (or of the chunk's end)
     mask: int  # bit i set: the line holds a keyword of consumer i

@@ -8,6 +8,7 @@ the error model (one line, :class:`trtdiag.errors.InputError`) lives here once.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import zlib
@@ -20,7 +21,7 @@ from trtdiag.errors import InputError
 class _OwningGzipFile(gzip.GzipFile):
     """A GzipFile that also closes the file it decompresses (``GzipFile(fileobj=...)`` leaves it open)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: io.RawIOBase) -> None:
         super().__init__(fileobj=raw, mode="rb")
         self._owned = raw
 
@@ -31,7 +32,7 @@ class _OwningGzipFile(gzip.GzipFile):
             self._owned.close()
 
 
-def open_binary(path: Path) -> tuple[IO[bytes], bool]:
+def open_binary(path: Path) -> tuple[io.RawIOBase | io.BufferedIOBase, bool]:
     """Open a file for binary reading, gunzipping transparently; also says whether it was gzip.
 
     The file is opened once: the magic bytes are sniffed on the same handle, which is rewound
@@ -45,7 +46,7 @@ def open_binary(path: Path) -> tuple[IO[bytes], bool]:
         raw.close()
         raise
     if magic == b"\x1f\x8b":
-        return cast(IO[bytes], _OwningGzipFile(raw)), True
+        return _OwningGzipFile(raw), True
     return raw, False
 
 
@@ -74,7 +75,7 @@ def check_file(path: str | os.PathLike[str]) -> Path:
 
 
 def open_binary_stream(p: Path) -> IO[bytes]:
-    return open_binary(p)[0]
+    return cast(IO[bytes], open_binary(p)[0])  # both kinds of stream read bytes
 
 
 def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:

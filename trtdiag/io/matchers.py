@@ -43,7 +43,7 @@ def _hyperscan_matcher(keywords: tuple[bytes, ...]) -> Matcher | None:
         def on_match(kid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
             append((to - 1, kid))
 
-        db.scan(buf, match_event_handler=on_match, scratch=scratch)
+        db.scan(buf, match_event_handler=on_match, scratch=scratch)  # type: ignore[type-var]  # any buffer works
         return hits
 
     return match

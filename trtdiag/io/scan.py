@@ -103,19 +103,19 @@ class _Dispatch:
     def chunk(self, chunk: memoryview, hits: ChunkHits) -> None:
         found = hits.lines
         i = 0  # next keyword line
-        index = 0  # index of the next line to feed when a consumer is active
+        row = 0  # row of the next line to feed when a consumer is active
         pos = 0  # its byte offset
         data: bytes | None = None  # the chunk as bytes, made only if a section needs every line
         while True:
             if not self.active:
-                while i < len(found) and found[i].index < index:
+                while i < len(found) and found[i].row < row:
                     i += 1
                 if i == len(found):
                     break
                 line = found[i]
                 i += 1
-                self._feed(line.index, line.raw, line.mask)
-                index, pos = line.index + 1, line.end + 1
+                self._feed(line.row, line.raw, line.mask)
+                row, pos = line.row + 1, line.end + 1
                 continue
             if pos >= len(chunk):
                 break
@@ -124,16 +124,16 @@ class _Dispatch:
             end = data.find(b"\n", pos)
             end = len(data) if end < 0 else end
             mask = 0
-            if i < len(found) and found[i].index == index:
+            if i < len(found) and found[i].row == row:
                 mask = found[i].mask
                 i += 1
-            self._feed(index, data[pos:end], mask)
-            index, pos = index + 1, end + 1
+            self._feed(row, data[pos:end], mask)
+            row, pos = row + 1, end + 1
         self.lines += hits.newlines if hits.ends_with_newline else hits.newlines + 1
         self.ends_with_newline = hits.ends_with_newline
         self.crlf = self.crlf or hits.crlf
 
-    def _feed(self, index: int, raw: bytes, mask: int) -> None:
+    def _feed(self, row: int, raw: bytes, mask: int) -> None:
         cr = raw.endswith(b"\r")
         if cr:
             raw = raw[:-1]
@@ -145,7 +145,7 @@ class _Dispatch:
                 self.undecodable += 1
         targets = mask | self.active
         active = 0
-        number = self.lines + index + 1
+        number = self.lines + row + 1
         for bit, consumer in self._consumers:
             if targets >> bit & 1 and consumer.feed(number, text):
                 active |= 1 << bit
