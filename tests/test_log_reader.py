@@ -21,7 +21,7 @@ KEYWORDS = LogCollector().keywords
 
 MSG = "Missing scale and zero-point for tensor X, expect fall back to non-int8 implementation"
 
-# (line as logged, expected severity, expected message) for every prefix style in log-formats.md §1
+# (line as logged, expected severity, expected message) for every prefix style TensorRT tools are known to print
 PREFIXES = [
     (f"[08/20/2023-11:13:10] [W] [TRT] {MSG}", "W", MSG),
     (f"[W] [TRT] {MSG}", "W", MSG),

@@ -96,7 +96,7 @@ def load_json_values(path: str | os.PathLike[str]) -> list[Any]:
     """All JSON values in a file, in order.
 
     trtexec appends to ``--exportProfile``/``--exportTimes`` files in some wrappers, so one file
-    can hold several arrays back to back (artifact 036: seven runs); a strict ``json.load``
+    can hold several arrays back to back (seven runs in one file have been seen); a strict ``json.load``
     rejects that. InputError (one line) when the file is not JSON.
     """
     p = check_file(path)
