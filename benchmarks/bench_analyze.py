@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark `trtdiag analyze` against `grep -c 'Missing scale'` on big verbose build logs.
 
-Why: the issue sets the target "at most 3x grep's wall time and under 300 MB peak memory on
+Why: the project's speed target is "at most 3x grep's wall time and under 300 MB peak memory on
 a >= 1 GB verbose BERT-large build log, and memory that does not grow with the log's size".
 Wall-clock targets are only meaningful against a baseline measured on the same machine in
 the same run, so this script times both tools back to back on the same (page-cached) file

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Stream a synthetic verbose trtexec (TensorRT 10.13) INT8 build log of a BERT-large-like model.
 
-Why this exists: the speed target in the issue ("`trtdiag analyze` within 3x of
+Why this exists: the project's speed target ("`trtdiag analyze` within 3x of
 `grep -c 'Missing scale'` on a >= 1 GB verbose BERT-large build log, under 300 MB peak
 memory") needs a log that big, and no real one is public.  The line formats follow
-shared/docs/log-formats.md and shared/docs/trt-naming.md and the real TRT 10.x verbose
-trtexec logs in shared/corpus/logs (trtexec prefixes, the TRT 10.x ONNX-parser block per
+real TRT 10.x verbose trtexec logs, as parsed by trtdiag/log/handlers/ and
+trtdiag/engine/layers.py (trtexec prefixes, the TRT 10.x ONNX-parser block per
 node, calibration progress, missing-scale warnings, tactic timing, per-strategy memory
 report, un-prefixed `Layer(...)` lines after `Engine Layer Information:`).  Nothing is
-copied from those files; every line is produced from the templates below.
+copied from real logs; every line is produced from the templates below.
 
 Layout of the file:
   header (trtexec options) -> ONNX parse of every node -> calibration -> a burst of
@@ -93,8 +93,8 @@ NUMPY_DTYPE = {"FLOAT": "float32", "INT64": "int64", "INT32": "int32"}
 class Scope:
     """TorchScript node naming inside one module scope: `Op`, then `Op_1`, `Op_2`, ...
 
-    Why: the exporter numbers repeats of an op type per scope (models.md §3), and the
-    mapper in trtdiag relies on exactly that shape of name.
+    Why: the exporter numbers repeats of an op type per scope, and the
+    mapper in trtdiag (trtdiag/naming.py) relies on exactly that shape of name.
     """
 
     def __init__(self, prefix: str) -> None:
@@ -111,7 +111,7 @@ class OnnxParseLog:
     """Renders TRT 10.x ONNX-parser verbose messages, one ONNX node at a time.
 
     Why a class: the parser's uniquifier (one counter shared by layer and tensor names,
-    trt-naming.md §1.1), the set of constant layers already created (they are reused, §1.3)
+    see trtdiag/naming.py), the set of constant layers already created (they are reused)
     and the registered-value table are state that each node import reads and updates.
     """
 
