@@ -35,10 +35,57 @@ def trtexec_command(sh: BertShape) -> str:
     )
 
 
-def write_header(w: LogWriter, sh: BertShape) -> None:
-    cmd = trtexec_command(sh)
-    w.raw(f"&&&& RUNNING TensorRT.trtexec {TRT_VERSION_TAG} # {cmd}")
-    info = [
+#: The plugin creators trtexec registers at start-up.
+PLUGIN_CREATORS = (
+    "BatchedNMSDynamic_TRT",
+    "BatchedNMS_TRT",
+    "BatchTilePlugin_TRT",
+    "Clip_TRT",
+    "CoordConvAC",
+    "CropAndResizeDynamic",
+    "CropAndResize",
+    "DecodeBbox3DPlugin",
+    "DetectionLayer_TRT",
+    "EfficientNMS_Explicit_TF_TRT",
+    "EfficientNMS_Implicit_TF_TRT",
+    "EfficientNMS_ONNX_TRT",
+    "EfficientNMS_TRT",
+    "FlattenConcat_TRT",
+    "GenerateDetection_TRT",
+    "GridAnchor_TRT",
+    "GridAnchorRect_TRT",
+    "GroupNorm",
+    "InstanceNormalization_TRT",
+    "LReLU_TRT",
+    "ModulatedDeformConv2d",
+    "MultilevelCropAndResize_TRT",
+    "MultilevelProposeROI_TRT",
+    "MultiscaleDeformableAttnPlugin_TRT",
+    "NMSDynamic_TRT",
+    "NMS_TRT",
+    "Normalize_TRT",
+    "PillarScatterPlugin",
+    "PriorBox_TRT",
+    "ProposalDynamic",
+    "ProposalLayer_TRT",
+    "Proposal",
+    "PyramidROIAlign_TRT",
+    "Region_TRT",
+    "Reorg_TRT",
+    "ResizeNearest_TRT",
+    "ROIAlign_TRT",
+    "RPROI_TRT",
+    "ScatterElements",
+    "ScatterND",
+    "SpecialSlice_TRT",
+    "Split",
+    "VoxelGeneratorPlugin",
+)
+
+
+def _build_options(sh: BertShape) -> list[str]:
+    """trtexec's "=== Model/Build Options ===" dump."""
+    return [
         "=== Model Options ===",
         "Format: ONNX",
         "Model: bert_large.onnx",
@@ -91,6 +138,11 @@ def write_header(w: LogWriter, sh: BertShape) -> None:
             for n in ("input_ids", "token_type_ids", "attention_mask")
         ),
         "Input calibration shapes: model",
+    ]
+
+def _system_and_inference_options(sh: BertShape) -> list[str]:
+    """trtexec's "=== System/Inference/Reporting Options ===" dump."""
+    return [
         "=== System Options ===",
         "Device: 0",
         "DLACore: ",
@@ -131,6 +183,11 @@ def write_header(w: LogWriter, sh: BertShape) -> None:
         "Export output to JSON file: ",
         "Export profile to JSON file: ",
         "",
+    ]
+
+def _device_information() -> list[str]:
+    """trtexec's "=== Device Information ===" block and the version line."""
+    return [
         "=== Device Information ===",
         "Available Devices: ",
         '  Device 0: "NVIDIA A100-SXM4-80GB" UUID: GPU-5d3f0c2e-8a41-6b7d-91e2-0f4c7a9b1e63',
@@ -150,53 +207,14 @@ def write_header(w: LogWriter, sh: BertShape) -> None:
         f"TensorRT version: {TRT_SO_VERSION}",
         "Loading standard plugins",
     ]
+
+def write_header(w: LogWriter, sh: BertShape) -> None:
+    cmd = trtexec_command(sh)
+    w.raw(f"&&&& RUNNING TensorRT.trtexec {TRT_VERSION_TAG} # {cmd}")
+    info = _build_options(sh) + _system_and_inference_options(sh) + _device_information()
     for m in info:
         w.msg("I", m.rstrip(), trt=False)
-    for plug in (
-        "BatchedNMSDynamic_TRT",
-        "BatchedNMS_TRT",
-        "BatchTilePlugin_TRT",
-        "Clip_TRT",
-        "CoordConvAC",
-        "CropAndResizeDynamic",
-        "CropAndResize",
-        "DecodeBbox3DPlugin",
-        "DetectionLayer_TRT",
-        "EfficientNMS_Explicit_TF_TRT",
-        "EfficientNMS_Implicit_TF_TRT",
-        "EfficientNMS_ONNX_TRT",
-        "EfficientNMS_TRT",
-        "FlattenConcat_TRT",
-        "GenerateDetection_TRT",
-        "GridAnchor_TRT",
-        "GridAnchorRect_TRT",
-        "GroupNorm",
-        "InstanceNormalization_TRT",
-        "LReLU_TRT",
-        "ModulatedDeformConv2d",
-        "MultilevelCropAndResize_TRT",
-        "MultilevelProposeROI_TRT",
-        "MultiscaleDeformableAttnPlugin_TRT",
-        "NMSDynamic_TRT",
-        "NMS_TRT",
-        "Normalize_TRT",
-        "PillarScatterPlugin",
-        "PriorBox_TRT",
-        "ProposalDynamic",
-        "ProposalLayer_TRT",
-        "Proposal",
-        "PyramidROIAlign_TRT",
-        "Region_TRT",
-        "Reorg_TRT",
-        "ResizeNearest_TRT",
-        "ROIAlign_TRT",
-        "RPROI_TRT",
-        "ScatterElements",
-        "ScatterND",
-        "SpecialSlice_TRT",
-        "Split",
-        "VoxelGeneratorPlugin",
-    ):
+    for plug in PLUGIN_CREATORS:
         w.v(f"Registered plugin creator - ::{plug} version 1")
     w.msg("I", "[MemUsageChange] Init CUDA: CPU +2, GPU +0, now: CPU 31, GPU 1157 (MiB)")
     w.v(f"Trying to load shared library libnvinfer_builder_resource_sm80.so.{TRT_SO_VERSION}")
