@@ -36,10 +36,11 @@ import random
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from biglog.bert import build_bert
-from biglog.model import MIB, BertShape
+from biglog.model import MIB, BertModel, BertShape
 from biglog.sections import (
     _lines_block,
     strategy_tail,
@@ -49,7 +50,7 @@ from biglog.sections import (
     write_header,
     write_parse,
 )
-from biglog.timing import _t, _v, build_pools
+from biglog.timing import LayerPool, _t, _v, build_pools
 from biglog.writer import LogWriter
 
 #: Bump when the output for a given size and seed changes (bench_analyze.py reads it from this file).
@@ -67,70 +68,107 @@ def _strategies() -> Iterator[int]:
         yield from (4, 3, 2)
 
 
-def generate(out: Path, size_mb: float, seed: int = 0, sh: BertShape | None = None) -> dict[str, object]:
-    """Write the log to `out` and return the summary (also written to `<out>.summary.json`)."""
-    t0 = time.perf_counter()
-    sh = sh or BertShape()
-    rng = random.Random(seed)
+@dataclass
+class Plan:
+    """Everything rendered before the file is written: the model, its warnings, the timing pools,
+    the strategy tails and the footer's size (so the body can stop exactly at the target)."""
+
+    model: BertModel
+    warnings: list[str]
+    pools: list[LayerPool]
+    opt_block: bytes
+    use_tail: bytes
+    skip_tails: dict[int, bytes]
+    final_warnings: list[str]
+    footer_len: int
+
+    @property
+    def max_tail(self) -> int:
+        return max(len(self.use_tail), *map(len, self.skip_tails.values()))
+
+    @property
+    def pool_bytes(self) -> int:
+        return sum(len(p.head) + sum(map(len, p.combos)) + sum(map(len, p.reformats)) for p in self.pools)
+
+
+def make_plan(sh: BertShape, rng: random.Random) -> Plan:
     model = build_bert(sh, rng)
     warnings = warning_set(model, rng)
     pools = build_pools(model, sh, rng)
     opt_block = _v(model.opt_messages)
     use_tail = _lines_block(strategy_tail(model, sh, rng, 4, first=True))
     skip_tails = {s: _lines_block(strategy_tail(model, sh, rng, s, first=False)) for s in (4, 3, 2)}
-    max_tail = max(len(use_tail), *map(len, skip_tails.values()))
     final_warnings = rng.sample(warnings, min(24, len(warnings)))
-    # The footer has a fixed size (timestamps keep their width), so measure it on a scratch
-    # writer; then the body can stop exactly when body + tail + footer reaches the target.
+    # The footer has a fixed size (timestamps keep their width), so measure it on a scratch writer.
     scratch = LogWriter(io.BytesIO())
     write_footer(scratch, model, sh, final_warnings)
-    footer_len = scratch.bytes
-    target = int(size_mb * MIB)
-    pool_bytes = sum(len(p.head) + sum(map(len, p.combos)) + sum(map(len, p.reformats)) for p in pools)
+    return Plan(model, warnings, pools, opt_block, use_tail, skip_tails, final_warnings, scratch.bytes)
 
+
+def write_pass(w: LogWriter, plan: Plan, rng: random.Random, strategy: int, passes: int, stop_at: int) -> bool:
+    """One backend-strategy pass of tactic timing; True when the target size is reached."""
+    w.v(f"Building graph using backend strategy {strategy}")
+    w.msg("I", "Global timing cache in use. Profiling results in this builder pass will be stored.")
+    w.v("Constructing optimization profile number 0 [1/1].")
+    w.block(plan.opt_block)
+    done = False
+    for pool in plan.pools:
+        w.tick(rng.random() * 0.8)
+        w.block(pool.head)
+        for combo in pool.combos:
+            if rng.random() < 0.75:
+                w.block(combo)
+        if pool.reformats:
+            w.block(pool.reformats[0 if passes == 0 or rng.random() < 0.3 else 1])
+        if rng.random() < 0.008:
+            for t in rng.sample(plan.warnings, rng.randrange(1, 4)):
+                w.warn_missing_scale(t)
+        if w.bytes >= stop_at:
+            done = True
+            break
+    if done and passes > 0:
+        # the last pass is cut short; a few warnings land at its end, as in real builds
+        for t in rng.sample(plan.warnings, 3):
+            w.warn_missing_scale(t)
+    w.block(plan.use_tail if passes == 0 else plan.skip_tails[strategy])
+    return done
+
+
+def write_log(w: LogWriter, plan: Plan, sh: BertShape, rng: random.Random, target: int) -> int:
+    """Header, parse, calibration, warnings, strategy passes up to the target size, footer; returns the passes."""
+    model = plan.model
+    write_header(w, sh)
+    write_parse(w, model, sh)
+    write_calibration(w, model, rng)
+    w.tick(2)
+    for t in plan.warnings:
+        w.warn_missing_scale(t)
+    w.v(f"Original: {model.layers_registered} layers")
+    w.v(f"After dead-layer removal: {model.layers_registered} layers")
+    w.v(f"Graph construction completed in {_t(rng, 0.2, 0.9)} seconds.")
+    passes = 0
+    stop_at = target - plan.footer_len - plan.max_tail
+    done = w.bytes >= stop_at
+    for strategy in _strategies():
+        if done:
+            break
+        done = write_pass(w, plan, rng, strategy, passes, stop_at)
+        passes += 1
+    write_footer(w, model, sh, plan.final_warnings)
+    w.flush()
+    return passes
+
+
+def generate(out: Path, size_mb: float, seed: int = 0, sh: BertShape | None = None) -> dict[str, object]:
+    """Write the log to `out` and return the summary (also written to `<out>.summary.json`)."""
+    t0 = time.perf_counter()
+    sh = sh or BertShape()
+    rng = random.Random(seed)
+    plan = make_plan(sh, rng)
     with out.open("wb", buffering=0) as fh:
         w = LogWriter(fh)
-        write_header(w, sh)
-        write_parse(w, model, sh)
-        write_calibration(w, model, rng)
-        w.tick(2)
-        for t in warnings:
-            w.warn_missing_scale(t)
-        w.v(f"Original: {model.layers_registered} layers")
-        w.v(f"After dead-layer removal: {model.layers_registered} layers")
-        w.v(f"Graph construction completed in {_t(rng, 0.2, 0.9)} seconds.")
-        passes = 0
-        stop_at = target - footer_len - max_tail
-        done = w.bytes >= stop_at
-        for strategy in _strategies():
-            if done:
-                break
-            w.v(f"Building graph using backend strategy {strategy}")
-            w.msg("I", "Global timing cache in use. Profiling results in this builder pass will be stored.")
-            w.v("Constructing optimization profile number 0 [1/1].")
-            w.block(opt_block)
-            for pool in pools:
-                w.tick(rng.random() * 0.8)
-                w.block(pool.head)
-                for combo in pool.combos:
-                    if rng.random() < 0.75:
-                        w.block(combo)
-                if pool.reformats:
-                    w.block(pool.reformats[0 if passes == 0 or rng.random() < 0.3 else 1])
-                if rng.random() < 0.008:
-                    for t in rng.sample(warnings, rng.randrange(1, 4)):
-                        w.warn_missing_scale(t)
-                if w.bytes >= stop_at:
-                    done = True
-                    break
-            if done and passes > 0:
-                # the last pass is cut short; a few warnings land at its end, as in real builds
-                for t in rng.sample(warnings, 3):
-                    w.warn_missing_scale(t)
-            w.block(use_tail if passes == 0 else skip_tails[strategy])
-            passes += 1
-        write_footer(w, model, sh, final_warnings)
-        w.flush()
+        passes = write_log(w, plan, sh, rng, int(size_mb * MIB))
+    model = plan.model
     summary: dict[str, object] = {
         "generator": "benchmarks/make_big_log.py",
         "generator_version": GENERATOR_VERSION,
@@ -146,7 +184,7 @@ def generate(out: Path, size_mb: float, seed: int = 0, sh: BertShape | None = No
         "engine_layers": len(model.engine),
         "encoder_layers_falling_back": model.fallback_layers,
         "strategy_passes": passes,
-        "timing_pool_mb": round(pool_bytes / MIB, 1),
+        "timing_pool_mb": round(plan.pool_bytes / MIB, 1),
         "seconds": round(time.perf_counter() - t0, 2),
     }
     Path(f"{out}.summary.json").write_text(json.dumps(summary, indent=2) + "\n")
