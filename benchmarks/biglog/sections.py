@@ -310,10 +310,8 @@ def warning_set(model: BertModel, rng: random.Random) -> list[str]:
     return out
 
 
-def strategy_tail(
-    model: BertModel, sh: BertShape, rng: random.Random, strategy: int, first: bool
-) -> list[tuple[str, str]]:
-    """The end of a strategy pass: reformat layers, memory report, finalize, strategy verdict."""
+def _reformat_report(model: BertModel, sh: BertShape, rng: random.Random) -> list[tuple[str, str]]:
+    """Reformat layers and the format-selection summary."""
     out: list[tuple[str, str]] = [("V", "=============== Computing reformatting costs for available format set")]
     for lay in model.engine:
         if lay.kind == "reformat":
@@ -332,6 +330,13 @@ def strategy_tail(
         ("V", f"Total number of blocks in pre-optimized block assignment: {n - 7}"),
         ("I", "Detected 3 inputs and 2 output network tensors."),
     ]
+    return out
+
+
+def _memory_report(model: BertModel, rng: random.Random) -> tuple[list[tuple[str, str]], int]:
+    """Per-layer memory, totals and block assignment; also the total host persistent memory."""
+    n = len(model.engine)
+    out: list[tuple[str, str]] = []
     skipped = 0
     total_host = 0
     for lay in model.engine:
@@ -367,6 +372,12 @@ def strategy_tail(
         ("I", "Total Activation Memory: 1207959552 bytes"),
         ("I", "Total Weights Memory: 335827968 bytes"),
     ]
+    return out, total_host
+
+
+def _finalize_report(model: BertModel) -> list[tuple[str, str]]:
+    """Kernel selection of the gemm, matmul, pointwise and softmax layers."""
+    out: list[tuple[str, str]] = []
     k = 0
     for lay in model.engine:
         if lay.kind in ("gemm", "mm", "pw", "softmax"):
@@ -375,6 +386,12 @@ def strategy_tail(
     out.append(("V", f"Total number of generated kernels selected for the engine: {k}"))
     for j in range(k):
         out.append(("V", f"Kernel: {j} CASK_STATIC"))
+    return out
+
+
+def _verdict(rng: random.Random, strategy: int, first: bool, total_host: int) -> list[tuple[str, str]]:
+    """Engine generation and whether this strategy is used or skipped."""
+    out: list[tuple[str, str]] = []
     est = rng.uniform(2.4, 3.1)
     out += [
         ("I", "Compiler backend is used during engine execution."),
@@ -404,6 +421,15 @@ def strategy_tail(
             )
         )
     return out
+
+
+def strategy_tail(
+    model: BertModel, sh: BertShape, rng: random.Random, strategy: int, first: bool
+) -> list[tuple[str, str]]:
+    """The end of a strategy pass: reformat layers, memory report, finalize, strategy verdict."""
+    out = _reformat_report(model, sh, rng)
+    memory, total_host = _memory_report(model, rng)
+    return out + memory + _finalize_report(model) + _verdict(rng, strategy, first, total_host)
 
 
 def _lines_block(pairs: list[tuple[str, str]]) -> bytes:
