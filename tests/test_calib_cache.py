@@ -11,7 +11,7 @@ import pytest
 from trtdiag.analysis import analyze
 from trtdiag.calib.cache import check_cache, read_calibration_cache
 from trtdiag.errors import InputError
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.onnx.graph import load_graph
 
 from .conftest import FIXTURES, LOGS, MODELS

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trtdiag.errors import TruncatedInputError
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.log.facts import LogFacts
 
 from .conftest import CORPUS

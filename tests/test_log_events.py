@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from trtdiag.errors import TruncatedInputError
+from trtdiag.io.prefix import Line
+from trtdiag.io.scan import scan
 from trtdiag.io.versions import decode_trt_version
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import LogCollector, read_log
+from trtdiag.log.handlers import HANDLERS
+from trtdiag.log.state import FactsDraft, LogState
 
 WARN = "Missing scale and zero-point for tensor {}, expect fall back to non-int8 implementation for any layer consuming or producing given tensor"
 
@@ -132,3 +136,30 @@ def test_truncated_mid_message_keeps_partial_result(tmp_path: Path) -> None:
 def test_log_without_int8(tmp_path: Path) -> None:
     facts = read_log(_log(tmp_path, "[I] Precision: FP32+FP16\n[I] done\n"))
     assert not facts.has_int8_build and facts.build.fp16 is True
+
+
+class _Custom:
+    """A message family added from outside: one handler, nothing else to change."""
+
+    keywords = (b"Hello TensorRT",)
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def feed(self, line: Line, state: LogState) -> bool:
+        self.seen.append(line.number)
+        return False
+
+    def contribute(self, draft: FactsDraft) -> None:
+        draft.layer_info_lines += len(self.seen)
+
+
+def test_scanner_keywords_are_derived_from_the_handlers(tmp_path: Path) -> None:
+    keywords = LogCollector().keywords
+    assert keywords == tuple(dict.fromkeys(k for make in HANDLERS for k in make().keywords))
+    assert len(keywords) == 30
+    collector = LogCollector((*HANDLERS, _Custom))
+    assert collector.keywords[-1] == b"Hello TensorRT"
+    path = _log(tmp_path, "[I] nothing\n[I] Hello TensorRT\n")
+    facts = collector.result(scan(path, [collector]))
+    assert facts.layer_info_lines == 1 and facts.read.candidate_lines == 1

@@ -1,4 +1,8 @@
-"""The streaming reader: prefixes, chunking, gzip, CRLF, bad bytes, binary and empty files."""
+"""The streaming reader: prefixes, chunking, gzip, CRLF, bad bytes, binary and empty files.
+
+The reader is :func:`trtdiag.io.scan.scan` with the log collector's keywords; here a consumer
+that only records what it is fed stands in for the collector.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,16 @@ from pathlib import Path
 import pytest
 
 from trtdiag.errors import InputError
+from trtdiag.io.matchers import make_matcher
 from trtdiag.io.prefix import split_prefix
-from trtdiag.io.reader import KEYWORDS, LogReader, make_matcher
+from trtdiag.io.scan import CHUNK_BYTES, ReadStats, scan
+from trtdiag.log.collector import LogCollector
+
+KEYWORDS = LogCollector().keywords
 
 MSG = "Missing scale and zero-point for tensor X, expect fall back to non-int8 implementation"
 
-# (line as logged, expected severity, expected message) for every prefix style in log-formats.md §1
+# (line as logged, expected severity, expected message) for every prefix style TensorRT tools are known to print
 PREFIXES = [
     (f"[08/20/2023-11:13:10] [W] [TRT] {MSG}", "W", MSG),
     (f"[W] [TRT] {MSG}", "W", MSG),
@@ -59,6 +67,24 @@ def test_message_brackets_are_not_taken_for_a_prefix() -> None:
     assert parsed.message == "(Unnamed Layer* 117) [ElementWise]_output is odd"
 
 
+class Recorder:
+    """A consumer that records the lines it is fed (never inside a section)."""
+
+    def __init__(self, keywords: tuple[bytes, ...] = KEYWORDS) -> None:
+        self.keywords = keywords
+        self.lines: list[tuple[int, str]] = []
+
+    def feed(self, number: int, text: str) -> bool:
+        self.lines.append((number, text))
+        return False
+
+
+def read(path: Path, *, chunk_bytes: int = CHUNK_BYTES, scanner: str = "auto") -> tuple[list[tuple[int, str]], ReadStats]:
+    recorder = Recorder()
+    stats = scan(path, [recorder], chunk_bytes=chunk_bytes, scanner=scanner)
+    return recorder.lines, stats
+
+
 def _write(tmp_path: Path, lines: list[str], newline: str = "\n") -> Path:
     p = tmp_path / "build.log"
     p.write_bytes(newline.join(lines).encode() + newline.encode())
@@ -79,20 +105,17 @@ def _lines(n: int) -> list[str]:
 def test_line_numbers_do_not_depend_on_chunk_size(tmp_path: Path, chunk: int) -> None:
     lines = _lines(3000)
     path = _write(tmp_path, lines)
-    got = list(LogReader(path, chunk_bytes=chunk))
+    got, stats = read(path, chunk_bytes=chunk)
     want = [(i + 1, t) for i, t in enumerate(lines) if "Missing" in t]
     assert got == want
-    # LogReader fills stats only after a complete pass
-    reader = LogReader(path, chunk_bytes=chunk)
-    list(reader)
-    assert reader.stats is not None and reader.stats.lines == 3000
+    assert stats.lines == 3000 and stats.candidate_lines == len(want)
 
 
 def test_both_scanners_agree(tmp_path: Path) -> None:
     lines = _lines(500) + [f"[I] {k.decode()} in the middle" for k in KEYWORDS]
     path = _write(tmp_path, lines)
-    names = {make_matcher("auto")[0], "python"}
-    results = {n: list(LogReader(path, scanner=n)) for n in names}
+    names = {make_matcher(KEYWORDS, "auto")[0], "python"}
+    results = {n: read(path, scanner=n)[0] for n in names}
     assert len({tuple(v) for v in results.values()}) == 1
     assert len(results["python"]) == 6 + len(KEYWORDS)
 
@@ -103,31 +126,29 @@ def test_gzip_crlf_and_bad_bytes(tmp_path: Path) -> None:
     plain = plain.replace(b"t5,", b"t\xff5,")
     p = tmp_path / "build.log.gz"
     p.write_bytes(gzip.compress(plain))
-    reader = LogReader(p)
-    got = list(reader)
+    got, stats = read(p)
     assert got[0] == (6, "[01/01/2026-00:00:00] [W] [TRT] Missing scale and zero-point for tensor t\ufffd5, expect fall back")
-    assert reader.stats is not None
-    assert reader.stats.compressed and reader.stats.crlf and reader.stats.undecodable_lines == 1
-    assert reader.stats.lines == 200
+    assert stats.compressed and stats.crlf and stats.undecodable_lines == 1
+    assert stats.lines == 200
 
 
 def test_binary_empty_and_missing_files_are_refused(tmp_path: Path) -> None:
     binary = tmp_path / "engine.plan"
     binary.write_bytes(bytes(range(256)) * 100)
     with pytest.raises(InputError, match="binary file"):
-        list(LogReader(binary))
+        read(binary)
     empty = tmp_path / "empty.log"
     empty.write_bytes(b"")
     with pytest.raises(InputError, match="empty"):
-        LogReader(empty)
+        read(empty)
     with pytest.raises(InputError, match="not found"):
-        LogReader(tmp_path / "nope.log")
+        read(tmp_path / "nope.log")
 
 
 def test_ansi_colour_codes_are_text(tmp_path: Path) -> None:
     p = tmp_path / "colour.log"
     p.write_bytes(b"\x1b[33m[W] Missing scale and zero-point for tensor a, expect fall back\x1b[0m\n" * 50)
-    assert len(list(LogReader(p))) == 50
+    assert len(read(p)[0]) == 50
 
 
 @pytest.mark.parametrize("chunk", [256, 5000, 1 << 20])
@@ -140,6 +161,6 @@ def test_lines_longer_than_the_lookaround_window(tmp_path: Path, chunk: int) -> 
         "short",
     ]
     path = _write(tmp_path, lines)
-    got = list(LogReader(path, chunk_bytes=chunk))
+    got = read(path, chunk_bytes=chunk)[0]
     assert [n for n, _ in got] == [2, 3]
     assert got[0][1] == lines[1] and got[1][1] == lines[2]

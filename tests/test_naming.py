@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.naming import (
     ACTIVATION,
     BY_CONSTANT,

@@ -23,7 +23,7 @@ from trtdiag.comparison import Comparison, compare, load_artifacts
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes

@@ -8,22 +8,46 @@ the error model (one line, :class:`trtdiag.errors.InputError`) lives here once.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import zlib
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from trtdiag.errors import InputError
 
 
-def open_binary(path: Path) -> tuple[object, bool]:
-    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip."""
-    with path.open("rb") as probe:
-        magic = probe.read(2)
+class _OwningGzipFile(gzip.GzipFile):
+    """A GzipFile that also closes the file it decompresses (``GzipFile(fileobj=...)`` leaves it open)."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._owned = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
+
+
+def open_binary(path: Path) -> tuple[io.RawIOBase | io.BufferedIOBase, bool]:
+    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip.
+
+    The file is opened once: the magic bytes are sniffed on the same handle, which is rewound
+    (one open per read keeps a pass over a log a single pass, see ``tests/test_log_single_pass.py``).
+    """
+    raw = path.open("rb", buffering=0)
+    try:
+        magic = raw.read(2)
+        raw.seek(0)
+    except OSError:
+        raw.close()
+        raise
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb"), True
-    return path.open("rb", buffering=0), False
+        return _OwningGzipFile(raw), True
+    return raw, False
 
 
 def looks_binary(sample: bytes) -> bool:
@@ -51,7 +75,7 @@ def check_file(path: str | os.PathLike[str]) -> Path:
 
 
 def open_binary_stream(p: Path) -> IO[bytes]:
-    return open_binary(p)[0]  # type: ignore[return-value]
+    return cast(IO[bytes], open_binary(p)[0])  # both kinds of stream read bytes
 
 
 def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:
@@ -72,7 +96,7 @@ def load_json_values(path: str | os.PathLike[str]) -> list[Any]:
     """All JSON values in a file, in order.
 
     trtexec appends to ``--exportProfile``/``--exportTimes`` files in some wrappers, so one file
-    can hold several arrays back to back (artifact 036: seven runs); a strict ``json.load``
+    can hold several arrays back to back (seven runs in one file have been seen); a strict ``json.load``
     rejects that. InputError (one line) when the file is not JSON.
     """
     p = check_file(path)

@@ -39,7 +39,8 @@ _SEVERITY_WORDS = {
 _SEVERITY_LETTERS = {"V": "V", "I": "I", "W": "W", "E": "E", "F": "F", "X": "V", "D": "V", "!": "E"}
 
 
-# One token of a line prefix; tokens repeat. Covers every style in docs/log-formats.md §1:
+# One token of a line prefix; tokens repeat. Covers every style of
+# ``tests/test_log_reader.py`` (PREFIXES):
 # trtexec "[date] [W] [TRT] ", Python "[date] [TRT] [W] ", Polygraphy "[W] ", "[TensorRT] WARNING: ",
 # DeepStream "WARNING: [TRT]: ", ONNX Runtime "2023-08-21 16:33:00.1 [W:onnxruntime:…] [2023-… WARNING] ",
 # custom "[2022-11-08 06:01:58 WARNING] ", TRTorch "DEBUG: [TRTorch Conversion Context] - ",

@@ -1,71 +1,206 @@
-"""Marker-driven streaming of text files: lines are decoded only from a marker on.
+"""One keyword scanner for every text input: a single pass over a file feeds many consumers.
 
-See :func:`scan_marked_lines`. Hyperscan is optional (Linux x86-64 wheels); without it each marker
-costs one ``bytes.find`` pass.
+Why one engine: the build log, the layer listings and the profiles it may hold are all found by
+keywords in files of up to gigabytes. :func:`scan` reads the file once, in chunks
+(:mod:`trtdiag.io.chunks`), searches each chunk for the union of the consumers' keywords in one
+Hyperscan (or pure-Python) pass (:mod:`trtdiag.io.matchers`) on two worker threads, and hands
+lines to consumers in the main thread, in file order:
+
+- a line goes to a consumer when it contains one of that consumer's ``keywords``;
+- while a consumer's last ``feed`` returned True ("I am inside a section"), it gets every next
+  line whatever it holds, until it returns False.
+
+Lines nobody asked for are never decoded, which is what keeps a GB-sized verbose log cheap.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import zlib
+from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
-from trtdiag.errors import InputError
-from trtdiag.io.files import check_file, looks_binary, one_line, open_binary_stream
+from trtdiag.io.chunks import (
+    CHUNK_BYTES,
+    LOG_WORDING,
+    TEXT_WORDING,
+    ChunkHits,
+    ChunkReader,
+    Wording,
+    check_path,
+    find_keyword_lines,
+)
+from trtdiag.io.matchers import make_matcher
 
-CHUNK_BYTES = 8 << 20
+__all__ = ["CHUNK_BYTES", "KeywordFeed", "LineConsumer", "ReadStats", "scan", "scan_marked_lines"]
 
 
-_HS_DATABASES: dict[tuple[bytes, ...], Any] = {}
+class LineConsumer(Protocol):
+    """Anything a pass can feed: its keywords, and ``feed(line number, text) -> inside a section``."""
+
+    @property
+    def keywords(self) -> tuple[bytes, ...]: ...
+
+    def feed(self, number: int, text: str) -> bool: ...
 
 
-def _marker_finder(markers: Sequence[bytes]) -> Callable[[bytes, int], list[int]]:
-    """Return ``find(data, end) -> sorted offsets`` of every marker occurrence in ``data[:end]``.
+@dataclass(frozen=True)
+class KeywordFeed:
+    """A plain callback as a :class:`LineConsumer` (e.g. a parser's bound ``feed`` and its markers)."""
 
-    With Hyperscan (an optional dependency, see :mod:`trtdiag.io.reader`) all markers are found
-    in one pass; otherwise each marker costs one ``bytes.find`` pass (about 1-2 GB/s each).
-    Offsets point somewhere inside the marker, which is all the caller needs (markers hold no
-    newline, so the offset identifies the line).
+    keywords: tuple[bytes, ...]
+    callback: Callable[[int, str], bool]
+
+    def feed(self, number: int, text: str) -> bool:
+        return self.callback(number, text)
+
+
+@dataclass(frozen=True)
+class ReadStats:
+    """What a pass saw of the file as a whole (for the report's "inputs" section).
+
+    ``candidate_lines``, ``undecodable_lines`` and the CRLF seen on them count the lines holding a
+    keyword of the pass's *first* consumer, its subject: adding consumers to a pass never changes
+    the stats its subject reports.
     """
-    key = tuple(markers)
-    try:
-        import hyperscan  # type: ignore[import-not-found]
-    except ImportError:
-        hyperscan = None
-    if hyperscan is not None:
-        db = _HS_DATABASES.get(key)
-        if db is None:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            exprs = [re.escape(m) for m in key]
-            db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=[0] * len(exprs))
-            _HS_DATABASES[key] = db
-        scratch = hyperscan.Scratch(db)
 
-        def find_hs(data: bytes, end: int) -> list[int]:
-            hits: list[int] = []
+    path: str
+    size_bytes: int
+    compressed: bool
+    lines: int
+    candidate_lines: int
+    crlf: bool
+    undecodable_lines: int
+    ends_with_newline: bool
+    truncated_stream: bool
+    scanner: str
 
-            def on_match(_id: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
-                hits.append(to - 1)
 
-            db.scan(memoryview(data)[:end], match_event_handler=on_match, scratch=scratch)
-            hits.sort()
-            return hits
+def _keyword_union(consumers: Sequence[LineConsumer]) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
+    """The keywords of a pass, each once, and for each the bit mask of the consumers that asked for it."""
+    masks: dict[bytes, int] = {}
+    for bit, consumer in enumerate(consumers):
+        for keyword in consumer.keywords:
+            masks[keyword] = masks.get(keyword, 0) | (1 << bit)
+    return tuple(masks), tuple(masks.values())
 
-        return find_hs
 
-    def find_py(data: bytes, end: int) -> list[int]:
-        hits: list[int] = []
-        for marker in key:
-            at = data.find(marker, 0, end)
-            while at >= 0:
-                hits.append(at)
-                at = data.find(marker, at + 1, end)
-        hits.sort()
-        return hits
+class _Dispatch:
+    """Feeds the lines of each searched chunk to the consumers, in file order (main thread)."""
 
-    return find_py
+    def __init__(self, consumers: Sequence[LineConsumer]) -> None:
+        self._consumers = tuple(enumerate(consumers))
+        self.active = 0  # bit i set: consumer i is inside a section
+        self.lines = 0  # lines before the current chunk
+        self.candidates = 0
+        self.undecodable = 0
+        self.crlf = False
+        self.ends_with_newline = True
+
+    def chunk(self, chunk: memoryview, hits: ChunkHits) -> None:
+        found = hits.lines
+        i = 0  # next keyword line
+        row = 0  # row of the next line to feed when a consumer is active
+        pos = 0  # its byte offset
+        data: bytes | None = None  # the chunk as bytes, made only if a section needs every line
+        while True:
+            if not self.active:
+                while i < len(found) and found[i].row < row:
+                    i += 1
+                if i == len(found):
+                    break
+                line = found[i]
+                i += 1
+                self._feed(line.row, line.raw, line.mask)
+                row, pos = line.row + 1, line.end + 1
+                continue
+            if pos >= len(chunk):
+                break
+            if data is None:
+                data = bytes(chunk)
+            end = data.find(b"\n", pos)
+            end = len(data) if end < 0 else end
+            mask = 0
+            if i < len(found) and found[i].row == row:
+                mask = found[i].mask
+                i += 1
+            self._feed(row, data[pos:end], mask)
+            row, pos = row + 1, end + 1
+        self.lines += hits.newlines if hits.ends_with_newline else hits.newlines + 1
+        self.ends_with_newline = hits.ends_with_newline
+        self.crlf = self.crlf or hits.crlf
+
+    def _feed(self, row: int, raw: bytes, mask: int) -> None:
+        cr = raw.endswith(b"\r")
+        if cr:
+            raw = raw[:-1]
+        text = raw.decode("utf-8", errors="replace")
+        if mask & 1:
+            self.candidates += 1
+            self.crlf = self.crlf or cr
+            if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+                self.undecodable += 1
+        targets = mask | self.active
+        active = 0
+        number = self.lines + row + 1
+        for bit, consumer in self._consumers:
+            if targets >> bit & 1 and consumer.feed(number, text):
+                active |= 1 << bit
+        self.active = active
+
+
+def scan(
+    path: str | os.PathLike[str],
+    consumers: Sequence[LineConsumer],
+    *,
+    scanner: str = "auto",
+    on_progress: Callable[[int], None] | None = None,
+    on_head: Callable[[str], None] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    workers: int | None = None,
+    wording: Wording = LOG_WORDING,
+) -> ReadStats:
+    """Read a text file (plain or gzip) once and feed its lines to ``consumers`` (see the module doc).
+
+    ``scanner`` is ``auto`` (Hyperscan if installed), ``hyperscan`` or ``python``, for every
+    consumer of the pass. ``on_progress`` receives byte counts of the file on disk as they are
+    consumed; ``on_head`` receives the first 64 KiB as text (for signals that carry no keyword).
+    Line numbers are 1-based; a trailing CR is removed; bad UTF-8 becomes U+FFFD. A truncated gzip
+    stream ends the pass (what was read is kept, ``truncated_stream`` says so). Raises InputError
+    for a missing, empty, unreadable or binary file.
+    """
+    p = Path(path)
+    size = check_path(p, wording)
+    keywords, masks = _keyword_union(consumers)
+    scanner_name, match = make_matcher(keywords, scanner)
+    reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head)
+    dispatch = _Dispatch(consumers)
+    n_workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
+    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="trtdiag-scan") as pool:
+        pending: deque[tuple[memoryview, Future[ChunkHits]]] = deque()
+        for chunk in reader:
+            pending.append((chunk, pool.submit(find_keyword_lines, chunk, match, masks)))
+            if len(pending) > n_workers:  # bounded read-ahead keeps memory constant
+                done, future = pending.popleft()
+                dispatch.chunk(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            dispatch.chunk(done, future.result())
+    return ReadStats(
+        path=str(p),
+        size_bytes=size,
+        compressed=reader.compressed,
+        lines=dispatch.lines,
+        candidate_lines=dispatch.candidates,
+        crlf=dispatch.crlf,
+        undecodable_lines=dispatch.undecodable,
+        ends_with_newline=dispatch.ends_with_newline,
+        truncated_stream=reader.truncated_stream,
+        scanner=scanner_name,
+    )
 
 
 def scan_marked_lines(
@@ -75,72 +210,11 @@ def scan_marked_lines(
     *,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> None:
-    """Stream a text log, handing lines to ``feed(line_number, text)`` from each marker on.
+    """Stream a text file, handing lines to ``feed(line_number, text)`` from each marker on.
 
     ``feed`` returns True while it is inside a section (it then gets the next line whatever it
     holds) and False when it is not (the scan then skips ahead to the next line containing one
-    of ``markers``). Lines without a marker that arrive while ``feed`` is idle are never decoded,
-    which is what keeps a GB-sized verbose log cheap. Line numbers are 1-based. gzip files are
-    read transparently; a truncated gzip stream ends the scan (what was read is kept).
-    Raises InputError for a missing, empty or binary file.
+    of ``markers``). A one-consumer :func:`scan`; raises InputError for a missing, empty or binary
+    file; a truncated gzip stream ends the scan (what was read is kept).
     """
-    p = check_file(path)
-    find = _marker_finder(markers)
-    try:
-        fh = open_binary_stream(p)
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {one_line(str(exc))}") from exc
-    with fh:
-        line_no = 1  # number of the line that starts at offset ``pos``
-        tail = b""
-        active = False
-        first = True
-        while True:
-            try:
-                block = fh.read(chunk_bytes)
-            except (OSError, EOFError, zlib.error):
-                block = b""  # truncated gzip stream: keep what was read
-            if first:
-                first = False
-                if not block:
-                    raise InputError(f"file is empty: {p}")
-                if looks_binary(block[:65536]):
-                    raise InputError(f"{p} is a binary file, not a text log or JSON")
-            data = tail + block if tail else block
-            if not data:
-                break
-            if block:
-                nl = data.rfind(b"\n")
-                if nl < 0:
-                    tail = data
-                    continue
-                cut = nl + 1
-            else:
-                cut = len(data)  # the final line has no newline
-            tail = data[cut:]
-            hits = find(data, cut)
-            h = 0
-            pos = 0
-            while pos < cut:
-                if not active:
-                    while h < len(hits) and hits[h] < pos:
-                        h += 1
-                    if h == len(hits):
-                        line_no += data.count(b"\n", pos, cut)
-                        break
-                    j = data.rfind(b"\n", pos, hits[h])
-                    start = j + 1 if j >= 0 else pos
-                    line_no += data.count(b"\n", pos, start)
-                    pos = start
-                end = data.find(b"\n", pos, cut)
-                if end < 0:
-                    end = cut
-                raw = data[pos:end]
-                if raw.endswith(b"\r"):
-                    raw = raw[:-1]
-                active = feed(line_no, raw.decode("utf-8", errors="replace"))
-                line_no += 1
-                pos = end + 1
-            if not block:
-                break
-
+    scan(path, (KeywordFeed(tuple(markers), feed),), chunk_bytes=chunk_bytes, wording=TEXT_WORDING)

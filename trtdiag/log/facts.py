@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trtdiag.io.reader import ReadStats
+from trtdiag.io.scan import ReadStats
 
 
 @dataclass(frozen=True)
