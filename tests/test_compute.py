@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.compute import compute_profile, default_shapes, parse_shapes
+from trtdiag.onnx.compute import compute_profile
 from trtdiag.onnx.graph import load_graph
+from trtdiag.onnx.shapes import default_shapes, parse_shapes
 
 from .conftest import MODELS
 

@@ -3,6 +3,9 @@ each node sits in a transformer (encoder block and sub-module).
 
 Weights are never read (``load_external_data=False``): names, dims and dtypes are all the mapper
 needs, so models over 2 GB with external data load in well under a second.
+
+``onnx`` is imported inside the functions that need it: it is a heavy import, and ``import trtdiag``
+(and the CLI's ``--help``) should not pay for it.
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.structure import KEEP_VALUES_UP_TO
+from trtdiag.onnx.structure import KEEP_VALUES_UP_TO, load_structure
+
+if TYPE_CHECKING:
+    from onnx import GraphProto, ModelProto, ValueInfoProto
+
+#: Initializers: name -> (dtype name, dims).
+Initializers = dict[str, tuple[str, tuple[int, ...]]]
+#: Graph inputs: name -> (dtype name, dims), dims symbolic (str) or fixed (int).
+InputDims = dict[str, tuple[str, tuple[str | int, ...]]]
 
 INTEGER_DTYPES = frozenset({"INT64", "INT32", "INT16", "UINT64", "UINT32", "UINT16", "BOOL"})
 #: Path components that number a repeated block: HF ``layer.2``, ``layers.0``, GPT ``h.3``,
@@ -73,19 +84,19 @@ class GraphIndex:
     node_by_name: dict[str, int]
     producer: dict[str, int]  # tensor -> node index
     consumers: dict[str, tuple[int, ...]]  # tensor -> node indices
-    initializers: dict[str, tuple[str, tuple[int, ...]]]  # name -> (dtype, dims)
+    initializers: Initializers
     external_initializers: int
     constant_outputs: dict[str, int]  # Constant-node output -> node index
-    inputs: dict[str, tuple[str, tuple[str | int, ...]]]  # graph input -> (dtype, dims)
+    inputs: InputDims
     outputs: tuple[str, ...]
     dtypes: dict[str, str]  # tensor -> dtype name, where known (inputs, value_info, inference)
     modules: dict[str, Module]  # node name -> module
     op_counts: dict[str, int]
     transformer: TransformerInfo
     qdq_nodes: int
-    warnings: tuple[str, ...] = field(default=())
     #: The model with its large weights dropped (dims kept): enough for shape inference, cheap to copy.
-    structure: Any = field(default=None, repr=False, compare=False)
+    structure: ModelProto = field(repr=False, compare=False)
+    warnings: tuple[str, ...] = field(default=())
 
     # -- lookups
     def node(self, name: str) -> NodeInfo | None:
@@ -98,9 +109,6 @@ class GraphIndex:
 
     def consumers_of(self, tensor: str) -> list[NodeInfo]:
         return [self.nodes[i] for i in self.consumers.get(tensor, ())]
-
-    def is_tensor(self, name: str) -> bool:
-        return name in self.producer or name in self.inputs or name in self.initializers
 
     def dtype_of(self, tensor: str) -> str | None:
         if tensor in self.initializers:
@@ -175,7 +183,7 @@ def _module_from_metadata(props: dict[str, str]) -> Module | None:
 def _recover_modules(
     nodes: list[NodeInfo],
     metadata: list[dict[str, str]],
-    initializers: dict[str, tuple[str, tuple[int, ...]]],
+    initializers: Initializers,
     producer: dict[str, int],
 ) -> dict[str, Module]:
     modules: dict[str, Module] = {}
@@ -288,8 +296,6 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
 
     Raises :class:`InputError` with a one-line message when the file is missing or not ONNX.
     """
-    from trtdiag.onnx.structure import load_structure
-
     p = Path(path)
     if not p.exists():
         raise InputError(f"model file not found: {p}")
@@ -308,7 +314,7 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
     return index_model(model, path=str(p), infer_shapes=infer_shapes, weights_dropped=True)
 
 
-def structure_only(model: Any) -> Any:
+def structure_only(model: ModelProto) -> ModelProto:
     """A copy of the model without the values of large initializers (their dims and dtypes stay).
 
     Shape inference needs only dims, plus the values of small integer shape constants; dropping the
@@ -328,107 +334,135 @@ def structure_only(model: Any) -> Any:
     return light
 
 
-def index_model(model: object, *, path: str | None = None, infer_shapes: bool = True,
-                weights_dropped: bool = False) -> GraphIndex:
-    """Index an in-memory ``onnx.ModelProto`` (``weights_dropped``: it is already weight-free)."""
-    import onnx
-    from onnx import TensorProto
+@dataclass
+class _NodeTables:
+    """The per-node lookup tables of :class:`GraphIndex`, built in one pass over the nodes."""
 
-    def dtype_name(elem: int) -> str:
-        try:
-            return TensorProto.DataType.Name(elem)
-        except ValueError:
-            return str(elem)
+    nodes: list[NodeInfo] = field(default_factory=list)
+    metadata: list[dict[str, str]] = field(default_factory=list)
+    node_by_name: dict[str, int] = field(default_factory=dict)
+    producer: dict[str, int] = field(default_factory=dict)
+    consumers: dict[str, list[int]] = field(default_factory=dict)
+    constant_outputs: dict[str, int] = field(default_factory=dict)
 
-    warnings: list[str] = []
-    g = model.graph  # type: ignore[attr-defined]
-    nodes: list[NodeInfo] = []
-    metadata: list[dict[str, str]] = []
-    node_by_name: dict[str, int] = {}
-    producer: dict[str, int] = {}
-    consumers_l: dict[str, list[int]] = {}
-    constant_outputs: dict[str, int] = {}
-    for i, n in enumerate(g.node):
+
+def _index_nodes(graph: GraphProto) -> _NodeTables:
+    tables = _NodeTables()
+    for i, n in enumerate(graph.node):
         name = n.name or (f"node_of_{n.output[0]}" if n.output else f"node_{i}")
-        info = NodeInfo(name, n.op_type, i, tuple(n.input), tuple(n.output), n.domain)
-        nodes.append(info)
-        metadata.append({p.key: p.value for p in n.metadata_props})
-        node_by_name.setdefault(name, i)
+        tables.nodes.append(NodeInfo(name, n.op_type, i, tuple(n.input), tuple(n.output), n.domain))
+        tables.metadata.append({p.key: p.value for p in n.metadata_props})
+        tables.node_by_name.setdefault(name, i)
         for t in n.output:
             if t:
-                producer[t] = i
+                tables.producer[t] = i
                 if n.op_type == "Constant":
-                    constant_outputs[t] = i
+                    tables.constant_outputs[t] = i
         for t in n.input:
             if t:
-                consumers_l.setdefault(t, []).append(i)
-    consumers = {k: tuple(v) for k, v in consumers_l.items()}
+                tables.consumers.setdefault(t, []).append(i)
+    return tables
 
-    initializers: dict[str, tuple[str, tuple[int, ...]]] = {}
+
+def _dtype_name(elem: int) -> str:
+    from onnx import TensorProto
+
+    try:
+        return TensorProto.DataType.Name(elem)
+    except ValueError:
+        return str(elem)
+
+
+def _shape_of(vi: ValueInfoProto) -> tuple[str | int, ...]:
+    tt = vi.type.tensor_type
+    if not tt.HasField("shape"):
+        return ()
+    return tuple(d.dim_param or d.dim_value for d in tt.shape.dim)
+
+
+def _index_values(graph: GraphProto) -> tuple[Initializers, int, InputDims, dict[str, str]]:
+    """(initializers, how many are stored externally, graph inputs, dtypes declared in the graph)."""
+    from onnx import TensorProto
+
+    initializers: Initializers = {}
     external = 0
-    for t in g.initializer:
-        initializers[t.name] = (dtype_name(t.data_type), tuple(t.dims))
+    for t in graph.initializer:
+        initializers[t.name] = (_dtype_name(t.data_type), tuple(t.dims))
         if t.data_location == TensorProto.EXTERNAL:
             external += 1
-    inputs: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    inputs: InputDims = {}
     dtypes: dict[str, str] = {}
-
-    def shape_of(vi: object) -> tuple[str | int, ...]:
-        tt = vi.type.tensor_type  # type: ignore[attr-defined]
-        if not tt.HasField("shape"):
-            return ()
-        return tuple(d.dim_param or d.dim_value for d in tt.shape.dim)
-
-    for vi in g.input:
+    for vi in graph.input:
         if vi.name in initializers:
             continue
-        dt = dtype_name(vi.type.tensor_type.elem_type)
-        inputs[vi.name] = (dt, shape_of(vi))
+        dt = _dtype_name(vi.type.tensor_type.elem_type)
+        inputs[vi.name] = (dt, _shape_of(vi))
         dtypes[vi.name] = dt
-    for vi in list(g.value_info) + list(g.output):
+    for vi in (*graph.value_info, *graph.output):
         if vi.type.tensor_type.elem_type:
-            dtypes[vi.name] = dtype_name(vi.type.tensor_type.elem_type)
-    structure = model if weights_dropped else structure_only(model)
-    if infer_shapes:
-        try:
-            inferred = onnx.shape_inference.infer_shapes(structure, strict_mode=False)
-            for vi in inferred.graph.value_info:
-                if vi.type.tensor_type.elem_type:
-                    dtypes.setdefault(vi.name, dtype_name(vi.type.tensor_type.elem_type))
-        except Exception as exc:  # shape inference is a bonus; a model it cannot handle still maps
-            warnings.append(f"ONNX shape inference failed ({type(exc).__name__}); tensor dtypes partly unknown")
-    for t, i in constant_outputs.items():
-        for a in g.node[i].attribute:
-            if a.name == "value" and a.t is not None:
-                dtypes.setdefault(t, dtype_name(a.t.data_type))
+            dtypes[vi.name] = _dtype_name(vi.type.tensor_type.elem_type)
+    return initializers, external, inputs, dtypes
 
-    modules = _recover_modules(nodes, metadata, initializers, producer)
-    transformer = _detect_transformer(nodes, producer, consumers, modules)
-    op_counts = dict(Counter(n.op_type for n in nodes).most_common())
+
+def _inferred_dtypes(structure: ModelProto, dtypes: dict[str, str], warnings: list[str]) -> None:
+    """Add the dtypes ONNX shape inference finds to ``dtypes`` (declared ones win)."""
+    from onnx import shape_inference
+
+    try:
+        inferred = shape_inference.infer_shapes(structure, strict_mode=False)
+    except Exception as exc:  # shape inference is a bonus; a model it cannot handle still maps
+        warnings.append(f"ONNX shape inference failed ({type(exc).__name__}); tensor dtypes partly unknown")
+        return
+    for vi in inferred.graph.value_info:
+        if vi.type.tensor_type.elem_type:
+            dtypes.setdefault(vi.name, _dtype_name(vi.type.tensor_type.elem_type))
+
+
+def _default_opset(model: ModelProto) -> int | None:
     opset = None
-    for imp in model.opset_import:  # type: ignore[attr-defined]
+    for imp in model.opset_import:
         if imp.domain in ("", "ai.onnx"):
             opset = imp.version
+    return opset
+
+
+def index_model(model: ModelProto, *, path: str | None = None, infer_shapes: bool = True,
+                weights_dropped: bool = False) -> GraphIndex:
+    """Index an in-memory ``onnx.ModelProto`` (``weights_dropped``: it is already weight-free)."""
+    warnings: list[str] = []
+    g = model.graph
+    tables = _index_nodes(g)
+    consumers = {k: tuple(v) for k, v in tables.consumers.items()}
+    initializers, external, inputs, dtypes = _index_values(g)
+    structure = model if weights_dropped else structure_only(model)
+    if infer_shapes:
+        _inferred_dtypes(structure, dtypes, warnings)
+    for t, i in tables.constant_outputs.items():
+        for a in g.node[i].attribute:
+            if a.name == "value" and a.t is not None:
+                dtypes.setdefault(t, _dtype_name(a.t.data_type))
+    modules = _recover_modules(tables.nodes, tables.metadata, initializers, tables.producer)
+    op_counts = dict(Counter(n.op_type for n in tables.nodes).most_common())
     return GraphIndex(
         structure=structure,
         path=path,
-        producer_name=model.producer_name,  # type: ignore[attr-defined]
-        producer_version=model.producer_version,  # type: ignore[attr-defined]
-        opset=opset,
-        ir_version=model.ir_version,  # type: ignore[attr-defined]
-        nodes=tuple(nodes),
-        node_by_name=node_by_name,
-        producer=producer,
+        producer_name=model.producer_name,
+        producer_version=model.producer_version,
+        opset=_default_opset(model),
+        ir_version=model.ir_version,
+        nodes=tuple(tables.nodes),
+        node_by_name=tables.node_by_name,
+        producer=tables.producer,
         consumers=consumers,
         initializers=initializers,
         external_initializers=external,
-        constant_outputs=constant_outputs,
+        constant_outputs=tables.constant_outputs,
         inputs=inputs,
         outputs=tuple(o.name for o in g.output),
         dtypes=dtypes,
         modules=modules,
         op_counts=op_counts,
-        transformer=transformer,
+        transformer=_detect_transformer(tables.nodes, tables.producer, consumers, modules),
         qdq_nodes=op_counts.get("QuantizeLinear", 0) + op_counts.get("DequantizeLinear", 0),
         warnings=tuple(warnings),
     )
