@@ -1,4 +1,8 @@
-"""Map tensor names printed by TensorRT back to the ONNX graph (rules of docs/trt-naming.md).
+"""Map tensor names printed by TensorRT back to the ONNX graph.
+
+TensorRT's ONNX parser names tensors after the ONNX tensor (exact), constant layers after their
+weights (``<name>_output``), uniquifies clashes with ``_N`` or `` (N)``, and adds helper layers
+(``ONNXTRT_*``, ``(Unnamed Layer* N)``) that only the verbose parse log attributes to a node.
 
 Every warned tensor gets a class, its ONNX producer and consumers, its block and sub-module, and
 *how* it was mapped. Nothing is guessed silently: a name that cannot be attributed stays
@@ -83,14 +87,10 @@ class ParseContext:
             node = r.owner or r.node
             if node:
                 owner.setdefault(r.layer, node)
-        tensors = {}
+        tensors: dict[str, str] = {}
         for trt, onnx_name, _line in facts.tensor_registrations:
             tensors.setdefault(trt, onnx_name)
         return cls(owner, tensors)
-
-    @property
-    def available(self) -> bool:
-        return bool(self.layer_owner or self.tensor_onnx)
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,8 @@ class NameMapper:
         g = self.graph
         if g is not None:
             if layer in g.initializers or layer in g.constant_outputs:
-                node = g.constant_outputs.get(layer)
-                return _Hit(WEIGHT, layer, g.nodes[node].name if node is not None else None,
+                index = g.constant_outputs.get(layer)
+                return _Hit(WEIGHT, layer, g.nodes[index].name if index is not None else None,
                             BY_CONSTANT if how == BY_EXACT else how, weight_path=True)
             node = g.node(layer)
             if node is not None:
@@ -250,7 +250,8 @@ class NameMapper:
                 if hit.onnx_tensor is None and node.outputs:
                     dtype = dtype or g.dtype_of(node.outputs[0])
             elif consumers:
-                op_type = g.node(consumers[0]).op_type  # type: ignore[union-attr]
+                first = g.node(consumers[0])
+                op_type = first.op_type if first is not None else None
         block, submodule = _module_fields(module)
         helper_integer = _SHAPE_HELPER.match(ms.tensor.rsplit("_output", 1)[0]) is not None
         is_integer = (dtype in INTEGER_DTYPES) if dtype else helper_integer
