@@ -13,27 +13,63 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 
 from trtdiag.log.facts import LogFacts, MissingScale
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
 
-# Classes of warned tensors.
-GRAPH_INPUT = "graph-input"
-ACTIVATION = "activation"
-WEIGHT = "weight/constant"
-PARSER_HELPER = "parser-helper"
-UNNAMED_LAYER = "unnamed-trt-layer"
-UNKNOWN = "unknown"
-CLASSES = (GRAPH_INPUT, ACTIVATION, WEIGHT, PARSER_HELPER, UNNAMED_LAYER, UNKNOWN)
 
-# How a name was mapped.
-BY_EXACT = "exact"
-BY_CONSTANT = "constant <name>_output"
-BY_LAYER_OUTPUT = "layer <name>_output"
-BY_UNIQUIFIED = "uniquified _N"
-BY_DUPLICATE = "renamed duplicate (N)"
-BY_VERBOSE = "verbose-parse context"
-BY_NONE = "none"
+class TensorClass(str, Enum):
+    """What kind of tensor TensorRT warned about. A ``str`` enum so that documents keep the plain words."""
+
+    GRAPH_INPUT = "graph-input"
+    ACTIVATION = "activation"
+    WEIGHT = "weight/constant"
+    PARSER_HELPER = "parser-helper"
+    UNNAMED_LAYER = "unnamed-trt-layer"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class MappedBy(str, Enum):
+    """Which naming rule attributed a TensorRT name to the ONNX graph (``NONE``: none did)."""
+
+    EXACT = "exact"
+    CONSTANT = "constant <name>_output"
+    LAYER_OUTPUT = "layer <name>_output"
+    UNIQUIFIED = "uniquified _N"
+    DUPLICATE = "renamed duplicate (N)"
+    VERBOSE = "verbose-parse context"
+    NONE = "none"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+# Short names used by the rules and the tests.
+GRAPH_INPUT = TensorClass.GRAPH_INPUT
+ACTIVATION = TensorClass.ACTIVATION
+WEIGHT = TensorClass.WEIGHT
+PARSER_HELPER = TensorClass.PARSER_HELPER
+UNNAMED_LAYER = TensorClass.UNNAMED_LAYER
+UNKNOWN = TensorClass.UNKNOWN
+CLASSES = tuple(TensorClass)
+
+BY_EXACT = MappedBy.EXACT
+BY_CONSTANT = MappedBy.CONSTANT
+BY_LAYER_OUTPUT = MappedBy.LAYER_OUTPUT
+BY_UNIQUIFIED = MappedBy.UNIQUIFIED
+BY_DUPLICATE = MappedBy.DUPLICATE
+BY_VERBOSE = MappedBy.VERBOSE
+BY_NONE = MappedBy.NONE
 
 _OUTPUT_SUFFIX = re.compile(r"^(?P<layer>.+?)_output(?:_(?P<k>\d+))?$")
 _UNIQ_SUFFIX = re.compile(r"^(?P<base>.+)_\d+$")
@@ -55,14 +91,14 @@ class MappedTensor:
     first_line: int
     lines: tuple[int, ...]
     wording: str
-    cls: str
+    cls: TensorClass
     onnx_tensor: str | None
     onnx_node: str | None  # producer
     op_type: str | None  # producer's op; for weights and inputs the first consumer's op
     onnx_consumers: tuple[str, ...]
     block: int | None
     submodule: str | None
-    mapped_by: str
+    mapped_by: MappedBy
     dtype: str | None
     is_integer: bool
     weight_path: bool  # a weight, a constant, or the parser's broadcast of one
@@ -95,10 +131,10 @@ class ParseContext:
 
 @dataclass(frozen=True)
 class _Hit:
-    cls: str
+    cls: TensorClass
     onnx_tensor: str | None
     node: str | None  # producer or owning node
-    mapped_by: str
+    mapped_by: MappedBy
     weight_path: bool = False
     reason: str | None = None
 
@@ -115,7 +151,7 @@ class NameMapper:
         self.parse = parse
 
     # -- resolution of a bare name against the graph
-    def _tensor_hit(self, name: str, how: str) -> _Hit | None:
+    def _tensor_hit(self, name: str, how: MappedBy) -> _Hit | None:
         g = self.graph
         if g is None:
             return None
@@ -130,7 +166,7 @@ class NameMapper:
             return _Hit(ACTIVATION, name, p.name, how)
         return None
 
-    def _layer_hit(self, layer: str, k: int, how: str) -> _Hit | None:
+    def _layer_hit(self, layer: str, k: int, how: MappedBy) -> _Hit | None:
         """``<layer>_output[_k]``: a constant layer (named after weights) or a node-named layer."""
         g = self.graph
         if g is not None:
@@ -174,7 +210,7 @@ class NameMapper:
                 "that registers it can attribute it"))
         return None
 
-    def resolve_onnx_tensor(self, name: str) -> tuple[str | None, str | None, str]:
+    def resolve_onnx_tensor(self, name: str) -> tuple[str | None, str | None, TensorClass]:
         """(ONNX tensor, owning node, class) for any TensorRT tensor name; Nones when unknown."""
         hit = self._resolve(name)
         if hit is None:
