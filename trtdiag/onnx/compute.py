@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from trtdiag.onnx.graph import InputDims
@@ -23,12 +24,25 @@ if TYPE_CHECKING:
 GEMM_OPS = frozenset({"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "QLinearMatMul", "QLinearConv"})
 
 
+class ShapesSource(str, Enum):
+    """Where the input shapes of a :class:`ComputeProfile` came from. A ``str`` enum: documents keep the word."""
+
+    USER = "user"  # --shapes
+    DEFAULTS = "defaults"  # batch-like dims 1, other symbolic dims 128 (see trtdiag.onnx.shapes)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 @dataclass(frozen=True)
 class ComputeProfile:
     """MACs of every GEMM-like node, with the shapes that were assumed to get them."""
 
     input_shapes: dict[str, tuple[int, ...]]
-    shapes_source: str  # "user" or "defaults"
+    shapes_source: ShapesSource
     macs: dict[str, int]  # node name -> MACs (only nodes whose shapes were resolved)
     unresolved: tuple[str, ...]  # GEMM-like nodes whose shapes could not be inferred
     total_macs: int
@@ -71,7 +85,7 @@ def compute_profile(model: ModelProto | str | os.PathLike[str], inputs: InputDim
         notes.append(f"{len(run.unresolved)} GEMM/Conv nodes have shapes that inference could not resolve; "
                      "their MACs are not counted")
     return ComputeProfile(
-        input_shapes=concrete, shapes_source="user" if shapes else "defaults", macs=run.macs,
+        input_shapes=concrete, shapes_source=ShapesSource.USER if shapes else ShapesSource.DEFAULTS, macs=run.macs,
         unresolved=tuple(run.unresolved), total_macs=sum(run.macs.values()), notes=tuple(notes),
     )
 
