@@ -15,11 +15,12 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.structure import KEEP_VALUES_UP_TO, load_structure
+from trtdiag.onnx.structure import load_structure, structure_only
 
 if TYPE_CHECKING:
     from onnx import GraphProto, ModelProto, ValueInfoProto
@@ -40,13 +41,28 @@ _PARAM_SUFFIX = re.compile(r"\.(?:weight|bias|gamma|beta|running_mean|running_va
 _ANONYMOUS_INIT = re.compile(r"^(?:onnx::|val_\d|_v_\d|/|tmp_)")
 
 
+class ModuleSource(str, Enum):
+    """What a node's module was recovered from, most reliable first."""
+
+    NAME = "name"  # TorchScript exporter node names: /encoder/layer.2/attention/...
+    METADATA = "metadata"  # dynamo's pkg.torch.onnx.name_scopes metadata
+    INITIALIZER = "initializer"  # a named parameter the node reads: encoder.layer.0.attention.self.query.weight
+    PROPAGATED = "propagated"  # the block of the nearest labelled producer
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 @dataclass(frozen=True)
 class Module:
     """Where a node or tensor sits: encoder block (None outside the blocks) and sub-module path."""
 
     block: int | None
     submodule: str  # e.g. "attention.output.LayerNorm", "embeddings", "" for the root
-    source: str  # "name", "metadata", "initializer", "propagated"
+    source: ModuleSource
 
 
 @dataclass(frozen=True)
@@ -124,7 +140,7 @@ class GraphIndex:
         if p is not None and p.op_type != "Constant":
             return self.modules.get(p.name)
         if tensor in self.initializers and not _ANONYMOUS_INIT.match(tensor) and _PARAM_SUFFIX.search(tensor):
-            m = module_from_dotted(_PARAM_SUFFIX.sub("", tensor), "initializer")
+            m = module_from_dotted(_PARAM_SUFFIX.sub("", tensor), ModuleSource.INITIALIZER)
             if m is not None:
                 return m
         for c in self.consumers_of(tensor):
@@ -143,15 +159,15 @@ def module_from_node_name(name: str) -> Module | None:
         return None
     parts = name.split("/")[1:-1]
     if not parts:
-        return Module(None, "", "name")
+        return Module(None, "", ModuleSource.NAME)
     for i, comp in enumerate(parts):
         m = _BLOCK_COMPONENT.match(comp)
         if m:
-            return Module(int(m.group(1)), ".".join(parts[i + 1 :]), "name")
-    return Module(None, ".".join(parts), "name")
+            return Module(int(m.group(1)), ".".join(parts[i + 1 :]), ModuleSource.NAME)
+    return Module(None, ".".join(parts), ModuleSource.NAME)
 
 
-def module_from_dotted(path: str, source: str) -> Module | None:
+def module_from_dotted(path: str, source: ModuleSource) -> Module | None:
     """A dotted module path (dynamo name scopes, parameter names): ``encoder.layer.0.attention.self``."""
     if not path:
         return Module(None, "", source)
@@ -177,7 +193,7 @@ def _module_from_metadata(props: dict[str, str]) -> Module | None:
     path = scopes[-2] if len(scopes) >= 2 else ""
     if path == "_empty_nn_module_stack_from_metadata_hook":
         path = ""
-    return module_from_dotted(str(path), "metadata")
+    return module_from_dotted(str(path), ModuleSource.METADATA)
 
 
 def _recover_modules(
@@ -197,7 +213,7 @@ def _recover_modules(
             continue
         for t in node.inputs:
             if t in initializers and not _ANONYMOUS_INIT.match(t) and _PARAM_SUFFIX.search(t):
-                m = module_from_dotted(_PARAM_SUFFIX.sub("", t), "initializer")
+                m = module_from_dotted(_PARAM_SUFFIX.sub("", t), ModuleSource.INITIALIZER)
                 if m is not None:
                     modules[node.name] = m
                     break
@@ -213,7 +229,7 @@ def _recover_modules(
         if len(users) == 1:
             u = nodes[users[0]]
             um = modules.get(u.name)
-            if um is not None and um.source == "initializer" and u.op_type == "Add":
+            if um is not None and um.source == ModuleSource.INITIALIZER and u.op_type == "Add":
                 modules[node.name] = um
     # Propagate the block index forward from the nearest labelled producer.
     for node in nodes:
@@ -225,7 +241,7 @@ def _recover_modules(
                 continue
             pm = modules.get(nodes[pi].name)
             if pm is not None and pm.block is not None:
-                modules[node.name] = Module(pm.block, "", "propagated")
+                modules[node.name] = Module(pm.block, "", ModuleSource.PROPAGATED)
                 break
     return modules
 
@@ -312,26 +328,6 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
     if not model.graph.node:
         raise InputError(f"{p} is not an ONNX model with a graph (no nodes found)")
     return index_model(model, path=str(p), infer_shapes=infer_shapes, weights_dropped=True)
-
-
-def structure_only(model: ModelProto) -> ModelProto:
-    """A copy of the model without the values of large initializers (their dims and dtypes stay).
-
-    Shape inference needs only dims, plus the values of small integer shape constants; dropping the
-    weights makes the copy cheap to keep and to copy again for each inference run."""
-    from onnx import ModelProto
-
-    light = ModelProto()
-    light.CopyFrom(model)
-    for t in light.graph.initializer:
-        n = 1
-        for d in t.dims:
-            n *= d
-        if n > KEEP_VALUES_UP_TO:
-            for name in ("raw_data", "float_data", "double_data", "int32_data", "int64_data", "uint64_data",
-                         "string_data"):
-                t.ClearField(name)
-    return light
 
 
 @dataclass
