@@ -23,9 +23,8 @@ from trtdiag.findings import Finding
 from trtdiag.log.events import read_log
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
-from trtdiag.onnx.compute import ComputeProfile, compute_profile
+from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
-from trtdiag.onnx.shapes import parse_shapes
 from trtdiag.rules.build_rules import Context, run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 

@@ -538,9 +538,8 @@ def compare_artifacts(fp16: list[str | os.PathLike[str]] | str | os.PathLike[str
                       int8: list[str | os.PathLike[str]] | str | os.PathLike[str],
                       model: str | os.PathLike[str] | None = None, shapes: str | None = None) -> Comparison:
     """Library entry point: read both artifact sets (files or folders) and compare them."""
-    from trtdiag.onnx.compute import compute_profile
+    from trtdiag.onnx.compute import compute_profile, parse_shapes
     from trtdiag.onnx.graph import load_graph
-    from trtdiag.onnx.shapes import parse_shapes
 
     def as_list(x: Any) -> list[Any]:
         return list(x) if isinstance(x, list | tuple) else [x]

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 from trtdiag.onnx.graph import InputDims
 from trtdiag.onnx.shapes import Shapes, concrete_shapes, infer_tensor_shapes, with_input_shapes
 
+# parse_shapes lives in trtdiag.onnx.shapes; the pipelines import it from here with the MACs they feed.
+from trtdiag.onnx.shapes import parse_shapes as parse_shapes
+
 if TYPE_CHECKING:
     from onnx import ModelProto
 
