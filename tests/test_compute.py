@@ -1,31 +1,19 @@
-"""MACs from ONNX shape inference, and trtexec --shapes parsing."""
+"""MACs from ONNX shape inference (the shapes themselves: tests/test_onnx_shapes.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.compute import compute_profile, default_shapes, parse_shapes
+from trtdiag.onnx.compute import compute_profile
 from trtdiag.onnx.graph import load_graph
+from trtdiag.onnx.shapes import parse_shapes
 
 from .conftest import MODELS
 
 B, S, H, HEADS, FFN, LAYERS = 16, 128, 64, 2, 128, 2
 PER_LAYER = 4 * B * S * H * H + 2 * B * S * H * FFN + 2 * B * HEADS * S * S * (H // HEADS)
 EXPECTED_TOTAL = LAYERS * PER_LAYER + B * H * H  # + the pooler Gemm
-
-
-def test_parse_shapes() -> None:
-    assert parse_shapes("input_ids:16x128,attention_mask:16x128") == {"input_ids": (16, 128), "attention_mask": (16, 128)}
-    assert parse_shapes("SequenceMask/Range:0:4x8") == {"SequenceMask/Range:0": (4, 8)}
-    for bad in ("input_ids", "input_ids:16xA", "x:0x3"):
-        with pytest.raises(InputError):
-            parse_shapes(bad)
-
-
-def test_default_shapes() -> None:
-    assert default_shapes({"input_ids": ("INT64", ("batch", "seq")), "image": ("FLOAT", ("N", 3, 224, 224))}) == {
-        "input_ids": (1, 128), "image": (1, 3, 224, 224)}
 
 
 @pytest.mark.parametrize("stem", ["xlmr_tiny_ts_op17", "xlmr_tiny_ts_op14", "xlmr_tiny_ts_op11", "xlmr_tiny_dynamo_op17",

@@ -1,4 +1,4 @@
-"""Name mapping rules of docs/trt-naming.md, on the fixture XLM-R model."""
+"""Name mapping rules of trtdiag/naming.py (exact, <weights>_output, _N, " (N)", verbose parse context) on the fixture XLM-R model."""
 
 from __future__ import annotations
 

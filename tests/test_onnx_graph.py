@@ -9,18 +9,18 @@ import pytest
 from onnx import TensorProto, helper
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.graph import Module, load_graph, module_from_dotted, module_from_node_name
+from trtdiag.onnx.graph import Module, ModuleSource, load_graph, module_from_dotted, module_from_node_name
 
 from .conftest import MODELS
 
 
 @pytest.mark.parametrize(("name", "want"), [
-    ("/encoder/layer.2/attention/output/LayerNorm/Add_1", Module(2, "attention.output.LayerNorm", "name")),
-    ("/encoder/layer.0/attention/self/query/MatMul", Module(0, "attention.self.query", "name")),
-    ("/embeddings/LayerNorm/LayerNormalization", Module(None, "embeddings.LayerNorm", "name")),
-    ("/Cast", Module(None, "", "name")),
-    ("/model/encoder/layers.11/self_attn/k_proj/MatMul", Module(11, "self_attn.k_proj", "name")),
-    ("/transformer/h.3/mlp/c_fc/MatMul", Module(3, "mlp.c_fc", "name")),
+    ("/encoder/layer.2/attention/output/LayerNorm/Add_1", Module(2, "attention.output.LayerNorm", ModuleSource.NAME)),
+    ("/encoder/layer.0/attention/self/query/MatMul", Module(0, "attention.self.query", ModuleSource.NAME)),
+    ("/embeddings/LayerNorm/LayerNormalization", Module(None, "embeddings.LayerNorm", ModuleSource.NAME)),
+    ("/Cast", Module(None, "", ModuleSource.NAME)),
+    ("/model/encoder/layers.11/self_attn/k_proj/MatMul", Module(11, "self_attn.k_proj", ModuleSource.NAME)),
+    ("/transformer/h.3/mlp/c_fc/MatMul", Module(3, "mlp.c_fc", ModuleSource.NAME)),
     ("Constant_119", None),
 ])
 def test_torchscript_names(name: str, want: Module | None) -> None:
@@ -28,9 +28,9 @@ def test_torchscript_names(name: str, want: Module | None) -> None:
 
 
 def test_dotted_paths() -> None:
-    assert module_from_dotted("encoder.layer.0.attention.self.query", "metadata") == Module(0, "attention.self.query", "metadata")
-    assert module_from_dotted("encoder.layer.11", "metadata") == Module(11, "", "metadata")
-    assert module_from_dotted("pooler.dense", "initializer") == Module(None, "pooler.dense", "initializer")
+    assert module_from_dotted("encoder.layer.0.attention.self.query", ModuleSource.METADATA) == Module(0, "attention.self.query", ModuleSource.METADATA)
+    assert module_from_dotted("encoder.layer.11", ModuleSource.METADATA) == Module(11, "", ModuleSource.METADATA)
+    assert module_from_dotted("pooler.dense", ModuleSource.INITIALIZER) == Module(None, "pooler.dense", ModuleSource.INITIALIZER)
 
 
 @pytest.mark.parametrize("stem", ["xlmr_tiny_ts_op17", "xlmr_tiny_ts_op14", "xlmr_tiny_ts_op11", "xlmr_tiny_dynamo_op18",
@@ -45,7 +45,7 @@ def test_fixture_models_are_transformers(stem: str) -> None:
 
 def test_torchscript_block_and_submodule() -> None:
     g = load_graph(MODELS / "xlmr_tiny_ts_op14.onnx")  # decomposed LayerNorm
-    assert g.module_of_node("/encoder/layer.1/attention/output/LayerNorm/Add_1") == Module(1, "attention.output.LayerNorm", "name")
+    assert g.module_of_node("/encoder/layer.1/attention/output/LayerNorm/Add_1") == Module(1, "attention.output.LayerNorm", ModuleSource.NAME)
     assert g.module_of_tensor("encoder.layer.1.output.LayerNorm.bias").block == 1
     assert g.producer_of("/encoder/layer.0/attention/self/Softmax_output_0").op_type == "Softmax"
     assert [c.op_type for c in g.consumers_of("/encoder/layer.0/attention/self/Softmax_output_0")] == ["MatMul"]
@@ -53,8 +53,8 @@ def test_torchscript_block_and_submodule() -> None:
 
 def test_dynamo_metadata_and_initializer_anchoring() -> None:
     with_md = load_graph(MODELS / "xlmr_tiny_dynamo_op18.onnx")
-    assert with_md.module_of_node("node_MatMul_35") == Module(0, "attention.self.query", "metadata")
-    assert with_md.module_of_node("node_Erf_70") == Module(0, "intermediate.intermediate_act_fn", "metadata")
+    assert with_md.module_of_node("node_MatMul_35") == Module(0, "attention.self.query", ModuleSource.METADATA)
+    assert with_md.module_of_node("node_Erf_70") == Module(0, "intermediate.intermediate_act_fn", ModuleSource.METADATA)
     no_md = load_graph(MODELS / "xlmr_tiny_dynamo_op17.onnx")  # opset conversion dropped the metadata
     m = no_md.module_of_node("node_MatMul_35")
     assert m is not None and (m.block, m.submodule, m.source) == (0, "attention.self.query", "initializer")

@@ -1,4 +1,8 @@
-"""Map tensor names printed by TensorRT back to the ONNX graph (rules of docs/trt-naming.md).
+"""Map tensor names printed by TensorRT back to the ONNX graph.
+
+TensorRT's ONNX parser names tensors after the ONNX tensor (exact), constant layers after their
+weights (``<name>_output``), uniquifies clashes with ``_N`` or `` (N)``, and adds helper layers
+(``ONNXTRT_*``, ``(Unnamed Layer* N)``) that only the verbose parse log attributes to a node.
 
 Every warned tensor gets a class, its ONNX producer and consumers, its block and sub-module, and
 *how* it was mapped. Nothing is guessed silently: a name that cannot be attributed stays
@@ -9,28 +13,64 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 
 from trtdiag.log.facts import LogFacts, MissingScale
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
 from trtdiag.parser_replay.attribute import apply_counter_replay
 
-# Classes of warned tensors.
-GRAPH_INPUT = "graph-input"
-ACTIVATION = "activation"
-WEIGHT = "weight/constant"
-PARSER_HELPER = "parser-helper"
-UNNAMED_LAYER = "unnamed-trt-layer"
-UNKNOWN = "unknown"
-CLASSES = (GRAPH_INPUT, ACTIVATION, WEIGHT, PARSER_HELPER, UNNAMED_LAYER, UNKNOWN)
 
-# How a name was mapped.
-BY_EXACT = "exact"
-BY_CONSTANT = "constant <name>_output"
-BY_LAYER_OUTPUT = "layer <name>_output"
-BY_UNIQUIFIED = "uniquified _N"
-BY_DUPLICATE = "renamed duplicate (N)"
-BY_VERBOSE = "verbose-parse context"
-BY_NONE = "none"
+class TensorClass(str, Enum):
+    """What kind of tensor TensorRT warned about. A ``str`` enum so that documents keep the plain words."""
+
+    GRAPH_INPUT = "graph-input"
+    ACTIVATION = "activation"
+    WEIGHT = "weight/constant"
+    PARSER_HELPER = "parser-helper"
+    UNNAMED_LAYER = "unnamed-trt-layer"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class MappedBy(str, Enum):
+    """Which naming rule attributed a TensorRT name to the ONNX graph (``NONE``: none did)."""
+
+    EXACT = "exact"
+    CONSTANT = "constant <name>_output"
+    LAYER_OUTPUT = "layer <name>_output"
+    UNIQUIFIED = "uniquified _N"
+    DUPLICATE = "renamed duplicate (N)"
+    VERBOSE = "verbose-parse context"
+    NONE = "none"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+# Short names used by the rules and the tests.
+GRAPH_INPUT = TensorClass.GRAPH_INPUT
+ACTIVATION = TensorClass.ACTIVATION
+WEIGHT = TensorClass.WEIGHT
+PARSER_HELPER = TensorClass.PARSER_HELPER
+UNNAMED_LAYER = TensorClass.UNNAMED_LAYER
+UNKNOWN = TensorClass.UNKNOWN
+CLASSES = tuple(TensorClass)
+
+BY_EXACT = MappedBy.EXACT
+BY_CONSTANT = MappedBy.CONSTANT
+BY_LAYER_OUTPUT = MappedBy.LAYER_OUTPUT
+BY_UNIQUIFIED = MappedBy.UNIQUIFIED
+BY_DUPLICATE = MappedBy.DUPLICATE
+BY_VERBOSE = MappedBy.VERBOSE
+BY_NONE = MappedBy.NONE
 
 _OUTPUT_SUFFIX = re.compile(r"^(?P<layer>.+?)_output(?:_(?P<k>\d+))?$")
 _UNIQ_SUFFIX = re.compile(r"^(?P<base>.+)_\d+$")
@@ -52,14 +92,14 @@ class MappedTensor:
     first_line: int
     lines: tuple[int, ...]
     wording: str
-    cls: str
+    cls: TensorClass
     onnx_tensor: str | None
     onnx_node: str | None  # producer
     op_type: str | None  # producer's op; for weights and inputs the first consumer's op
     onnx_consumers: tuple[str, ...]
     block: int | None
     submodule: str | None
-    mapped_by: str
+    mapped_by: MappedBy
     dtype: str | None
     is_integer: bool
     weight_path: bool  # a weight, a constant, or the parser's broadcast of one
@@ -84,22 +124,18 @@ class ParseContext:
             node = r.owner or r.node
             if node:
                 owner.setdefault(r.layer, node)
-        tensors = {}
+        tensors: dict[str, str] = {}
         for trt, onnx_name, _line in facts.tensor_registrations:
             tensors.setdefault(trt, onnx_name)
         return cls(owner, tensors)
 
-    @property
-    def available(self) -> bool:
-        return bool(self.layer_owner or self.tensor_onnx)
-
 
 @dataclass(frozen=True)
 class _Hit:
-    cls: str
+    cls: TensorClass
     onnx_tensor: str | None
     node: str | None  # producer or owning node
-    mapped_by: str
+    mapped_by: MappedBy
     weight_path: bool = False
     reason: str | None = None
 
@@ -116,7 +152,7 @@ class NameMapper:
         self.parse = parse
 
     # -- resolution of a bare name against the graph
-    def _tensor_hit(self, name: str, how: str) -> _Hit | None:
+    def _tensor_hit(self, name: str, how: MappedBy) -> _Hit | None:
         g = self.graph
         if g is None:
             return None
@@ -131,13 +167,13 @@ class NameMapper:
             return _Hit(ACTIVATION, name, p.name, how)
         return None
 
-    def _layer_hit(self, layer: str, k: int, how: str) -> _Hit | None:
+    def _layer_hit(self, layer: str, k: int, how: MappedBy) -> _Hit | None:
         """``<layer>_output[_k]``: a constant layer (named after weights) or a node-named layer."""
         g = self.graph
         if g is not None:
             if layer in g.initializers or layer in g.constant_outputs:
-                node = g.constant_outputs.get(layer)
-                return _Hit(WEIGHT, layer, g.nodes[node].name if node is not None else None,
+                index = g.constant_outputs.get(layer)
+                return _Hit(WEIGHT, layer, g.nodes[index].name if index is not None else None,
                             BY_CONSTANT if how == BY_EXACT else how, weight_path=True)
             node = g.node(layer)
             if node is not None:
@@ -175,7 +211,7 @@ class NameMapper:
                 "that registers it can attribute it"))
         return None
 
-    def resolve_onnx_tensor(self, name: str) -> tuple[str | None, str | None, str]:
+    def resolve_onnx_tensor(self, name: str) -> tuple[str | None, str | None, TensorClass]:
         """(ONNX tensor, owning node, class) for any TensorRT tensor name; Nones when unknown."""
         hit = self._resolve(name)
         if hit is None:
@@ -251,7 +287,8 @@ class NameMapper:
                 if hit.onnx_tensor is None and node.outputs:
                     dtype = dtype or g.dtype_of(node.outputs[0])
             elif consumers:
-                op_type = g.node(consumers[0]).op_type  # type: ignore[union-attr]
+                first = g.node(consumers[0])
+                op_type = first.op_type if first is not None else None
         block, submodule = _module_fields(module)
         helper_integer = _SHAPE_HELPER.match(ms.tensor.rsplit("_output", 1)[0]) is not None
         is_integer = (dtype in INTEGER_DTYPES) if dtype else helper_integer

@@ -15,6 +15,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,14 +44,6 @@ class Recipe:
     steps: tuple[Step, ...]
     notes: tuple[str, ...]
 
-    def fp16_artifacts(self) -> list[str]:
-        return [o for s in self.steps if s.name.startswith("fp16") for o in (*s.outputs, s.log)
-                if not o.endswith(".plan")]
-
-    def int8_artifacts(self) -> list[str]:
-        return [o for s in self.steps if s.name.startswith("int8") for o in (*s.outputs, s.log)
-                if not o.endswith(".plan") and not o.endswith(".cache")]
-
     def text(self) -> str:
         lines = [f"# trtdiag recipe for {self.model} (TensorRT {self.trt_major}.x); outputs in {self.out_dir}/"]
         lines += [f"# {n}" for n in self.notes]
@@ -75,68 +68,94 @@ def parse_version(text: str | None) -> int:
     return major
 
 
+@dataclass(frozen=True)
+class _Target:
+    """What every step of one recipe shares: the TensorRT major version, the folder, the input shapes."""
+
+    major: int
+    out_dir: str
+    shapes: str | None
+
+    @property
+    def shape_args(self) -> tuple[str, ...]:
+        return (f"--shapes={self.shapes}",) if self.shapes else ()
+
+
 def build_recipe(model: str, *, trt_version: str | None = None, shapes: str | None = None,
                  out_dir: str = "trtdiag-artifacts", calib_cache: str | None = None,
                  data_loader: str = "data_loader.py", quantized_model: str | None = None) -> Recipe:
     """The commands that produce every artifact trtdiag reads, for one TensorRT major version."""
-    major = parse_version(trt_version)
-    o = out_dir.rstrip("/")
-    shape_args = [f"--shapes={shapes}"] if shapes else []
-    notes: list[str] = []
-
-    def engine_steps(label: str, precision_flags: list[str], onnx: str, extra_build: list[str]) -> list[Step]:
-        d = f"{o}/{label}"
-        plan = f"{d}/engine.plan"
-        build = Step(
-            name=f"{label}: build (verbose log, layer information)",
-            argv=("trtexec", f"--onnx={onnx}", *precision_flags, *extra_build, *shape_args,
-                  f"--saveEngine={plan}", "--profilingVerbosity=detailed", f"--exportLayerInfo={d}/layers.json",
-                  "--verbose", "--skipInference" if major >= 10 else "--buildOnly"),
-            outputs=(plan, f"{d}/layers.json"),
-            log=f"{d}/build.log",
-        )
-        profile = Step(
-            name=f"{label}: profile (per-layer times, performance summary)",
-            argv=("trtexec", f"--loadEngine={plan}", *shape_args, "--profilingVerbosity=detailed",
-                  f"--exportProfile={d}/profile.json", f"--exportTimes={d}/times.json", "--dumpProfile",
-                  # defaults (and deprecated no-ops) in TensorRT 11
-                  *(() if major >= 11 else ("--separateProfileRun", "--useCudaGraph", "--noDataTransfers"))),
-            outputs=(f"{d}/profile.json", f"{d}/times.json"),
-            log=f"{d}/profile.log",
-        )
-        return [build, profile]
-
-    steps: list[Step] = []
-    if major >= 11:
-        notes.append("TensorRT 11 has no --fp16/--int8/--calib: engines are strongly typed. The FP16 engine comes "
-                     "from an FP16 ONNX (ModelOpt AutoCast), the INT8 engine from a Q/DQ ONNX (ModelOpt PTQ).")
-        fp16_onnx = f"{o}/model.fp16.onnx"
-        q = quantized_model or f"{o}/model.int8.onnx"
-        steps.append(Step("fp16: convert to FP16 (ModelOpt AutoCast)",
-                          ("python", "-m", "modelopt.onnx.autocast", "--onnx_path", model, "--output_path", fp16_onnx),
-                          (fp16_onnx,), f"{o}/autocast.log"))
-        if quantized_model is None:
-            steps.append(Step("int8: quantize (ModelOpt PTQ)",
-                              ("python", "-m", "modelopt.onnx.quantization", "--onnx_path", model, "--quantize_mode",
-                               "int8", "--calibration_data_path", "calib.npz", "--high_precision_dtype", "fp16",
-                               "--output_path", q), (q,), f"{o}/quantize.log"))
-        steps += engine_steps("fp16", [], fp16_onnx, [])
-        steps += engine_steps("int8", [], q, [])
+    target = _Target(parse_version(trt_version), out_dir.rstrip("/"), shapes)
+    if target.major >= 11:
+        steps, notes = _strongly_typed_steps(target, model, quantized_model)
     else:
-        steps += engine_steps("fp16", ["--fp16"], model, [])
-        cache = calib_cache or f"{o}/int8/calib.cache"
-        if calib_cache is None:
-            notes.append(f"Calibration with your data: {data_loader} defines load_data() yielding feed dicts "
-                         "keyed by input name (Polygraphy's data-loader script convention).")
-            steps.append(Step(
-                "int8: calibrate (Polygraphy, writes the calibration cache)",
-                ("polygraphy", "convert", model, "--int8", "--fp16", "--data-loader-script", data_loader,
-                 "--calibration-cache", cache, *_polygraphy_shapes(shapes),
-                 "-o", f"{o}/int8/polygraphy.plan", "--verbose"),
-                (cache, f"{o}/int8/polygraphy.plan"), f"{o}/int8/calibrate.log"))
-        int8_flags = ["--int8", "--fp16"]
-        steps += engine_steps("int8", int8_flags, model, [f"--calib={cache}"])
-    return Recipe(model=model, trt_major=major, out_dir=o, steps=tuple(steps), notes=tuple(notes))
+        steps, notes = _calibrated_steps(target, model, calib_cache, data_loader)
+    return Recipe(model=model, trt_major=target.major, out_dir=target.out_dir, steps=tuple(steps),
+                  notes=tuple(notes))
+
+
+def _strongly_typed_steps(target: _Target, model: str, quantized_model: str | None) -> tuple[list[Step], list[str]]:
+    """TensorRT 11: the precision comes from the ONNX file, so both engines start from a converted model."""
+    o = target.out_dir
+    notes = ["TensorRT 11 has no --fp16/--int8/--calib: engines are strongly typed. The FP16 engine comes "
+             "from an FP16 ONNX (ModelOpt AutoCast), the INT8 engine from a Q/DQ ONNX (ModelOpt PTQ)."]
+    fp16_onnx = f"{o}/model.fp16.onnx"
+    q = quantized_model or f"{o}/model.int8.onnx"
+    steps = [Step("fp16: convert to FP16 (ModelOpt AutoCast)",
+                  ("python", "-m", "modelopt.onnx.autocast", "--onnx_path", model, "--output_path", fp16_onnx),
+                  (fp16_onnx,), f"{o}/autocast.log")]
+    if quantized_model is None:
+        steps.append(Step("int8: quantize (ModelOpt PTQ)",
+                          ("python", "-m", "modelopt.onnx.quantization", "--onnx_path", model, "--quantize_mode",
+                           "int8", "--calibration_data_path", "calib.npz", "--high_precision_dtype", "fp16",
+                           "--output_path", q), (q,), f"{o}/quantize.log"))
+    steps += _engine_steps(target, "fp16", (), fp16_onnx)
+    steps += _engine_steps(target, "int8", (), q)
+    return steps, notes
+
+
+def _calibrated_steps(target: _Target, model: str, calib_cache: str | None,
+                      data_loader: str) -> tuple[list[Step], list[str]]:
+    """TensorRT 8.2-10: precision flags, and a calibration cache written by Polygraphy unless one is given."""
+    o = target.out_dir
+    notes: list[str] = []
+    steps = _engine_steps(target, "fp16", ("--fp16",), model)
+    cache = calib_cache or f"{o}/int8/calib.cache"
+    if calib_cache is None:
+        notes.append(f"Calibration with your data: {data_loader} defines load_data() yielding feed dicts "
+                     "keyed by input name (Polygraphy's data-loader script convention).")
+        steps.append(Step(
+            "int8: calibrate (Polygraphy, writes the calibration cache)",
+            ("polygraphy", "convert", model, "--int8", "--fp16", "--data-loader-script", data_loader,
+             "--calibration-cache", cache, *_polygraphy_shapes(target.shapes),
+             "-o", f"{o}/int8/polygraphy.plan", "--verbose"),
+            (cache, f"{o}/int8/polygraphy.plan"), f"{o}/int8/calibrate.log"))
+    steps += _engine_steps(target, "int8", ("--int8", "--fp16", f"--calib={cache}"), model)
+    return steps, notes
+
+
+def _engine_steps(target: _Target, label: str, build_flags: tuple[str, ...], onnx: str) -> list[Step]:
+    """Build one engine (verbose log, layer information), then profile it."""
+    d = f"{target.out_dir}/{label}"
+    plan = f"{d}/engine.plan"
+    build = Step(
+        name=f"{label}: build (verbose log, layer information)",
+        argv=("trtexec", f"--onnx={onnx}", *build_flags, *target.shape_args,
+              f"--saveEngine={plan}", "--profilingVerbosity=detailed", f"--exportLayerInfo={d}/layers.json",
+              "--verbose", "--skipInference" if target.major >= 10 else "--buildOnly"),
+        outputs=(plan, f"{d}/layers.json"),
+        log=f"{d}/build.log",
+    )
+    profile = Step(
+        name=f"{label}: profile (per-layer times, performance summary)",
+        argv=("trtexec", f"--loadEngine={plan}", *target.shape_args, "--profilingVerbosity=detailed",
+              f"--exportProfile={d}/profile.json", f"--exportTimes={d}/times.json", "--dumpProfile",
+              # defaults (and deprecated no-ops) in TensorRT 11
+              *(() if target.major >= 11 else ("--separateProfileRun", "--useCudaGraph", "--noDataTransfers"))),
+        outputs=(f"{d}/profile.json", f"{d}/times.json"),
+        log=f"{d}/profile.log",
+    )
+    return [build, profile]
 
 
 def _polygraphy_shapes(shapes: str | None) -> list[str]:
@@ -170,7 +189,7 @@ class StepResult:
     missing_outputs: tuple[str, ...]
 
 
-def run_recipe(recipe: Recipe, *, on_step: object = None) -> list[StepResult]:
+def run_recipe(recipe: Recipe, *, on_step: Callable[[Step], object] | None = None) -> list[StepResult]:
     """Run every step (stopping at the first failure); each step's output is saved to its log file."""
     ok, why = tensorrt_available()
     if not ok:
@@ -179,7 +198,7 @@ def run_recipe(recipe: Recipe, *, on_step: object = None) -> list[StepResult]:
     for step in recipe.steps:
         for out in (*step.outputs, step.log):
             Path(out).parent.mkdir(parents=True, exist_ok=True)
-        if callable(on_step):
+        if on_step is not None:
             on_step(step)
         with open(step.log, "w", encoding="utf-8") as log:
             try:

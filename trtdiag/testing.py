@@ -15,6 +15,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from trtdiag.findings import Severity
+from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, WEIGHT
+
 __all__ = [
     "assert_int8_coverage",
     "assert_int8_faster",
@@ -58,9 +61,9 @@ def _allowed(t: Any, allow: Iterable[str]) -> bool:
     allow = tuple(allow)
     if "integer" in allow and t.is_integer:
         return True
-    if "weights" in allow and (t.weight_path or t.cls == "weight/constant"):
+    if "weights" in allow and (t.weight_path or t.cls == WEIGHT):
         return True
-    if "helpers" in allow and t.cls in ("parser-helper", "unnamed-trt-layer"):
+    if "helpers" in allow and t.cls in (PARSER_HELPER, UNNAMED_LAYER):
         return True
     return any(p not in ("integer", "weights", "helpers") and re.search(p, t.tensor) for p in allow)
 
@@ -83,7 +86,7 @@ def assert_no_missing_scales(analysis: Any, allow: Iterable[str] = DEFAULT_ALLOW
            f"  tensors:\n{_cap(t.tensor for t in bad)}")
     if nodes:
         msg += f"\n  ONNX nodes:\n{_cap(dict.fromkeys(nodes))}"
-    errors = [f for f in analysis.findings if f.severity == "error"]
+    errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
     if errors:
         msg += "\nLikely cause:\n" + _finding_text(errors[0])
     raise AssertionError(msg + _report_hint(analysis))
@@ -124,7 +127,7 @@ def assert_int8_coverage(analysis_or_comparison: Any, min_mac_share: float = 0.9
         return
     msg = (f"INT8 covers {share * 100:.1f}% of GEMM/Conv MACs, expected at least {min_mac_share * 100:.1f}%\n"
            f"  {len(blocked)} MatMul/Gemm/Conv nodes not in INT8:\n{_cap(blocked)}")
-    findings = [f for f in analysis_or_comparison.findings if f.gemm_nodes and f.severity != "info"]
+    findings = [f for f in analysis_or_comparison.findings if f.gemm_nodes and f.severity != Severity.INFO]
     for f in findings[:3]:
         share_text = f" ({f.mac_share * 100:.0f}% of MACs)" if f.mac_share is not None else ""
         msg += f"\n{_finding_text(f)}{share_text}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 
 from trtdiag.naming import ACTIVATION, GRAPH_INPUT, MappedTensor
 from trtdiag.onnx.compute import ComputeProfile
@@ -46,6 +47,21 @@ def role_of(submodule: str | None, op_type: str | None) -> str:
     return "other"
 
 
+class CellState(str, Enum):
+    """What lacked scales in a cell, worst first. A ``str`` enum: the report's CSS classes are its values."""
+
+    ACTIVATION = "activation"  # activations lack scales: GEMMs there fall back
+    WEIGHT = "weight"  # only weights/constants (or their broadcasts) lack scales
+    INTEGER = "integer"  # only integer tensors were warned: harmless
+    NONE = "none"  # nothing warned
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 @dataclass(frozen=True)
 class Cell:
     row: str
@@ -56,7 +72,7 @@ class Cell:
     gemm_macs: int
     mac_share: float | None  # of the whole model
     blocked_share: float | None  # share of the model's MACs in this cell that findings keep out of INT8
-    state: str  # "activation", "weight", "integer", "none"
+    state: CellState
 
 
 @dataclass(frozen=True)
@@ -119,13 +135,13 @@ def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: Co
         ts = warned.get(key, [])
         acts = [t for t in ts if t.cls in (ACTIVATION, GRAPH_INPUT) and not t.is_integer]
         if acts:
-            state = "activation"
+            state = CellState.ACTIVATION
         elif any(t.weight_path for t in ts):
-            state = "weight"
+            state = CellState.WEIGHT
         elif ts:
-            state = "integer"
+            state = CellState.INTEGER
         else:
-            state = "none"
+            state = CellState.NONE
         cells.append(Cell(
             row=key[0], column=key[1], warned=len(ts), warned_activations=len(acts),
             tensors=tuple(t.tensor for t in ts),

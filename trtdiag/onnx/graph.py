@@ -3,6 +3,9 @@ each node sits in a transformer (encoder block and sub-module).
 
 Weights are never read (``load_external_data=False``): names, dims and dtypes are all the mapper
 needs, so models over 2 GB with external data load in well under a second.
+
+``onnx`` is imported inside the functions that need it: it is a heavy import, and ``import trtdiag``
+(and the CLI's ``--help``) should not pay for it.
 """
 
 from __future__ import annotations
@@ -12,11 +15,20 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.structure import KEEP_VALUES_UP_TO
+from trtdiag.onnx.structure import load_structure, structure_only
+
+if TYPE_CHECKING:
+    from onnx import GraphProto, ModelProto, ValueInfoProto
+
+#: Initializers: name -> (dtype name, dims).
+Initializers = dict[str, tuple[str, tuple[int, ...]]]
+#: Graph inputs: name -> (dtype name, dims), dims symbolic (str) or fixed (int).
+InputDims = dict[str, tuple[str, tuple[str | int, ...]]]
 
 INTEGER_DTYPES = frozenset({"INT64", "INT32", "INT16", "UINT64", "UINT32", "UINT16", "BOOL"})
 #: Path components that number a repeated block: HF ``layer.2``, ``layers.0``, GPT ``h.3``,
@@ -29,13 +41,28 @@ _PARAM_SUFFIX = re.compile(r"\.(?:weight|bias|gamma|beta|running_mean|running_va
 _ANONYMOUS_INIT = re.compile(r"^(?:onnx::|val_\d|_v_\d|/|tmp_)")
 
 
+class ModuleSource(str, Enum):
+    """What a node's module was recovered from, most reliable first."""
+
+    NAME = "name"  # TorchScript exporter node names: /encoder/layer.2/attention/...
+    METADATA = "metadata"  # dynamo's pkg.torch.onnx.name_scopes metadata
+    INITIALIZER = "initializer"  # a named parameter the node reads: encoder.layer.0.attention.self.query.weight
+    PROPAGATED = "propagated"  # the block of the nearest labelled producer
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 @dataclass(frozen=True)
 class Module:
     """Where a node or tensor sits: encoder block (None outside the blocks) and sub-module path."""
 
     block: int | None
     submodule: str  # e.g. "attention.output.LayerNorm", "embeddings", "" for the root
-    source: str  # "name", "metadata", "initializer", "propagated"
+    source: ModuleSource
 
 
 @dataclass(frozen=True)
@@ -73,19 +100,19 @@ class GraphIndex:
     node_by_name: dict[str, int]
     producer: dict[str, int]  # tensor -> node index
     consumers: dict[str, tuple[int, ...]]  # tensor -> node indices
-    initializers: dict[str, tuple[str, tuple[int, ...]]]  # name -> (dtype, dims)
+    initializers: Initializers
     external_initializers: int
     constant_outputs: dict[str, int]  # Constant-node output -> node index
-    inputs: dict[str, tuple[str, tuple[str | int, ...]]]  # graph input -> (dtype, dims)
+    inputs: InputDims
     outputs: tuple[str, ...]
     dtypes: dict[str, str]  # tensor -> dtype name, where known (inputs, value_info, inference)
     modules: dict[str, Module]  # node name -> module
     op_counts: dict[str, int]
     transformer: TransformerInfo
     qdq_nodes: int
-    warnings: tuple[str, ...] = field(default=())
     #: The model with its large weights dropped (dims kept): enough for shape inference, cheap to copy.
-    structure: Any = field(default=None, repr=False, compare=False)
+    structure: ModelProto = field(repr=False, compare=False)
+    warnings: tuple[str, ...] = field(default=())
 
     # -- lookups
     def node(self, name: str) -> NodeInfo | None:
@@ -98,9 +125,6 @@ class GraphIndex:
 
     def consumers_of(self, tensor: str) -> list[NodeInfo]:
         return [self.nodes[i] for i in self.consumers.get(tensor, ())]
-
-    def is_tensor(self, name: str) -> bool:
-        return name in self.producer or name in self.inputs or name in self.initializers
 
     def dtype_of(self, tensor: str) -> str | None:
         if tensor in self.initializers:
@@ -116,7 +140,7 @@ class GraphIndex:
         if p is not None and p.op_type != "Constant":
             return self.modules.get(p.name)
         if tensor in self.initializers and not _ANONYMOUS_INIT.match(tensor) and _PARAM_SUFFIX.search(tensor):
-            m = module_from_dotted(_PARAM_SUFFIX.sub("", tensor), "initializer")
+            m = module_from_dotted(_PARAM_SUFFIX.sub("", tensor), ModuleSource.INITIALIZER)
             if m is not None:
                 return m
         for c in self.consumers_of(tensor):
@@ -135,15 +159,15 @@ def module_from_node_name(name: str) -> Module | None:
         return None
     parts = name.split("/")[1:-1]
     if not parts:
-        return Module(None, "", "name")
+        return Module(None, "", ModuleSource.NAME)
     for i, comp in enumerate(parts):
         m = _BLOCK_COMPONENT.match(comp)
         if m:
-            return Module(int(m.group(1)), ".".join(parts[i + 1 :]), "name")
-    return Module(None, ".".join(parts), "name")
+            return Module(int(m.group(1)), ".".join(parts[i + 1 :]), ModuleSource.NAME)
+    return Module(None, ".".join(parts), ModuleSource.NAME)
 
 
-def module_from_dotted(path: str, source: str) -> Module | None:
+def module_from_dotted(path: str, source: ModuleSource) -> Module | None:
     """A dotted module path (dynamo name scopes, parameter names): ``encoder.layer.0.attention.self``."""
     if not path:
         return Module(None, "", source)
@@ -169,13 +193,13 @@ def _module_from_metadata(props: dict[str, str]) -> Module | None:
     path = scopes[-2] if len(scopes) >= 2 else ""
     if path == "_empty_nn_module_stack_from_metadata_hook":
         path = ""
-    return module_from_dotted(str(path), "metadata")
+    return module_from_dotted(str(path), ModuleSource.METADATA)
 
 
 def _recover_modules(
     nodes: list[NodeInfo],
     metadata: list[dict[str, str]],
-    initializers: dict[str, tuple[str, tuple[int, ...]]],
+    initializers: Initializers,
     producer: dict[str, int],
 ) -> dict[str, Module]:
     modules: dict[str, Module] = {}
@@ -189,7 +213,7 @@ def _recover_modules(
             continue
         for t in node.inputs:
             if t in initializers and not _ANONYMOUS_INIT.match(t) and _PARAM_SUFFIX.search(t):
-                m = module_from_dotted(_PARAM_SUFFIX.sub("", t), "initializer")
+                m = module_from_dotted(_PARAM_SUFFIX.sub("", t), ModuleSource.INITIALIZER)
                 if m is not None:
                     modules[node.name] = m
                     break
@@ -205,7 +229,7 @@ def _recover_modules(
         if len(users) == 1:
             u = nodes[users[0]]
             um = modules.get(u.name)
-            if um is not None and um.source == "initializer" and u.op_type == "Add":
+            if um is not None and um.source == ModuleSource.INITIALIZER and u.op_type == "Add":
                 modules[node.name] = um
     # Propagate the block index forward from the nearest labelled producer.
     for node in nodes:
@@ -217,7 +241,7 @@ def _recover_modules(
                 continue
             pm = modules.get(nodes[pi].name)
             if pm is not None and pm.block is not None:
-                modules[node.name] = Module(pm.block, "", "propagated")
+                modules[node.name] = Module(pm.block, "", ModuleSource.PROPAGATED)
                 break
     return modules
 
@@ -288,8 +312,6 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
 
     Raises :class:`InputError` with a one-line message when the file is missing or not ONNX.
     """
-    from trtdiag.onnx.structure import load_structure
-
     p = Path(path)
     if not p.exists():
         raise InputError(f"model file not found: {p}")
@@ -308,127 +330,135 @@ def load_graph(path: str | os.PathLike[str], *, infer_shapes: bool = True) -> Gr
     return index_model(model, path=str(p), infer_shapes=infer_shapes, weights_dropped=True)
 
 
-def structure_only(model: Any) -> Any:
-    """A copy of the model without the values of large initializers (their dims and dtypes stay).
+@dataclass
+class _NodeTables:
+    """The per-node lookup tables of :class:`GraphIndex`, built in one pass over the nodes."""
 
-    Shape inference needs only dims, plus the values of small integer shape constants; dropping the
-    weights makes the copy cheap to keep and to copy again for each inference run."""
-    from onnx import ModelProto
-
-    light = ModelProto()
-    light.CopyFrom(model)
-    for t in light.graph.initializer:
-        n = 1
-        for d in t.dims:
-            n *= d
-        if n > KEEP_VALUES_UP_TO:
-            for name in ("raw_data", "float_data", "double_data", "int32_data", "int64_data", "uint64_data",
-                         "string_data"):
-                t.ClearField(name)
-    return light
+    nodes: list[NodeInfo] = field(default_factory=list)
+    metadata: list[dict[str, str]] = field(default_factory=list)
+    node_by_name: dict[str, int] = field(default_factory=dict)
+    producer: dict[str, int] = field(default_factory=dict)
+    consumers: dict[str, list[int]] = field(default_factory=dict)
+    constant_outputs: dict[str, int] = field(default_factory=dict)
 
 
-def index_model(model: object, *, path: str | None = None, infer_shapes: bool = True,
-                weights_dropped: bool = False) -> GraphIndex:
-    """Index an in-memory ``onnx.ModelProto`` (``weights_dropped``: it is already weight-free)."""
-    import onnx
-    from onnx import TensorProto
-
-    def dtype_name(elem: int) -> str:
-        try:
-            return TensorProto.DataType.Name(elem)
-        except ValueError:
-            return str(elem)
-
-    warnings: list[str] = []
-    g = model.graph  # type: ignore[attr-defined]
-    nodes: list[NodeInfo] = []
-    metadata: list[dict[str, str]] = []
-    node_by_name: dict[str, int] = {}
-    producer: dict[str, int] = {}
-    consumers_l: dict[str, list[int]] = {}
-    constant_outputs: dict[str, int] = {}
-    for i, n in enumerate(g.node):
+def _index_nodes(graph: GraphProto) -> _NodeTables:
+    tables = _NodeTables()
+    for i, n in enumerate(graph.node):
         name = n.name or (f"node_of_{n.output[0]}" if n.output else f"node_{i}")
-        info = NodeInfo(name, n.op_type, i, tuple(n.input), tuple(n.output), n.domain)
-        nodes.append(info)
-        metadata.append({p.key: p.value for p in n.metadata_props})
-        node_by_name.setdefault(name, i)
+        tables.nodes.append(NodeInfo(name, n.op_type, i, tuple(n.input), tuple(n.output), n.domain))
+        tables.metadata.append({p.key: p.value for p in n.metadata_props})
+        tables.node_by_name.setdefault(name, i)
         for t in n.output:
             if t:
-                producer[t] = i
+                tables.producer[t] = i
                 if n.op_type == "Constant":
-                    constant_outputs[t] = i
+                    tables.constant_outputs[t] = i
         for t in n.input:
             if t:
-                consumers_l.setdefault(t, []).append(i)
-    consumers = {k: tuple(v) for k, v in consumers_l.items()}
+                tables.consumers.setdefault(t, []).append(i)
+    return tables
 
-    initializers: dict[str, tuple[str, tuple[int, ...]]] = {}
+
+def _dtype_name(elem: int) -> str:
+    from onnx import TensorProto
+
+    try:
+        return TensorProto.DataType.Name(elem)
+    except ValueError:
+        return str(elem)
+
+
+def _shape_of(vi: ValueInfoProto) -> tuple[str | int, ...]:
+    tt = vi.type.tensor_type
+    if not tt.HasField("shape"):
+        return ()
+    return tuple(d.dim_param or d.dim_value for d in tt.shape.dim)
+
+
+def _index_values(graph: GraphProto) -> tuple[Initializers, int, InputDims, dict[str, str]]:
+    """(initializers, how many are stored externally, graph inputs, dtypes declared in the graph)."""
+    from onnx import TensorProto
+
+    initializers: Initializers = {}
     external = 0
-    for t in g.initializer:
-        initializers[t.name] = (dtype_name(t.data_type), tuple(t.dims))
+    for t in graph.initializer:
+        initializers[t.name] = (_dtype_name(t.data_type), tuple(t.dims))
         if t.data_location == TensorProto.EXTERNAL:
             external += 1
-    inputs: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    inputs: InputDims = {}
     dtypes: dict[str, str] = {}
-
-    def shape_of(vi: object) -> tuple[str | int, ...]:
-        tt = vi.type.tensor_type  # type: ignore[attr-defined]
-        if not tt.HasField("shape"):
-            return ()
-        return tuple(d.dim_param or d.dim_value for d in tt.shape.dim)
-
-    for vi in g.input:
+    for vi in graph.input:
         if vi.name in initializers:
             continue
-        dt = dtype_name(vi.type.tensor_type.elem_type)
-        inputs[vi.name] = (dt, shape_of(vi))
+        dt = _dtype_name(vi.type.tensor_type.elem_type)
+        inputs[vi.name] = (dt, _shape_of(vi))
         dtypes[vi.name] = dt
-    for vi in list(g.value_info) + list(g.output):
+    for vi in (*graph.value_info, *graph.output):
         if vi.type.tensor_type.elem_type:
-            dtypes[vi.name] = dtype_name(vi.type.tensor_type.elem_type)
-    structure = model if weights_dropped else structure_only(model)
-    if infer_shapes:
-        try:
-            inferred = onnx.shape_inference.infer_shapes(structure, strict_mode=False)
-            for vi in inferred.graph.value_info:
-                if vi.type.tensor_type.elem_type:
-                    dtypes.setdefault(vi.name, dtype_name(vi.type.tensor_type.elem_type))
-        except Exception as exc:  # shape inference is a bonus; a model it cannot handle still maps
-            warnings.append(f"ONNX shape inference failed ({type(exc).__name__}); tensor dtypes partly unknown")
-    for t, i in constant_outputs.items():
-        for a in g.node[i].attribute:
-            if a.name == "value" and a.t is not None:
-                dtypes.setdefault(t, dtype_name(a.t.data_type))
+            dtypes[vi.name] = _dtype_name(vi.type.tensor_type.elem_type)
+    return initializers, external, inputs, dtypes
 
-    modules = _recover_modules(nodes, metadata, initializers, producer)
-    transformer = _detect_transformer(nodes, producer, consumers, modules)
-    op_counts = dict(Counter(n.op_type for n in nodes).most_common())
+
+def _inferred_dtypes(structure: ModelProto, dtypes: dict[str, str], warnings: list[str]) -> None:
+    """Add the dtypes ONNX shape inference finds to ``dtypes`` (declared ones win)."""
+    from onnx import shape_inference
+
+    try:
+        inferred = shape_inference.infer_shapes(structure, strict_mode=False)
+    except Exception as exc:  # shape inference is a bonus; a model it cannot handle still maps
+        warnings.append(f"ONNX shape inference failed ({type(exc).__name__}); tensor dtypes partly unknown")
+        return
+    for vi in inferred.graph.value_info:
+        if vi.type.tensor_type.elem_type:
+            dtypes.setdefault(vi.name, _dtype_name(vi.type.tensor_type.elem_type))
+
+
+def _default_opset(model: ModelProto) -> int | None:
     opset = None
-    for imp in model.opset_import:  # type: ignore[attr-defined]
+    for imp in model.opset_import:
         if imp.domain in ("", "ai.onnx"):
             opset = imp.version
+    return opset
+
+
+def index_model(model: ModelProto, *, path: str | None = None, infer_shapes: bool = True,
+                weights_dropped: bool = False) -> GraphIndex:
+    """Index an in-memory ``onnx.ModelProto`` (``weights_dropped``: it is already weight-free)."""
+    warnings: list[str] = []
+    g = model.graph
+    tables = _index_nodes(g)
+    consumers = {k: tuple(v) for k, v in tables.consumers.items()}
+    initializers, external, inputs, dtypes = _index_values(g)
+    structure = model if weights_dropped else structure_only(model)
+    if infer_shapes:
+        _inferred_dtypes(structure, dtypes, warnings)
+    for t, i in tables.constant_outputs.items():
+        for a in g.node[i].attribute:
+            if a.name == "value" and a.t is not None:
+                dtypes.setdefault(t, _dtype_name(a.t.data_type))
+    modules = _recover_modules(tables.nodes, tables.metadata, initializers, tables.producer)
+    op_counts = dict(Counter(n.op_type for n in tables.nodes).most_common())
     return GraphIndex(
         structure=structure,
         path=path,
-        producer_name=model.producer_name,  # type: ignore[attr-defined]
-        producer_version=model.producer_version,  # type: ignore[attr-defined]
-        opset=opset,
-        ir_version=model.ir_version,  # type: ignore[attr-defined]
-        nodes=tuple(nodes),
-        node_by_name=node_by_name,
-        producer=producer,
+        producer_name=model.producer_name,
+        producer_version=model.producer_version,
+        opset=_default_opset(model),
+        ir_version=model.ir_version,
+        nodes=tuple(tables.nodes),
+        node_by_name=tables.node_by_name,
+        producer=tables.producer,
         consumers=consumers,
         initializers=initializers,
         external_initializers=external,
-        constant_outputs=constant_outputs,
+        constant_outputs=tables.constant_outputs,
         inputs=inputs,
         outputs=tuple(o.name for o in g.output),
         dtypes=dtypes,
         modules=modules,
         op_counts=op_counts,
-        transformer=transformer,
+        transformer=_detect_transformer(tables.nodes, tables.producer, consumers, modules),
         qdq_nodes=op_counts.get("QuantizeLinear", 0) + op_counts.get("DequantizeLinear", 0),
         warnings=tuple(warnings),
     )

@@ -6,13 +6,19 @@ file is memory-mapped and walked field by field; the values of large initializer
 typed ``*_data`` fields) are skipped without being touched, and everything else (nodes, inputs, outputs,
 value_info, opsets, metadata, initializer names, dims and dtypes, small shape constants) is handed to
 protobuf as usual. External-data models are unaffected (their weights live elsewhere anyway).
+
+``onnx`` is imported inside the functions that need it: it is a heavy import that ``import trtdiag``
+should not pay for.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
 
 #: TensorProto fields that hold values: float_data, int32_data, string_data, int64_data, raw_data,
 #: double_data, uint64_data.
@@ -104,7 +110,7 @@ def _graph_without_weights(buf: Any, start: int, end: int) -> bytes:
     return bytes(out)
 
 
-def load_structure(path: str | os.PathLike[str]) -> Any:
+def load_structure(path: str | os.PathLike[str]) -> ModelProto:
     """``onnx.ModelProto`` of the file without the values of its large initializers.
 
     Raises ``ValueError`` when the bytes are not a well-formed protobuf message (the caller turns that
@@ -128,3 +134,23 @@ def load_structure(path: str | os.PathLike[str]) -> Any:
     model.ParseFromString(bytes(rest))
     model.graph.ParseFromString(graph)
     return model
+
+
+def structure_only(model: ModelProto) -> ModelProto:
+    """A copy of the model without the values of large initializers (their dims and dtypes stay).
+
+    Shape inference needs only dims, plus the values of small integer shape constants; dropping the
+    weights makes the copy cheap to keep and to copy again for each inference run."""
+    from onnx import ModelProto
+
+    light = ModelProto()
+    light.CopyFrom(model)
+    for t in light.graph.initializer:
+        n = 1
+        for d in t.dims:
+            n *= d
+        if n > KEEP_VALUES_UP_TO:
+            for name in ("raw_data", "float_data", "double_data", "int32_data", "int64_data", "uint64_data",
+                         "string_data"):
+                t.ClearField(name)
+    return light
