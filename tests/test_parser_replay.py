@@ -13,7 +13,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.naming import PARSER_HELPER, map_missing_scales
 from trtdiag.onnx.graph import load_graph
 from trtdiag.parser_replay.attribute import BY_COUNTER_REPLAY

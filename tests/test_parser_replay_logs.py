@@ -12,7 +12,7 @@ from pathlib import Path
 import onnx
 from onnx import TensorProto, helper
 
-from trtdiag.log.events import read_log
+from trtdiag.log.collector import read_log
 from trtdiag.naming import BY_VERBOSE, map_missing_scales
 from trtdiag.onnx.graph import load_graph
 from trtdiag.parser_replay.fit import fit_offsets, observed_numbers
