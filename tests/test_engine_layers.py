@@ -362,12 +362,12 @@ def test_read_text_file_streams_with_tiny_chunks_and_both_finders(tmp_path: Path
     expected = parse_engine_layers_text(numbered(text.replace("\r\n", "\n")), str(p))
     assert read_engine_layers(p) == expected
     for chunk in (7, 64, 1000):
-        parser = el.LayerSectionParser(str(p))
-        scan_marked_lines(p, el.LAYER_MARKERS, parser.feed, chunk_bytes=chunk)
+        parser = el.layer_parser(str(p))
+        scan_marked_lines(p, parser.keywords, parser.feed, chunk_bytes=chunk)
         assert parser.finish()[-1] == expected
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # force the pure-Python marker search
-    parser = el.LayerSectionParser(str(p))
-    scan_marked_lines(p, el.LAYER_MARKERS, parser.feed, chunk_bytes=64)
+    parser = el.layer_parser(str(p))
+    scan_marked_lines(p, parser.keywords, parser.feed, chunk_bytes=64)
     assert parser.finish()[-1] == expected
     assert expected is not None and expected.layers[0].line == 53
 

@@ -10,14 +10,27 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import artifact, manifest
+from trtdiag.engine.artifacts import sniff_file
+from trtdiag.engine.layers import read_engine_layers
 from trtdiag.engine.profile import (
-    classify_artifact,
     read_perf_summaries,
     read_perf_summary,
     read_profile,
     read_times,
 )
 from trtdiag.errors import InputError
+
+
+def classify_artifact(path: Path) -> str:
+    """The old one-word classification, derived from the registry: a JSON format's id, "log" for
+    text (which every text format accepts) or "unknown"."""
+    formats = sniff_file(path)
+    if not formats:
+        return "unknown"
+    if any(f.section is not None for f in formats):
+        return "log"
+    assert len(formats) == 1, formats  # JSON sniffers are mutually exclusive
+    return str(formats[0].id)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -405,16 +418,12 @@ def test_098_dump_profile_myelin_rows_and_total(corpus_logs: Path) -> None:
 
 
 def test_022_profile_names_join_021_layer_names(corpus_logs: Path) -> None:
-    from trtdiag.engine.layers import read_engine_layers
-
     layers = [layer.name for layer in read_engine_layers(artifact(corpus_logs, "021")).layers]
     profile = [t.name for t in read_profile(artifact(corpus_logs, "022")).layers]
     assert profile == layers
 
 
 def test_trex_profile_names_join_graph_names(corpus_trex: Path) -> None:
-    from trtdiag.engine.layers import read_engine_layers
-
     for graph, prof in (("001", "002"), ("007", "008"), ("011", "012"), ("015", "016")):
         names = [layer.name for layer in read_engine_layers(artifact(corpus_trex, graph)).layers]
         assert [t.name for t in read_profile(artifact(corpus_trex, prof)).layers] == names
