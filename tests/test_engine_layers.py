@@ -469,7 +469,7 @@ LAYER_EXPECTED: dict[str, tuple[int, str] | None] = {
     "126": None,
 }
 
-#: corpus/trex engine-graph files (anchors.md b.11), counted with len(json.load(f)["Layers"]).
+#: corpus/trex engine-graph files (the corpus MANIFEST), counted with len(json.load(f)["Layers"]).
 TREX_GRAPHS = {"001": 37, "007": 36, "011": 73, "015": 63}
 
 

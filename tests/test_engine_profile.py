@@ -344,7 +344,7 @@ PROFILE_EXPECTED = {
     "099": (16, 1, 21248, "dump-profile-86"),
 }
 
-#: corpus/trex profiles (anchors.md b.11), rows = grep -c '"name"' f, iterations = the '"count"' value.
+#: corpus/trex profiles (the corpus MANIFEST), rows = grep -c '"name"' f, iterations = the '"count"' value.
 TREX_PROFILES = {"002": (37, 1), "008": (36, 1), "012": (73, 6610), "016": (63, 1)}
 
 #: corpus/logs performance summaries (MANIFEST feature perf_summary):
@@ -480,7 +480,7 @@ def test_trex_times_and_metadata(corpus_trex: Path) -> None:
 
 
 def _expected_kind(name: str) -> str:
-    """Class by provenance (file name and anchors.md b.11), independent of the content sniffing."""
+    """Class by provenance (file name in the corpus MANIFEST), independent of the content sniffing."""
     if "exportLayerInfo" in name or name.endswith("-graph.json"):
         return "layers-json"
     if "exportProfile" in name or name.endswith("-profile.json"):

@@ -27,7 +27,7 @@ from trtdiag.engine.formats import (
     times_json,
     trex_metadata,
 )
-from trtdiag.engine.formats.section import LayerSection, read_sections
+from trtdiag.engine.formats.section import LayerSection, LayerSectionParser, LineConsumer, read_sections
 from trtdiag.engine.model import EngineLayers, EngineProfile, FormatId, InferenceTimes, PerfSummary
 from trtdiag.engine.summary import EngineArtifacts
 from trtdiag.errors import InputError
@@ -43,6 +43,11 @@ class Role(Enum):
     PROFILE = "profile"
     PERF = "perf"
     TIMES = "times"
+
+
+#: The type :attr:`ArtifactFormat.read` returns for each role.
+ROLE_TYPES: dict[Role, type] = {Role.LAYERS: EngineLayers, Role.PROFILE: EngineProfile, Role.PERF: PerfSummary,
+                                Role.TIMES: InferenceTimes}
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,14 @@ class ArtifactFormat:
     read: Callable[[Path], Artifact]
     strict: bool = False
     section: type[LayerSection] | None = None
+    consumer: Callable[[str], LineConsumer] | None = None
+
+    @property
+    def keywords(self) -> tuple[bytes, ...]:
+        """Markers of a text format's lines (see :func:`trtdiag.io.scan.scan_marked_lines`); empty for JSON."""
+        if self.section is not None:
+            return self.section.keywords
+        return self.consumer("").keywords if self.consumer is not None else ()
 
 
 FORMATS: tuple[ArtifactFormat, ...] = (
@@ -80,12 +93,21 @@ FORMATS: tuple[ArtifactFormat, ...] = (
                    section=gpu_listing.GpuListingSection),
     ArtifactFormat(FormatId.POLYGRAPHY, Role.LAYERS, 4, polygraphy.sniff, polygraphy.read,
                    section=polygraphy.PolygraphySection),
-    ArtifactFormat(FormatId.DUMP_PROFILE, Role.PROFILE, 4, dump_profile.sniff, dump_profile.read),
-    ArtifactFormat(FormatId.PERF_SUMMARY, Role.PERF, 4, perf_summary.sniff, perf_summary.read),
+    ArtifactFormat(FormatId.DUMP_PROFILE, Role.PROFILE, 4, dump_profile.sniff, dump_profile.read,
+                   consumer=dump_profile.DumpProfileConsumer),
+    ArtifactFormat(FormatId.PERF_SUMMARY, Role.PERF, 4, perf_summary.sniff, perf_summary.read,
+                   consumer=perf_summary.PerfSummaryConsumer),
 )
 
 #: Every text layer-listing grammar, in the order a line is offered to them.
 LOG_GRAMMARS: tuple[type[LayerSection], ...] = tuple(f.section for f in FORMATS if f.section is not None)
+
+
+def log_consumers(source: str) -> list[LineConsumer]:
+    """Line consumers for every text format, to be fed from one scan of a build log: one parser for
+    all layer-listing grammars, then one consumer per other text format."""
+    return [LayerSectionParser(source, LOG_GRAMMARS),
+            *(f.consumer(source) for f in FORMATS if f.consumer is not None)]
 
 
 def formats_of_head(head: bytes) -> tuple[ArtifactFormat, ...]:

@@ -156,8 +156,8 @@ class LayerMapper:
         for i, layer in enumerate(layers):
             mapping = self._map_simple(layer)
             if mapping is None:
-                body = _FOREIGN.match(layer.name)
-                foreign.append((i, layer, body.group("body") if body else ""))
+                fm = _FOREIGN.match(layer.name)
+                foreign.append((i, layer, fm.group("body") if fm else ""))
                 first_pass.append(None)
                 continue
             claimed.update(mapping.nodes)
@@ -242,8 +242,8 @@ class NameMapper:
         prec, outp = layer_precision(layer)
         name = layer.name
         kind = classify_layer(layer)
-        if kind is LayerKind.REFORMAT or (kind is LayerKind.QDQ and (layer.layer_type or "").lower() == "reformat") \
-                or _REFORMAT.match(name):
+        if kind in (LayerKind.REFORMAT, LayerKind.QDQ) and (
+                _REFORMAT.match(name) or (layer.layer_type or "").lower() == "reformat"):
             target = name.split(" to ", 1)[1] if " to " in name else None
             return LayerMapping(layer, (), "reformat", kind, prec, outp, target=target)
         if kind in (LayerKind.NOOP, LayerKind.CONSTANT):

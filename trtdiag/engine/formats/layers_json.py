@@ -106,7 +106,8 @@ def engine_layers_from_json(doc: Any, source: str) -> EngineLayers:
     detailed = any(isinstance(item, dict) for item in layers_raw)
     io_raw = doc.get("I/O Tensors")
     if not isinstance(io_raw, list):
-        io_raw = doc.get("Bindings") if isinstance(doc.get("Bindings"), list) else []
+        bindings = doc.get("Bindings")
+        io_raw = bindings if isinstance(bindings, list) else []
     return EngineLayers(
         source=source,
         format="json-detailed" if detailed else "json-names",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, Protocol
 
 from trtdiag.engine.formats.common import dedupe, finalise_layers, parse_metadata, split_profile
 from trtdiag.engine.model import EngineLayer, EngineLayers, FormatId, TensorInfo
@@ -22,6 +22,17 @@ from trtdiag.io.files import looks_binary, looks_json, read_head
 from trtdiag.io.prefix import split_prefix
 from trtdiag.io.scan import scan_marked_lines
 from trtdiag.io.versions import TRT_VERSION_LINE_RE, TRTEXEC_VERSION_RE, decode_trt_version
+
+
+class LineConsumer(Protocol):
+    """What a text format offers a log scan: marker ``keywords``, ``feed(number, text)`` (True while
+    inside a section, see :func:`trtdiag.io.scan.scan_marked_lines`) and ``finish()`` (the result)."""
+
+    keywords: tuple[bytes, ...]
+
+    def feed(self, number: int, text: str) -> bool: ...
+
+    def finish(self) -> Any: ...
 
 
 class LayerSection:
