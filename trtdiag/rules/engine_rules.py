@@ -14,8 +14,7 @@ from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 
 if TYPE_CHECKING:
-    from trtdiag.comparison import Comparison
-    from trtdiag.engine.summary import EngineSummary, LayerRow
+    from trtdiag.comparison import Comparison, EngineSummary, LayerRow
 
 REFORMAT_SHARE = 0.10  # reformats above 10% of the INT8 engine's layer time are worth a finding
 
