@@ -13,9 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from trtdiag.engine.artifacts import FORMATS, ROLE_TYPES, ArtifactFormat, formats_of_head, load_artifacts, sniff_file
+from trtdiag.engine.artifacts import (
+    FORMATS,
+    ROLE_TYPES,
+    ArtifactFormat,
+    formats_of_head,
+    load_artifacts,
+    log_consumers,
+    read_log_layer_sections,
+    sniff_file,
+)
+from trtdiag.engine.formats import dump_profile, perf_summary
 from trtdiag.engine.model import FormatId
 from trtdiag.errors import InputError
+from trtdiag.io.scan import scan_marked_lines
 
 SAMPLES = Path(__file__).parent / "engine_samples"
 BINARY = bytes(range(256)) * 40
@@ -100,3 +111,17 @@ def test_load_artifacts_notes_a_broken_export_and_skips_unknown_files(tmp_path: 
     assert [n.split(":")[0] for n in art.notes] == ["layers.json", "schema.json"]
     with pytest.raises(InputError):
         load_artifacts([tmp_path / "schema.json"], "INT8")
+
+
+def test_log_consumers_give_what_the_readers_give(tmp_path: Path) -> None:
+    """The consumers the analysis can feed from its one scan of a build log agree with the readers."""
+    p = tmp_path / "build.log"
+    p.write_bytes(b"".join(sample(f).read_bytes() for f in FORMATS if f.keywords))
+    results = []
+    for consumer in log_consumers(str(p)):
+        scan_marked_lines(p, consumer.keywords, consumer.feed)
+        results.append(consumer.finish())
+    layers, profile, perf = results
+    assert layers == read_log_layer_sections(p) and len(layers) == 4
+    assert profile == dump_profile.read(p)
+    assert perf[-1] == perf_summary.read(p)

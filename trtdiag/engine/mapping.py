@@ -67,13 +67,25 @@ def classify_layer(layer: EngineLayer) -> LayerKind:
     return LayerKind.COMPUTE
 
 
+class MapMethod(StrEnum):
+    """How the ONNX nodes of a layer were found (most authoritative first; see the module docstring)."""
+
+    METADATA = "metadata"
+    FOREIGN_NODE_RANGE = "foreign-node-range"
+    FUSED_NAME = "fused-name"
+    REGISTRATION = "registration"
+    REFORMAT = "reformat"
+    COPY = "copy"
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class LayerMapping:
     """Which ONNX nodes one engine layer covers, how that was found, and what precision it ran in."""
 
     layer: EngineLayer
     nodes: tuple[str, ...]
-    method: str  # "metadata", "foreign-node-range", "fused-name", "registration", "reformat", "copy", "none"
+    method: MapMethod
     kind: LayerKind
     precision: str | None  # the layer's compute precision (rule in :func:`layer_precision`)
     output_precision: str | None
@@ -127,27 +139,27 @@ class LayerMapper:
         self.layer_owner = layer_owner or {}
         self._normalised = {_norm(n.name): n.name for n in graph.nodes}
 
-    def atom_nodes(self, atom: str) -> tuple[list[str], str]:
-        """ONNX nodes of one name atom, and the method that found them ("" when none)."""
+    def atom_nodes(self, atom: str) -> tuple[list[str], MapMethod | None]:
+        """ONNX nodes of one name atom, and the method that found them (None when none)."""
         g = self.graph
         if g.node(atom) is not None:
-            return [atom], "fused-name"
+            return [atom], MapMethod.FUSED_NAME
         if atom.startswith("node_of_"):
             p = g.producer_of(atom[len("node_of_"):])
             if p is not None:
-                return [p.name], "fused-name"
+                return [p.name], MapMethod.FUSED_NAME
         if atom in g.initializers or atom in g.constant_outputs:
-            return [c.name for c in g.consumers_of(atom)], "fused-name"
+            return [c.name for c in g.consumers_of(atom)], MapMethod.FUSED_NAME
         owner = self.layer_owner.get(atom)
         if owner and g.node(owner) is not None:
-            return [owner], "registration"
+            return [owner], MapMethod.REGISTRATION
         norm = self._normalised.get(_norm(atom))
         if norm is not None:  # Myelin rewrites "." to "_" in sub-layer names
-            return [norm], "fused-name"
+            return [norm], MapMethod.FUSED_NAME
         m = _UNIQ.match(atom)
         if m and g.node(m.group("base")) is not None:
-            return [m.group("base")], "fused-name"
-        return [], ""
+            return [m.group("base")], MapMethod.FUSED_NAME
+        return [], None
 
     def map_layers(self, layers: tuple[EngineLayer, ...] | list[EngineLayer]) -> list[LayerMapping]:
         first_pass: list[LayerMapping | None] = []
@@ -175,40 +187,40 @@ class LayerMapper:
         m = _REFORMAT.match(name)
         if kind is LayerKind.QDQ and (m or (layer.layer_type or "").lower() == "reformat"):
             nodes, _ = self.atom_nodes(name)
-            return LayerMapping(layer, tuple(nodes), "fused-name" if nodes else "none", kind, prec, out,
+            return LayerMapping(layer, tuple(nodes), MapMethod.FUSED_NAME if nodes else MapMethod.NONE, kind, prec, out,
                                 reason=None if nodes else "Q/DQ reformat whose node is not in the model")
         if kind is LayerKind.REFORMAT:
-            return LayerMapping(layer, (), "reformat", kind, prec, out, target=m.group("target") if m else None)
+            return LayerMapping(layer, (), MapMethod.REFORMAT, kind, prec, out, target=m.group("target") if m else None)
         if kind in (LayerKind.NOOP, LayerKind.CONSTANT):
-            return LayerMapping(layer, (), "none", kind, prec, out, reason=f"{kind} layer")
+            return LayerMapping(layer, (), MapMethod.NONE, kind, prec, out, reason=f"{kind} layer")
         m = _COPY.match(name)
         if m:
             p = self.graph.producer_of(m.group("tensor"))
-            return LayerMapping(layer, (p.name,) if p else (), "copy", kind, prec, out)
+            return LayerMapping(layer, (p.name,) if p else (), MapMethod.COPY, kind, prec, out)
         if layer.metadata:
             nodes = [n for n in layer.metadata if self.graph.node(n) is not None]
             if nodes:
-                return LayerMapping(layer, tuple(dict.fromkeys(nodes)), "metadata", kind, prec, out)
+                return LayerMapping(layer, tuple(dict.fromkeys(nodes)), MapMethod.METADATA, kind, prec, out)
         if _FOREIGN.match(name):
             return None
         return self._map_atoms(layer, kind, prec, out)
 
     def _map_atoms(self, layer: EngineLayer, kind: LayerKind, prec: str | None, out: str | None) -> LayerMapping:
         found: list[str] = []
-        methods: set[str] = set()
+        methods: set[MapMethod] = set()
         for atom in split_fused(layer.name):
             nodes, method = self.atom_nodes(atom)
             found.extend(nodes)
             if method:
                 methods.add(method)
         if found:
-            method = "registration" if methods == {"registration"} else "fused-name"
-            return LayerMapping(layer, tuple(dict.fromkeys(found)), method, kind, prec, out)
+            how = MapMethod.REGISTRATION if methods == {MapMethod.REGISTRATION} else MapMethod.FUSED_NAME
+            return LayerMapping(layer, tuple(dict.fromkeys(found)), how, kind, prec, out)
         if _MYELIN_SUB.search(layer.name):
             reason = "Myelin sub-kernel without ONNX names (needs Metadata: --profilingVerbosity=detailed)"
         else:
             reason = "no atom of the layer name is an ONNX node, initializer or registered layer"
-        return LayerMapping(layer, (), "none", kind, prec, out, reason=reason)
+        return LayerMapping(layer, (), MapMethod.NONE, kind, prec, out, reason=reason)
 
     def _map_foreign(self, layer: EngineLayer, body: str, order: dict[str, int], claimed: set[str]) -> LayerMapping:
         prec, out = layer_precision(layer)
@@ -220,12 +232,12 @@ class LayerMapper:
         start_nodes = self.atom_nodes(first_atoms[0])[0] if first_atoms else []
         end_nodes = self.atom_nodes(last_atoms[-1])[0] if last_atoms else []
         if not start_nodes or not end_nodes:
-            return LayerMapping(layer, (), "none", LayerKind.MYELIN, prec, out,
+            return LayerMapping(layer, (), MapMethod.NONE, LayerKind.MYELIN, prec, out,
                                 reason="the ForeignNode range ends are not ONNX nodes of this model")
         lo = min(order[n] for n in start_nodes)
         hi = max(order[n] for n in end_nodes)
         covered = [n.name for n in self.graph.nodes[lo: hi + 1] if n.name not in claimed and n.op_type != "Constant"]
-        return LayerMapping(layer, tuple(covered), "foreign-node-range", LayerKind.MYELIN, prec, out)
+        return LayerMapping(layer, tuple(covered), MapMethod.FOREIGN_NODE_RANGE, LayerKind.MYELIN, prec, out)
 
 
 class NameMapper:
@@ -245,14 +257,14 @@ class NameMapper:
         if kind in (LayerKind.REFORMAT, LayerKind.QDQ) and (
                 _REFORMAT.match(name) or (layer.layer_type or "").lower() == "reformat"):
             target = name.split(" to ", 1)[1] if " to " in name else None
-            return LayerMapping(layer, (), "reformat", kind, prec, outp, target=target)
+            return LayerMapping(layer, (), MapMethod.REFORMAT, kind, prec, outp, target=target)
         if kind in (LayerKind.NOOP, LayerKind.CONSTANT):
-            return LayerMapping(layer, (), "none", kind, prec, outp, reason=f"{kind} layer")
+            return LayerMapping(layer, (), MapMethod.NONE, kind, prec, outp, reason=f"{kind} layer")
         if layer.metadata:
-            return LayerMapping(layer, tuple(dict.fromkeys(layer.metadata)), "metadata", kind, prec, outp)
+            return LayerMapping(layer, tuple(dict.fromkeys(layer.metadata)), MapMethod.METADATA, kind, prec, outp)
         atoms = [a for a in split_fused(name.removeprefix("{ForeignNode[").removesuffix("]}"))
                  if not _QDQ_ATOM.search(a)]
-        return LayerMapping(layer, tuple(dict.fromkeys(atoms)), "fused-name", kind, prec, outp)
+        return LayerMapping(layer, tuple(dict.fromkeys(atoms)), MapMethod.FUSED_NAME, kind, prec, outp)
 
 
 def _norm(name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trtdiag.engine.mapping import LayerKind
+from trtdiag.engine.mapping import LayerKind, MapMethod
 from trtdiag.engine.model import EngineLayers, EngineProfile, InferenceTimes, PerfSummary
 
 
@@ -37,7 +37,7 @@ class LayerRow:
     precision: str | None
     output_precision: str | None
     nodes: tuple[str, ...]
-    method: str
+    method: MapMethod
     average_ms: float | None
     block: str
     reason: str | None = None

@@ -1,9 +1,9 @@
-"""Helpers every engine-layer format shares: data-type words, ``[profile N]`` suffixes, Metadata,
-dimension lists and bracket-aware splitting.
+"""Helpers the engine artifact formats share: data-type words, ``[profile N]`` suffixes, Metadata,
+dimension lists, bracket-aware splitting, numbering layers and settling their profiles.
 
-Why one module: the JSON, ``Layer(...)``, ``Name: ...``, GPU-listing and Polygraphy readers must
-normalise names and types identically, or the layers of one engine read from two artifacts would
-not compare equal.
+Why one module: the JSON, ``Layer(...)``, ``Name: ...``, GPU-listing and Polygraphy readers (and
+the profile readers, whose layer names must join the listings') must normalise names and types
+identically, or the layers of one engine read from two artifacts would not compare equal.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""The base of the per-grammar readers of layer listings in text logs.
+"""Layer listings in text logs: the per-grammar base class and the one parser that dispatches to them.
 
 Why: a log can hold listings in four grammars (``Layer(...)`` lines, ``Name: ...`` lines, GPU
-listings, Polygraphy), sometimes several of them. :class:`trtdiag.engine.formats.layer_text.LayerSectionParser`
-owns what they share (versions, section boundaries, ForeignNode metadata); each grammar module
-subclasses :class:`LayerSection` and owns only its own lines.
+listings, Polygraphy), sometimes several of them, and the last listing of the log wins whatever
+its grammar. :class:`LayerSectionParser` owns what the grammars share (TensorRT versions, section
+boundaries, ForeignNode metadata); each grammar module subclasses :class:`LayerSection` and owns
+only its own lines. The grammars to use come from the registry
+(:data:`trtdiag.engine.artifacts.LOG_GRAMMARS`).
 """
 
 from __future__ import annotations
