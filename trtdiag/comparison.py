@@ -4,7 +4,10 @@ Alignment: every engine layer is mapped to the ONNX nodes it covers (:mod:`trtdi
 rows of the comparison are ONNX nodes, so differently fused engines line up. Without a model, the
 names printed by TensorRT stand in for ONNX nodes; when those do not overlap either (an FP16 export
 and a separately exported QAT model number their nodes differently) the compute layers are aligned
-by structure (layer kind and output shape, in engine order) and each row is a pair of layers.
+by structure (operation family and output shape, in engine order) and each row is a pair of layers.
+
+This module is the pipeline only (load, map, align, run the rules, result); the formats live in
+:mod:`trtdiag.engine.formats`, the per-engine result classes in :mod:`trtdiag.engine.summary`.
 
 Latency attribution (stated rule): a layer's average time is shared among the nodes it covers in
 proportion to their multiply-accumulates; a layer covering no MatMul/Gemm/Conv shares it equally.
@@ -309,7 +312,9 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
                       findings=findings, notes=tuple(notes), model=graph.path if graph else None)
 
 
-_KIND_OF_TYPE = (
+#: Operation family of a compute layer, from its type and name: what structural alignment pairs on
+#: (with the output shape). Not a :class:`LayerKind`: every layer paired here is compute or Myelin.
+_OP_FAMILY = (
     ("conv", re.compile(r"(?i)conv")),
     ("gemm", re.compile(r"(?i)gemm|matmul|matrixmultiply|fullyconnected")),
     ("pool", re.compile(r"(?i)pool")),
@@ -320,10 +325,11 @@ _KIND_OF_TYPE = (
 
 
 def _signature(m: LayerMapping) -> tuple[str, tuple[int, ...] | None]:
+    """(operation family, first output's dims): two engines' layers pair when these are equal."""
     text = f"{m.layer.layer_type or ''} {m.layer.name}"
-    kind = next((k for k, rx in _KIND_OF_TYPE if rx.search(text)), "other")
+    family = next((k for k, rx in _OP_FAMILY if rx.search(text)), "other")
     dims = m.layer.outputs[0].dims if m.layer.outputs else None
-    return kind, dims
+    return family, dims
 
 
 def _structural_units(m16: list[LayerMapping], m8: list[LayerMapping], t16: dict[str, float],
