@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trtdiag.engine.mapping import LayerMapper, layer_precision, split_fused
+from trtdiag.engine.mapping import LayerKind, LayerMapper, NameMapper, classify_layer, layer_precision, split_fused
 from trtdiag.engine.model import EngineLayer, TensorInfo
 from trtdiag.onnx.graph import load_graph
 
@@ -78,3 +78,31 @@ def test_reformats_qdq_and_unmapped(mapper: LayerMapper) -> None:
     assert qdq.kind == "qdq"
     assert myl.nodes == () and "Metadata" in (myl.reason or "")
     assert junk.method == "none" and junk.reason
+
+
+@pytest.mark.parametrize(("name", "layer_type", "metadata", "origin", "kind"), [
+    ("__myl_MulAdd_0", None, (), None, LayerKind.MYELIN),  # names-only export: no LayerType to go by
+    ("node_linear_myl15_1", None, (), None, LayerKind.MYELIN),
+    ("{ForeignNode[a...b]}", None, ("a",), None, LayerKind.MYELIN),
+    ("QuantizeLinear_7", None, (), None, LayerKind.QDQ),
+    ("QuantizeLinear_7", "Reformat", (), "QDQ", LayerKind.QDQ),
+    ("w + QuantizeLinear_7 + Conv_9", "CaskConvolution", (), None, LayerKind.COMPUTE),
+    ("/Add_4_output_0 copy", None, (), None, LayerKind.COPY),
+    ("Reformatting CopyNode for Input Tensor 0 to conv", "Reformat", (), None, LayerKind.REFORMAT),
+    ("shape", "NoOp", (), None, LayerKind.NOOP),
+    ("shape", "NoOp", ("/Shape",), None, LayerKind.COMPUTE),  # covers an ONNX node: counts as compute
+    ("w", "Constant", (), None, LayerKind.CONSTANT),
+    ("conv", "kgen", (), None, LayerKind.MYELIN),
+    ("Conv_0 + Relu_1", "CaskConvolution", (), None, LayerKind.COMPUTE),
+])
+def test_one_classifier_with_and_without_a_model(mapper: LayerMapper, name, layer_type, metadata, origin,
+                                                  kind) -> None:
+    """The kind decides which totals a layer's time goes to: it must not depend on the model.
+
+    Regression: without a model ``__myl_MulAdd_0`` and ``QuantizeLinear_7`` counted as compute and
+    ``x copy`` as compute, so the Q/DQ time and the per-kind totals of a comparison changed when the
+    model was left out."""
+    one = layer(name, layer_type=layer_type, metadata=metadata, origin=origin)
+    assert classify_layer(one) is kind
+    assert mapper.map_layers([one])[0].kind is kind
+    assert NameMapper().map_layers([one])[0].kind is kind

@@ -9,7 +9,8 @@ from trtdiag import __version__
 from trtdiag.documents.common import finding_dict, rounded
 
 if TYPE_CHECKING:
-    from trtdiag.comparison import Comparison, EngineSummary, UnitRow
+    from trtdiag.comparison import Comparison
+    from trtdiag.engine.summary import EngineSummary, UnitRow
 
 
 UNIT_COLUMNS = ("unit", "op_type", "block", "submodule", "macs", "fp16_layer", "fp16_precision", "fp16_ms",

@@ -7,6 +7,26 @@ comparison only ever see them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FormatId(StrEnum):
+    """Every engine artifact format trtdiag reads; one module of ``trtdiag/engine/formats`` each.
+
+    The values name the format family; :attr:`EngineLayers.format` and friends keep the finer,
+    version-specific variant (``layer-info-text-86``, ``dump-profile-7``...).
+    """
+
+    LAYERS_JSON = "layers-json"  # trtexec --exportLayerInfo / IEngineInspector JSON
+    LAYER_LINES = "layer-info-text"  # "Engine Layer Information" Layer(...) lines of a verbose log
+    LAYER_DETAILED = "dump-layer-info-detailed"  # --dumpLayerInfo "Name: ..., LayerType: ..." lines
+    GPU_LISTING = "gpu-layers"  # "Layers running on GPU" (TRT 7) / [GpuLayer] (8.5+) INFO listings
+    POLYGRAPHY = "polygraphy"  # polygraphy inspect model --show layers
+    PROFILE_JSON = "profile-json"  # trtexec --exportProfile
+    DUMP_PROFILE = "dump-profile"  # trtexec --dumpProfile tables
+    PERF_SUMMARY = "perf-summary"  # trtexec "Performance summary" (8.x+) / TRT 7 "Host Latency" blocks
+    TREX_METADATA = "trex-metadata"  # TREx *.metadata.json
+    TIMES_JSON = "times-json"  # trtexec --exportTimes
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,7 @@ class EngineProfile:
 
     ``runs`` is the number of arrays (JSON) or ``=== Profile`` tables (text) found; ``layers``,
     ``iterations`` and ``total_ms`` come from the **last** run, the one a file or log ends with
-    (036 holds seven runs of growing batch size). ``total_ms`` is per iteration: the ``Total``
+    (a wrapper that appends runs leaves several arrays in one file). ``total_ms`` is per iteration: the ``Total``
     row's average when the table has one, otherwise the sum of the layers' averages.
     """
 

@@ -1,0 +1,193 @@
+"""The registry of engine artifact formats, and reading an artifact set with it.
+
+Why a registry: which format a file holds is judged by its content (names lie: a JSON export
+saved as ``.log`` is common), and each format fills one slot of :class:`EngineArtifacts`. Adding
+a format is one module in ``trtdiag/engine/formats`` (``FORMAT``, ``sniff``, ``read``), one line in
+:data:`FORMATS` and one sample in ``tests/engine_samples`` (the contract test
+``tests/test_engine_artifacts.py`` runs over the registry).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from trtdiag.engine.formats import (
+    dump_profile,
+    gpu_listing,
+    layer_detailed,
+    layer_lines,
+    layers_json,
+    perf_summary,
+    polygraphy,
+    profile_json,
+    times_json,
+    trex_metadata,
+)
+from trtdiag.engine.formats.section import LayerSection, LayerSectionParser, LineConsumer, read_sections
+from trtdiag.engine.model import EngineLayers, EngineProfile, FormatId, InferenceTimes, PerfSummary
+from trtdiag.engine.summary import EngineArtifacts
+from trtdiag.errors import InputError
+from trtdiag.io.files import looks_binary, read_head
+
+Artifact = EngineLayers | EngineProfile | PerfSummary | InferenceTimes
+
+
+class Role(Enum):
+    """The slot of :class:`EngineArtifacts` a format fills."""
+
+    LAYERS = "layers"
+    PROFILE = "profile"
+    PERF = "perf"
+    TIMES = "times"
+
+
+#: The type :attr:`ArtifactFormat.read` returns for each role.
+ROLE_TYPES: dict[Role, type] = {Role.LAYERS: EngineLayers, Role.PROFILE: EngineProfile, Role.PERF: PerfSummary,
+                                Role.TIMES: InferenceTimes}
+
+
+@dataclass(frozen=True)
+class ArtifactFormat:
+    """One registered format.
+
+    ``priority``: files are read in increasing priority, and the first file that fills a slot
+    wins; dedicated JSON exports are more detailed than what a log prints (Metadata, formats), so
+    they come first. ``strict``: a read error is reported in the notes (a dedicated export that
+    cannot be read is worth telling); optional content (anything a log may or may not hold, TREx
+    metadata without a summary) fails silently. ``section``: the grammar of a text layer listing;
+    all registered grammars are read together in one pass, so the last listing of a log wins
+    whatever its grammar.
+    """
+
+    id: FormatId
+    role: Role
+    priority: int
+    sniff: Callable[[bytes], bool]
+    read: Callable[[Path], Artifact]
+    strict: bool = False
+    section: type[LayerSection] | None = None
+    consumer: Callable[[str], LineConsumer] | None = None
+
+    @property
+    def keywords(self) -> tuple[bytes, ...]:
+        """Markers of a text format's lines (see :func:`trtdiag.io.scan.scan_marked_lines`); empty for JSON."""
+        if self.section is not None:
+            return self.section.keywords
+        return self.consumer("").keywords if self.consumer is not None else ()
+
+
+FORMATS: tuple[ArtifactFormat, ...] = (
+    ArtifactFormat(FormatId.LAYERS_JSON, Role.LAYERS, 0, layers_json.sniff, layers_json.read, strict=True),
+    ArtifactFormat(FormatId.PROFILE_JSON, Role.PROFILE, 1, profile_json.sniff, profile_json.read, strict=True),
+    ArtifactFormat(FormatId.TIMES_JSON, Role.TIMES, 2, times_json.sniff, times_json.read, strict=True),
+    ArtifactFormat(FormatId.TREX_METADATA, Role.PERF, 3, trex_metadata.sniff, trex_metadata.read),
+    ArtifactFormat(FormatId.LAYER_LINES, Role.LAYERS, 4, layer_lines.sniff, layer_lines.read,
+                   section=layer_lines.LayerLinesSection),
+    ArtifactFormat(FormatId.LAYER_DETAILED, Role.LAYERS, 4, layer_detailed.sniff, layer_detailed.read,
+                   section=layer_detailed.DetailedSection),
+    ArtifactFormat(FormatId.GPU_LISTING, Role.LAYERS, 4, gpu_listing.sniff, gpu_listing.read,
+                   section=gpu_listing.GpuListingSection),
+    ArtifactFormat(FormatId.POLYGRAPHY, Role.LAYERS, 4, polygraphy.sniff, polygraphy.read,
+                   section=polygraphy.PolygraphySection),
+    ArtifactFormat(FormatId.DUMP_PROFILE, Role.PROFILE, 4, dump_profile.sniff, dump_profile.read,
+                   consumer=dump_profile.DumpProfileConsumer),
+    ArtifactFormat(FormatId.PERF_SUMMARY, Role.PERF, 4, perf_summary.sniff, perf_summary.read,
+                   consumer=perf_summary.PerfSummaryConsumer),
+)
+
+#: Every text layer-listing grammar, in the order a line is offered to them.
+LOG_GRAMMARS: tuple[type[LayerSection], ...] = tuple(f.section for f in FORMATS if f.section is not None)
+
+
+def log_consumers(source: str) -> list[LineConsumer]:
+    """Line consumers for every text format, to be fed from one scan of a build log: one parser for
+    all layer-listing grammars, then one consumer per other text format."""
+    return [LayerSectionParser(source, LOG_GRAMMARS),
+            *(f.consumer(source) for f in FORMATS if f.consumer is not None)]
+
+
+def formats_of_head(head: bytes) -> tuple[ArtifactFormat, ...]:
+    """The formats whose sniffer accepts a file head (text logs match every text format)."""
+    return tuple(f for f in FORMATS if f.sniff(head))
+
+
+def sniff_file(path: str | os.PathLike[str]) -> tuple[ArtifactFormat, ...]:
+    """The formats a file may hold, judged by its content; empty for an empty, binary or other file.
+
+    InputError only when the file does not exist or is a directory.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"expected a file but got a directory: {p}")
+    if p.stat().st_size == 0:
+        return ()
+    head = read_head(p, 65536)
+    if not head or looks_binary(head):
+        return ()
+    return formats_of_head(head)
+
+
+def read_log_layer_sections(path: str | os.PathLike[str]) -> list[EngineLayers]:
+    """Every layer listing of a text log, whatever its grammar, in order."""
+    return read_sections(path, LOG_GRAMMARS)
+
+
+def _collect(files: list[Path]) -> list[tuple[tuple[ArtifactFormat, ...], Path]]:
+    """Each file with its formats, ordered by priority (stable: the given order breaks ties)."""
+    sniffed = [(sniff_file(f), f) for f in files]
+    return sorted(sniffed, key=lambda ff: min((x.priority for x in ff[0]), default=9))
+
+
+def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, Artifact], notes: list[str]) -> None:
+    """Fill the empty slots of ``found`` from one file."""
+    grammars = tuple(x.section for x in formats if x.section is not None)
+    done_layers = False
+    for fmt in formats:
+        if fmt.role in found:
+            continue
+        try:
+            if fmt.section is not None:
+                if done_layers:
+                    continue
+                done_layers = True
+                sections = read_sections(f, grammars)
+                if sections:
+                    found[fmt.role] = sections[-1]
+            else:
+                found[fmt.role] = fmt.read(f)
+        except InputError as exc:
+            if fmt.strict:
+                notes.append(f"{f.name}: {exc}")
+
+
+def load_artifacts(paths: list[str | os.PathLike[str]], label: str) -> EngineArtifacts:
+    """Read an artifact set: files or folders of layer info, profiles, perf summaries, exportTimes, logs."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise InputError(f"{label} artifact not found: {p}")
+        files.extend(sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p])
+    found: dict[Role, Artifact] = {}
+    notes: list[str] = []
+    for formats, f in _collect(files):
+        if not formats:
+            notes.append(f"{f.name}: not used (not a recognised artifact)")
+            continue
+        _read_file(formats, f, found, notes)
+    if not found:
+        raise InputError(f"no engine layer information, profile or performance summary found in the {label} "
+                         f"artifacts ({', '.join(str(f) for f in files)})")
+    layers, profile = found.get(Role.LAYERS), found.get(Role.PROFILE)
+    perf, times = found.get(Role.PERF), found.get(Role.TIMES)
+    assert layers is None or isinstance(layers, EngineLayers)
+    assert profile is None or isinstance(profile, EngineProfile)
+    assert perf is None or isinstance(perf, PerfSummary)
+    assert times is None or isinstance(times, InferenceTimes)
+    return EngineArtifacts(label, layers, profile, perf, times, tuple(str(f) for f in files), tuple(notes))
+

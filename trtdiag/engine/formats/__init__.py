@@ -1,0 +1,1 @@
+"""One module per engine artifact format; :mod:`trtdiag.engine.artifacts` registers them."""

@@ -1,0 +1,112 @@
+"""Per-engine results of a comparison: what was read for an engine, its layers as mapped, its totals,
+and the per-node and per-block rows that pair two engines.
+
+Why a module of plain frozen dataclasses: the rules (:mod:`trtdiag.rules.engine_rules`), the
+comparison document and the report read these; keeping them free of pipeline code lets those
+import them without importing the comparison pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trtdiag.engine.mapping import LayerKind, MapMethod
+from trtdiag.engine.model import EngineLayers, EngineProfile, InferenceTimes, PerfSummary
+
+
+@dataclass(frozen=True)
+class EngineArtifacts:
+    """Everything read for one engine. Any part may be missing."""
+
+    label: str
+    layers: EngineLayers | None
+    profile: EngineProfile | None
+    perf: PerfSummary | None
+    times: InferenceTimes | None
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One engine layer as mapped: its kind, precision, covered ONNX nodes, time and block."""
+
+    name: str
+    kind: LayerKind
+    layer_type: str | None
+    precision: str | None
+    output_precision: str | None
+    nodes: tuple[str, ...]
+    method: MapMethod
+    average_ms: float | None
+    block: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineSummary:
+    """One engine's layers and its time totals by kind and precision."""
+
+    label: str
+    layers: tuple[LayerRow, ...]
+    profile_total_ms: float | None
+    gpu_compute_median_ms: float | None
+    latency_median_ms: float | None
+    throughput_qps: float | None
+    reformat_ms: float
+    qdq_ms: float
+    fp32_ms: float
+    int8_ms: float
+    precision_counts: dict[str, int]
+    node_coverage: float | None  # share of the model's (non-Constant) nodes covered by some layer
+    mac_coverage: float | None
+    int8_mac_share: float | None  # MACs of GEMM/Conv nodes whose layer runs INT8
+    int8_time_share: float | None
+    unmapped: tuple[tuple[str, str], ...]
+    sources: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total_ms(self) -> float | None:
+        """Engine time used for comparisons: the per-layer profile sum, else the GPU compute median."""
+        return self.profile_total_ms if self.profile_total_ms is not None else self.gpu_compute_median_ms
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One row of the per-node table: an ONNX node (or, without common names, an aligned layer pair)."""
+
+    unit: str
+    op_type: str | None
+    block: str
+    submodule: str | None
+    macs: int | None
+    fp16_layer: str | None
+    fp16_precision: str | None
+    fp16_ms: float | None
+    int8_layer: str | None
+    int8_precision: str | None
+    int8_ms: float | None
+
+    @property
+    def delta_ms(self) -> float | None:
+        if self.fp16_ms is None or self.int8_ms is None:
+            return None
+        return self.int8_ms - self.fp16_ms
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """Latency and precision counts of one block (an encoder layer, "outside blocks" or "(no model)")."""
+
+    block: str
+    fp16_ms: float
+    int8_ms: float
+    fp16_reformat_ms: float
+    int8_reformat_ms: float
+    fp16_precisions: dict[str, int]
+    int8_precisions: dict[str, int]
+
+    @property
+    def delta_ms(self) -> float:
+        return (self.int8_ms + self.int8_reformat_ms) - (self.fp16_ms + self.fp16_reformat_ms)
