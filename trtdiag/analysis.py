@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trtdiag import __version__
-from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
+from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.documents.common import finding_dict
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
@@ -25,7 +25,9 @@ from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappedTensor, MappingSummary, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
-from trtdiag.rules.build_rules import Context, run_rules
+from trtdiag.rules.cache_check import CacheCheck, check_cache
+from trtdiag.rules.context import BuildContext
+from trtdiag.rules.registry import run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
 SCHEMA = "trtdiag.analysis/1"
@@ -121,7 +123,7 @@ class Analysis:
     # -- CI verdict
     def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
         """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
-        from trtdiag.rules.build_rules import verdict_failures
+        from trtdiag.rules.base import verdict_failures
 
         out = verdict_failures(self.findings, fail_on)
         if min_int8_mac_share is not None:
@@ -230,8 +232,8 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     """Diagnose already-read log facts against an optional graph, compute profile and cache."""
     mapping = map_missing_scales(facts, graph)
     cache_check = check_cache(cache, graph, facts) if cache is not None else None
-    ctx = Context(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
-                  compute=compute, cache_check=cache_check)
+    ctx = BuildContext(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
+                       compute=compute, cache_check=cache_check)
     findings = run_rules(ctx)
     notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,

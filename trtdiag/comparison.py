@@ -209,7 +209,7 @@ class Comparison:
 
     def failures(self, fail_on: str = "never", min_speedup: float | None = None) -> list[str]:
         """Why this comparison fails a CI gate (empty: it passes)."""
-        from trtdiag.rules.build_rules import verdict_failures
+        from trtdiag.rules.base import verdict_failures
 
         out = verdict_failures(self.findings, fail_on)
         if min_speedup is not None and (self.speedup is None or self.speedup + 1e-9 < min_speedup):
@@ -398,7 +398,7 @@ def _node_times(mappings: list[LayerMapping], times: dict[str, float], compute: 
 def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | None = None,
             compute: ComputeProfile | None = None, layer_owner: dict[str, str] | None = None) -> Comparison:
     """Align two engines of one model and compare them node by node and block by block."""
-    from trtdiag.rules.engine_rules import run_comparison_rules
+    from trtdiag.rules.registry import run_comparison_rules
 
     s16, m16 = summarize_engine(fp16, graph, compute, layer_owner)
     s8, m8 = summarize_engine(int8, graph, compute, layer_owner)
