@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
 from trtdiag.analysis import analyze
 from trtdiag.findings import Evidence, Finding
+from trtdiag.onnx.graph import load_graph
 from trtdiag.rules.base import verdict_failures
 from trtdiag.rules.registry import ALL_RULES, rule_ids
 
@@ -154,11 +157,6 @@ def test_plugin_on_the_warned_path(tmp_path: Path) -> None:
 
 
 def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
-    import re
-    import shlex
-
-    from trtdiag.onnx.graph import load_graph
-
     p = tmp_path / "b.log"
     p.write_text(HEADER_10 + BLOCK1_ACTS + WEIGHTS)
     names = [n.name for n in load_graph(XLMR).nodes]
