@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from trtdiag.calib.cache import CacheEntry, CalibrationCache
+from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
 from trtdiag.findings import Severity
 from trtdiag.naming import GRAPH_INPUT, UNKNOWN, WEIGHT
 from trtdiag.rules.base import ContextKind
@@ -23,7 +23,7 @@ QUERY = tensor("q_out", node="q", consumers=("sm",), block=0)  # leaves the quer
 X = tensor("x", cls=GRAPH_INPUT, consumers=("q",))  # enters it
 IDS = tensor("input_ids", cls=GRAPH_INPUT, integer=True)
 LN_BIAS = tensor("b", cls=WEIGHT, consumers=("ln",), weight=True)
-CACHE = CalibrationCache("c.cache", "tensorrt", "TRT-100300-EntropyCalibration2", "10.3.0", "EntropyCalibration2",
+CACHE = CalibrationCache("c.cache", CacheFormat.TENSORRT, "TRT-100300-EntropyCalibration2", "10.3.0", "EntropyCalibration2",
                          (CacheEntry("other", 0.1, "3dcccccd", 2),), (), ())
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trtdiag.calib.cache import CacheEntry, CalibrationCache
+from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
 from trtdiag.rules.cache_check import check_cache, gemm_float_inputs
 
 from .rules_kit import encoder, facts
@@ -11,7 +11,7 @@ from .rules_kit import encoder, facts
 def _cache(*names: str, version: str | None = "10.3.0", algorithm: str | None = "EntropyCalibration2"
            ) -> CalibrationCache:
     entries = tuple(CacheEntry(n, 0.1, "3dcccccd", i + 2) for i, n in enumerate(names))
-    return CalibrationCache("c.cache", "tensorrt", "TRT-100300-EntropyCalibration2", version, algorithm, entries,
+    return CalibrationCache("c.cache", CacheFormat.TENSORRT, "TRT-100300-EntropyCalibration2", version, algorithm, entries,
                             (), ())
 
 

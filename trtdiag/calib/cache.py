@@ -18,7 +18,9 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from trtdiag.errors import InputError
 from trtdiag.io.versions import CACHE_HEADER_RE, decode_trt_version
@@ -26,6 +28,28 @@ from trtdiag.io.versions import CACHE_HEADER_RE, decode_trt_version
 _TRT_ENTRY = re.compile(r"^(?P<name>.+): (?P<hex>[0-9a-fA-F]{1,8})$")
 _ORT_TEXT_ENTRY = re.compile(r"^(?P<name>\S.*?) (?P<value>[-+0-9.eE]+|nan|inf|-inf)$", re.IGNORECASE)
 _MAX_CACHE_BYTES = 256 << 20
+
+
+class CacheFormat(str, Enum):
+    """Which tool wrote the cache. A ``str`` enum so that documents keep writing ``"tensorrt"`` etc."""
+
+    TENSORRT = "tensorrt"
+    ORT_TEXT = "ort-text"
+    ORT_JSON = "ort-json"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class BadValue(NamedTuple):
+    """A cache entry TensorRT cannot use (a tuple, so ``for tensor, problem, line in bad_values`` works)."""
+
+    tensor: str
+    problem: str  # "infinite", "zero", "nan" or "negative"
+    line: int  # 0 for JSON tables
 
 
 @dataclass(frozen=True)
@@ -39,12 +63,12 @@ class CacheEntry:
 @dataclass(frozen=True)
 class CalibrationCache:
     path: str
-    format: str  # "tensorrt", "ort-text", "ort-json"
+    format: CacheFormat
     header: str | None
     tensorrt_version: str | None
     algorithm: str | None
     entries: tuple[CacheEntry, ...]
-    bad_values: tuple[tuple[str, str, int], ...]  # (tensor, "infinite"/"zero"/"nan"/"negative", line)
+    bad_values: tuple[BadValue, ...]
     unparsed_lines: tuple[int, ...]
 
     @property
@@ -94,10 +118,10 @@ def read_calibration_cache(path: str | os.PathLike[str]) -> CalibrationCache:
 
 
 def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], group: str,
-                   to_float: Callable[[str], float]) -> tuple[list[CacheEntry], list[tuple[str, str, int]], list[int]]:
+                   to_float: Callable[[str], float]) -> tuple[list[CacheEntry], list[BadValue], list[int]]:
     """Entries of a line-per-tensor cache, the unusable values among them, and lines that did not parse."""
     entries: list[CacheEntry] = []
-    bad: list[tuple[str, str, int]] = []
+    bad: list[BadValue] = []
     unparsed: list[int] = []
     for i, raw in enumerate(lines, start=first_line):
         line = raw.strip()
@@ -111,7 +135,7 @@ def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], 
         entries.append(CacheEntry(m.group("name"), value, m.group(group), i))
         problem = _problem(value)
         if problem:
-            bad.append((m.group("name"), problem, i))
+            bad.append(BadValue(m.group("name"), problem, i))
     return entries, bad, unparsed
 
 
@@ -119,7 +143,7 @@ def _read_trt(p: Path, lines: list[str], header: str, code: str, algo: str) -> C
     entries, bad, unparsed = _parse_entries(lines[1:], 2, _TRT_ENTRY, "hex", _hex_to_float)
     if not entries:
         raise InputError(f"{p} has a TensorRT cache header but no '<tensor>: <hex scale>' entries")
-    return CalibrationCache(str(p), "tensorrt", header, decode_trt_version(code), algo, tuple(entries),
+    return CalibrationCache(str(p), CacheFormat.TENSORRT, header, decode_trt_version(code), algo, tuple(entries),
                             tuple(bad), tuple(unparsed))
 
 
@@ -128,7 +152,7 @@ def _read_ort_text(p: Path, lines: list[str]) -> CalibrationCache:
     if not entries or len(unparsed) > len(entries):
         raise InputError(f"{p} is not a calibration cache: expected a 'TRT-<version>-<Algorithm>' header "
                          "(TensorRT) or '<tensor> <range>' lines / a JSON table (ONNX Runtime)")
-    return CalibrationCache(str(p), "ort-text", None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
+    return CalibrationCache(str(p), CacheFormat.ORT_TEXT, None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
 
 
 def _read_ort_json(p: Path, text: str) -> CalibrationCache:
@@ -139,7 +163,7 @@ def _read_ort_json(p: Path, text: str) -> CalibrationCache:
     if not isinstance(table, dict) or not table:
         raise InputError(f"{p} is JSON but not a calibration table ({{tensor: [min, max]}})")
     entries: list[CacheEntry] = []
-    bad: list[tuple[str, str, int]] = []
+    bad: list[BadValue] = []
     for name, value in table.items():
         if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
             rng = max(abs(float(value[0])), abs(float(value[1])))
@@ -150,5 +174,5 @@ def _read_ort_json(p: Path, text: str) -> CalibrationCache:
         entries.append(CacheEntry(str(name), rng, json.dumps(value), 0))
         problem = _problem(rng)
         if problem:
-            bad.append((str(name), problem, 0))
-    return CalibrationCache(str(p), "ort-json", None, None, None, tuple(entries), tuple(bad), ())
+            bad.append(BadValue(str(name), problem, 0))
+    return CalibrationCache(str(p), CacheFormat.ORT_JSON, None, None, None, tuple(entries), tuple(bad), ())
