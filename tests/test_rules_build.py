@@ -10,7 +10,7 @@ from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
 from trtdiag.findings import Severity
 from trtdiag.naming import GRAPH_INPUT, UNKNOWN, WEIGHT
 from trtdiag.rules.base import ContextKind
-from trtdiag.rules.build import plugin_without_int8
+from trtdiag.rules.builds import plugin_without_int8
 from trtdiag.rules.cache_check import CacheCheck
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.registry import BUILD_RULES, rule_ids

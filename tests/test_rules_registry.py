@@ -10,7 +10,7 @@ import pytest
 
 from trtdiag.documents.common import finding_dict
 from trtdiag.findings import Evidence, Finding, Severity
-from trtdiag.rules import build, engines
+from trtdiag.rules import builds, engines
 from trtdiag.rules.base import ContextKind, verdict_failures
 from trtdiag.rules.registry import ALL_RULES, BUILD_RULES, ENGINE_RULES, markdown_table, rule_ids
 
@@ -32,7 +32,7 @@ def test_readme_rule_table_is_generated_from_the_registry() -> None:
     assert _readme_table() == markdown_table(), "regenerate README.md's table with trtdiag.rules.registry.markdown_table()"
 
 
-@pytest.mark.parametrize(("package", "rules", "kind"), [(build, BUILD_RULES, ContextKind.BUILD),
+@pytest.mark.parametrize(("package", "rules", "kind"), [(builds, BUILD_RULES, ContextKind.BUILD),
                                                          (engines, ENGINE_RULES, ContextKind.ENGINE)])
 def test_every_rule_module_is_listed_once(package: object, rules: tuple, kind: ContextKind) -> None:
     modules = [importlib.import_module(f"{package.__name__}.{m.name}")  # type: ignore[attr-defined]

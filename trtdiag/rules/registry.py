@@ -1,6 +1,6 @@
 """Every rule, in the order it runs, and the entry points the pipelines call.
 
-Adding a rule: write one module under ``trtdiag/rules/build/`` (or ``engines/``) that defines ``RULE``, and
+Adding a rule: write one module under ``trtdiag/rules/builds/`` (or ``engines/``) that defines ``RULE``, and
 list it below. The README's rule table is generated from these lists (:func:`markdown_table`; a test keeps
 the two equal).
 """
@@ -15,7 +15,7 @@ from trtdiag.onnx.compute import ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules import base
 from trtdiag.rules.base import ContextKind, Rule
-from trtdiag.rules.build import (
+from trtdiag.rules.builds import (
     activations_missing_scales,
     benign_warnings_only,
     calibration_profile,
