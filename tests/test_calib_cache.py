@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from trtdiag.analysis import analyze
-from trtdiag.calib.cache import check_cache, read_calibration_cache
+from trtdiag.calib.cache import read_calibration_cache
 from trtdiag.errors import InputError
 from trtdiag.log.collector import read_log
 from trtdiag.onnx.graph import load_graph
+from trtdiag.rules.cache_check import check_cache
 
 from .conftest import FIXTURES, LOGS, MODELS
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
 from trtdiag.analysis import analyze
-from trtdiag.rules.build_rules import RULES, rule_ids
+from trtdiag.findings import Evidence, Finding
+from trtdiag.onnx.graph import load_graph
+from trtdiag.rules.base import verdict_failures
+from trtdiag.rules.registry import ALL_RULES, rule_ids
 
 from .conftest import MODELS
 
@@ -26,7 +31,7 @@ def test_rule_ids_are_unique_and_stable() -> None:
     ids = rule_ids()
     assert len(ids) == len(set(ids))
     assert {"int8-without-fp16", "implicit-int8-transformer", "benign-warnings-only"} <= set(ids)
-    assert all(r.severity in ("error", "warning", "info") for r in RULES)
+    assert all(r.severity in ("error", "warning", "info") for r in ALL_RULES)
 
 
 INT8_ONLY = "[01/01/2026-00:00:00] [I] Precision: FP32+INT8\n"
@@ -152,11 +157,6 @@ def test_plugin_on_the_warned_path(tmp_path: Path) -> None:
 
 
 def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
-    import re
-    import shlex
-
-    from trtdiag.onnx.graph import load_graph
-
     p = tmp_path / "b.log"
     p.write_text(HEADER_10 + BLOCK1_ACTS + WEIGHTS)
     names = [n.name for n in load_graph(XLMR).nodes]
@@ -177,9 +177,6 @@ def test_commands_in_findings_only_name_model_nodes(tmp_path: Path) -> None:
 
 
 def test_verdict_failures() -> None:
-    from trtdiag.findings import Evidence, Finding
-    from trtdiag.rules.build_rules import verdict_failures
-
     fs = [Finding("a", "error", "t", "e", Evidence(), "f"), Finding("b", "warning", "t", "e", Evidence(), "f"),
           Finding("c", "info", "t", "e", Evidence(), "f")]
     assert verdict_failures(fs, "never") == []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from trtdiag.calib.cache import CacheCheck, CalibrationCache, check_cache, read_calibration_cache
+from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare, load_artifacts
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
 from trtdiag.errors import InputError, TruncatedInputError
@@ -29,7 +29,10 @@ from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_sc
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import analysis_html
-from trtdiag.rules.build_rules import Context, run_rules, verdict_failures
+from trtdiag.rules.base import verdict_failures
+from trtdiag.rules.cache_check import CacheCheck, check_cache
+from trtdiag.rules.context import BuildContext
+from trtdiag.rules.registry import run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
 if TYPE_CHECKING:
@@ -229,8 +232,8 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     """Diagnose already-read log facts against an optional graph, compute profile and cache."""
     mapping = map_missing_scales(facts, graph)
     cache_check = check_cache(cache, graph, facts) if cache is not None else None
-    ctx = Context(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
-                  compute=compute, cache_check=cache_check)
+    ctx = BuildContext(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
+                       compute=compute, cache_check=cache_check)
     findings = run_rules(ctx)
     notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,

@@ -34,8 +34,8 @@ from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, Lay
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import render_comparison
-from trtdiag.rules.build_rules import verdict_failures
-from trtdiag.rules.engine_rules import run_comparison_rules
+from trtdiag.rules.base import verdict_failures
+from trtdiag.rules.registry import run_comparison_rules
 
 __all__ = [
     "ATTRIBUTION_RULE", "Alignment", "BlockRow", "Comparison", "EngineArtifacts", "EngineSummary", "LayerRow",

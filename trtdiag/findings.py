@@ -46,8 +46,10 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
+    """One root cause: a stable rule id, how bad it is, what it rests on and what to change."""
+
     id: str
-    severity: str
+    severity: Severity
     title: str
     explanation: str
     evidence: Evidence
@@ -55,4 +57,9 @@ class Finding:
     commands: tuple[str, ...] = ()
     gemm_nodes: tuple[str, ...] = ()  # MatMul/Gemm/Conv nodes this cause keeps out of INT8
     mac_share: float | None = None  # their share of the model's GEMM/Conv MACs (None: unknown)
+
+    def __post_init__(self) -> None:
+        # Callers outside the rules (tests, plugins) may still pass "error"; store the enum either way
+        # so that sorting by Severity.rank never meets a plain string.
+        object.__setattr__(self, "severity", Severity(self.severity))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, NodeInfo
 
-#: Ops ModelOpt's INT8 mode may quantize (modelopt/onnx/quantization/int8.py); only these need excluding.
+#: Ops ModelOpt's INT8 mode may quantize; only these need excluding from it.
 MODELOPT_INT8_OPS = frozenset({"Add", "AveragePool", "BatchNormalization", "Clip", "Conv", "ConvTranspose", "Gemm",
                                "GlobalAveragePool", "MatMul", "MaxPool", "Mul"})
 _LN_SCOPE = re.compile(r"(?i)(?:^|[./])(?:layer_?norm|ln(?:_?\d+)?|norm\d?)(?:$|[./])")

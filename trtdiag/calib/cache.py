@@ -1,6 +1,7 @@
-"""Calibration-cache forensics: read TensorRT and ONNX Runtime caches and check them against the model.
+"""Read TensorRT and ONNX Runtime calibration caches into plain data.
 
-Formats (docs/log-formats.md §6):
+This module only reads; whether a cache fits the model and the build is judged by
+:mod:`trtdiag.rules.cache_check`. Formats:
 - TensorRT: first line ``TRT-<version code>-<Algorithm>``, then ``<tensor>: <8 hex digits>``, the
   big-endian IEEE-754 float32 *scale* (dynamic range / 127). ``7f800000`` (+inf) marks a tensor that
   could not be calibrated; ``0`` also occurs.
@@ -17,16 +18,38 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from trtdiag.errors import InputError
 from trtdiag.io.versions import CACHE_HEADER_RE, decode_trt_version
-from trtdiag.log.facts import LogFacts
-from trtdiag.onnx.graph import GraphIndex
 
 _TRT_ENTRY = re.compile(r"^(?P<name>.+): (?P<hex>[0-9a-fA-F]{1,8})$")
 _ORT_TEXT_ENTRY = re.compile(r"^(?P<name>\S.*?) (?P<value>[-+0-9.eE]+|nan|inf|-inf)$", re.IGNORECASE)
 _MAX_CACHE_BYTES = 256 << 20
+
+
+class CacheFormat(str, Enum):
+    """Which tool wrote the cache. A ``str`` enum so that documents keep writing ``"tensorrt"`` etc."""
+
+    TENSORRT = "tensorrt"
+    ORT_TEXT = "ort-text"
+    ORT_JSON = "ort-json"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class BadValue(NamedTuple):
+    """A cache entry TensorRT cannot use (a tuple, so ``for tensor, problem, line in bad_values`` works)."""
+
+    tensor: str
+    problem: str  # "infinite", "zero", "nan" or "negative"
+    line: int  # 0 for JSON tables
 
 
 @dataclass(frozen=True)
@@ -40,12 +63,12 @@ class CacheEntry:
 @dataclass(frozen=True)
 class CalibrationCache:
     path: str
-    format: str  # "tensorrt", "ort-text", "ort-json"
+    format: CacheFormat
     header: str | None
     tensorrt_version: str | None
     algorithm: str | None
     entries: tuple[CacheEntry, ...]
-    bad_values: tuple[tuple[str, str, int], ...]  # (tensor, "infinite"/"zero"/"nan"/"negative", line)
+    bad_values: tuple[BadValue, ...]
     unparsed_lines: tuple[int, ...]
 
     @property
@@ -95,10 +118,10 @@ def read_calibration_cache(path: str | os.PathLike[str]) -> CalibrationCache:
 
 
 def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], group: str,
-                   to_float: Callable[[str], float]) -> tuple[list[CacheEntry], list[tuple[str, str, int]], list[int]]:
+                   to_float: Callable[[str], float]) -> tuple[list[CacheEntry], list[BadValue], list[int]]:
     """Entries of a line-per-tensor cache, the unusable values among them, and lines that did not parse."""
     entries: list[CacheEntry] = []
-    bad: list[tuple[str, str, int]] = []
+    bad: list[BadValue] = []
     unparsed: list[int] = []
     for i, raw in enumerate(lines, start=first_line):
         line = raw.strip()
@@ -112,7 +135,7 @@ def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], 
         entries.append(CacheEntry(m.group("name"), value, m.group(group), i))
         problem = _problem(value)
         if problem:
-            bad.append((m.group("name"), problem, i))
+            bad.append(BadValue(m.group("name"), problem, i))
     return entries, bad, unparsed
 
 
@@ -120,7 +143,7 @@ def _read_trt(p: Path, lines: list[str], header: str, code: str, algo: str) -> C
     entries, bad, unparsed = _parse_entries(lines[1:], 2, _TRT_ENTRY, "hex", _hex_to_float)
     if not entries:
         raise InputError(f"{p} has a TensorRT cache header but no '<tensor>: <hex scale>' entries")
-    return CalibrationCache(str(p), "tensorrt", header, decode_trt_version(code), algo, tuple(entries),
+    return CalibrationCache(str(p), CacheFormat.TENSORRT, header, decode_trt_version(code), algo, tuple(entries),
                             tuple(bad), tuple(unparsed))
 
 
@@ -129,7 +152,7 @@ def _read_ort_text(p: Path, lines: list[str]) -> CalibrationCache:
     if not entries or len(unparsed) > len(entries):
         raise InputError(f"{p} is not a calibration cache: expected a 'TRT-<version>-<Algorithm>' header "
                          "(TensorRT) or '<tensor> <range>' lines / a JSON table (ONNX Runtime)")
-    return CalibrationCache(str(p), "ort-text", None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
+    return CalibrationCache(str(p), CacheFormat.ORT_TEXT, None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
 
 
 def _read_ort_json(p: Path, text: str) -> CalibrationCache:
@@ -140,7 +163,7 @@ def _read_ort_json(p: Path, text: str) -> CalibrationCache:
     if not isinstance(table, dict) or not table:
         raise InputError(f"{p} is JSON but not a calibration table ({{tensor: [min, max]}})")
     entries: list[CacheEntry] = []
-    bad: list[tuple[str, str, int]] = []
+    bad: list[BadValue] = []
     for name, value in table.items():
         if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
             rng = max(abs(float(value[0])), abs(float(value[1])))
@@ -151,94 +174,5 @@ def _read_ort_json(p: Path, text: str) -> CalibrationCache:
         entries.append(CacheEntry(str(name), rng, json.dumps(value), 0))
         problem = _problem(rng)
         if problem:
-            bad.append((str(name), problem, 0))
-    return CalibrationCache(str(p), "ort-json", None, None, None, tuple(entries), tuple(bad), ())
-
-
-# --- checking a cache against the model and the build -------------------------------------------
-
-_ALGORITHM_OF_CLASS = {
-    "IInt8EntropyCalibrator2": "EntropyCalibration2",
-    "IInt8EntropyCalibrator": "EntropyCalibration",
-    "IInt8MinMaxCalibrator": "MinMaxCalibration",
-    "IInt8LegacyCalibrator": "LegacyCalibration",
-}
-
-
-@dataclass(frozen=True)
-class CacheCheck:
-    """What a calibration cache says about the build it was used for."""
-
-    cache: CalibrationCache
-    matched: int  # cache entries that resolve to a tensor of the model
-    absent_from_model: tuple[str, ...]  # cache tensors the model does not have (stale cache / other export)
-    gemm_inputs_missing: tuple[str, ...]  # float activations feeding MatMul/Gemm/Conv that the cache lacks
-    gemm_inputs_total: int
-    version_note: str | None
-    algorithm_note: str | None
-    stale: bool
-    stale_reason: str | None
-
-
-def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFacts | None) -> CacheCheck:
-    """Compare a cache with the model (names) and with the build (TensorRT version, algorithm)."""
-    from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, NameMapper, ParseContext
-    from trtdiag.onnx.compute import GEMM_OPS
-
-    absent: list[str] = []
-    covered: set[str] = set()
-    matched = 0
-    gemm_inputs: list[str] = []
-    if graph is not None:
-        mapper = NameMapper(graph, ParseContext.from_log(facts) if facts else ParseContext({}, {}))
-        for e in cache.entries:
-            onnx_tensor, node, cls = mapper.resolve_onnx_tensor(e.name)
-            if onnx_tensor is not None or node is not None:
-                matched += 1
-                if onnx_tensor is not None:
-                    covered.add(onnx_tensor)
-            elif cls not in (PARSER_HELPER, UNNAMED_LAYER) and not e.name.startswith("ONNXTRT_") and \
-                    not e.name.startswith("(Unnamed Layer"):
-                absent.append(e.name)
-        seen: set[str] = set()
-        for n in graph.nodes:
-            if n.op_type not in GEMM_OPS:
-                continue
-            for t in n.inputs[:2]:
-                if not t or t in seen or t in graph.initializers or t in graph.constant_outputs:
-                    continue
-                if graph.dtype_of(t) not in (None, "FLOAT", "FLOAT16", "BFLOAT16"):
-                    continue
-                seen.add(t)
-                gemm_inputs.append(t)
-    missing = [t for t in gemm_inputs if t not in covered]
-    version_note = None
-    build_version = facts.build.tensorrt_version if facts else None
-    if cache.tensorrt_version and build_version and \
-            cache.tensorrt_version.split(".")[:2] != build_version.split(".")[:2]:
-        version_note = (f"the cache was written by TensorRT {cache.tensorrt_version} and the build ran "
-                            f"TensorRT {build_version}")
-    algorithm_note = None
-    if cache.algorithm and facts is not None:
-        b = facts.build
-        want = _ALGORITHM_OF_CLASS.get(b.calibrator or "") or b.calibration_algorithm
-        if want and want != cache.algorithm:
-            used = f"{b.calibrator} ({want})" if b.calibrator else want
-            algorithm_note = (f"the cache holds {cache.algorithm} scales but the build used {used}; TensorRT does "
-                              "not use a cache written for another algorithm")
-    nameable = matched + len(absent)
-    reasons = []
-    if nameable and len(absent) / nameable >= 0.3:
-        reasons.append(f"{len(absent)} of {nameable} cache tensors do not exist in the model")
-    if gemm_inputs and len(missing) / len(gemm_inputs) >= 0.5:
-        reasons.append(f"{len(missing)} of {len(gemm_inputs)} activations feeding MatMul/Gemm/Conv are not in "
-                       "the cache")
-    if version_note and reasons:
-        reasons.append(version_note)  # on its own a version change is a note: caches often still load
-    if algorithm_note:
-        reasons.append(algorithm_note)
-    return CacheCheck(
-        cache=cache, matched=matched, absent_from_model=tuple(absent), gemm_inputs_missing=tuple(missing),
-        gemm_inputs_total=len(gemm_inputs), version_note=version_note, algorithm_note=algorithm_note,
-        stale=bool(reasons), stale_reason="; ".join(reasons) or None,
-    )
+            bad.append(BadValue(str(name), problem, 0))
+    return CalibrationCache(str(p), CacheFormat.ORT_JSON, None, None, None, tuple(entries), tuple(bad), ())

@@ -1,7 +1,7 @@
 """Per-engine results of a comparison: what was read for an engine, its layers as mapped, its totals,
 and the per-node and per-block rows that pair two engines.
 
-Why a module of plain frozen dataclasses: the rules (:mod:`trtdiag.rules.engine_rules`), the
+Why a module of plain frozen dataclasses: the rules (:mod:`trtdiag.rules.engines`), the
 comparison document and the report read these; keeping them free of pipeline code lets those
 import them without importing the comparison pipeline.
 """

@@ -1,0 +1,153 @@
+"""Every build-log rule on an in-memory context that triggers it and on one that must not (milliseconds each)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
+from trtdiag.findings import Severity
+from trtdiag.naming import GRAPH_INPUT, UNKNOWN, WEIGHT
+from trtdiag.rules.base import ContextKind
+from trtdiag.rules.builds import plugin_without_int8
+from trtdiag.rules.cache_check import CacheCheck
+from trtdiag.rules.context import BuildContext
+from trtdiag.rules.registry import BUILD_RULES, rule_ids
+
+from .rules_kit import build_ctx, encoder, event, facts, graph, tensor
+
+INT8_ONLY = facts(int8=True, fp16=False, tensorrt_version="10.3.0", evidence={"precision": 3})
+INT8_FP16 = facts(int8=True, fp16=True, tensorrt_version="10.3.0")
+QUERY = tensor("q_out", node="q", consumers=("sm",), block=0)  # leaves the query MatMul
+X = tensor("x", cls=GRAPH_INPUT, consumers=("q",))  # enters it
+IDS = tensor("input_ids", cls=GRAPH_INPUT, integer=True)
+LN_BIAS = tensor("b", cls=WEIGHT, consumers=("ln",), weight=True)
+CACHE = CalibrationCache("c.cache", CacheFormat.TENSORRT, "TRT-100300-EntropyCalibration2", "10.3.0", "EntropyCalibration2",
+                         (CacheEntry("other", 0.1, "3dcccccd", 2),), (), ())
+
+
+def _cache_check(stale: bool) -> CacheCheck:
+    return CacheCheck(CACHE, 0, ("other",) if stale else (), (), 1, None, None, stale,
+                      "1 of 1 cache tensors do not exist in the model" if stale else None)
+
+
+def _plugin_graph():
+    return graph([("mm", "MatMul", ("x", "w"), ("h",)), ("plugin", "MyPlugin", ("h",), ("y",))],
+                 domains={"plugin": "custom.trt"}, initializers=("w",))
+
+
+Case = Callable[[], BuildContext]
+CASES: dict[str, tuple[Case, Case]] = {
+    "model-log-mismatch": (
+        lambda: build_ctx(INT8_FP16, tensor("conv1"), g=encoder(), mismatch_reason="only 0 of 5 names exist"),
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
+    ),
+    "trt11-implicit-int8-removed": (
+        lambda: build_ctx(facts(trt11=(event("trt11-removed-api", 4),))),
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
+    ),
+    "int8-without-fp16": (
+        lambda: build_ctx(INT8_ONLY, QUERY, g=encoder()),
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
+    ),
+    "implicit-int8-transformer": (
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
+        lambda: build_ctx(INT8_FP16, tensor("c1"), g=graph([("conv", "Conv", ("x", "w"), ("c1",))])),
+    ),
+    "stale-calibration-cache": (
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder(), cache_check=_cache_check(True)),
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder(), cache_check=_cache_check(False)),
+    ),
+    "activations-missing-scales": (
+        lambda: build_ctx(INT8_FP16, X, g=encoder()),
+        lambda: build_ctx(INT8_FP16, IDS, LN_BIAS, g=encoder()),
+    ),
+    "no-calibration": (
+        lambda: build_ctx(facts(int8=True, calibration_dynamic=True)),
+        lambda: build_ctx(facts(int8=True, calibrator="IInt8EntropyCalibrator2")),
+    ),
+    "calibration-profile": (
+        lambda: build_ctx(facts(calibration_events=(event("profile-not-defined", 7),))),
+        lambda: build_ctx(facts(calibration_events=(event("cache-read", 7),))),
+    ),
+    "plugin-without-int8": (
+        lambda: build_ctx(INT8_FP16, tensor("y", node="plugin"), g=_plugin_graph()),
+        lambda: build_ctx(INT8_FP16, tensor("x", cls=GRAPH_INPUT, consumers=("mm",)), g=_plugin_graph()),
+    ),
+    "implicit-int8-deprecated": (
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
+        lambda: build_ctx(facts(int8=True, fp16=True, tensorrt_version="8.6.1"), QUERY, g=encoder()),
+    ),
+    "benign-warnings-only": (
+        lambda: build_ctx(INT8_FP16, IDS, LN_BIAS, g=encoder()),
+        lambda: build_ctx(INT8_FP16, IDS, QUERY, g=encoder()),
+    ),
+    "integer-inputs": (
+        lambda: build_ctx(INT8_FP16, IDS, g=encoder()),
+        lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
+    ),
+}
+_RULES = {r.id: r for r in BUILD_RULES}
+
+
+@pytest.fixture(autouse=True)
+def _no_onnx_op_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plugin-without-int8 asks onnx.defs whether an op is standard; importing onnx takes seconds, and
+    tests/test_rules.py covers that path with a real model. Here only the custom domain marks a plugin."""
+    monkeypatch.setattr(plugin_without_int8, "_is_unknown_op", lambda op: False)
+
+
+def test_every_build_rule_has_a_unit_case() -> None:
+    assert set(CASES) == set(rule_ids(ContextKind.BUILD))
+
+
+@pytest.mark.parametrize("rule_id", list(CASES))
+def test_rule_triggers(rule_id: str) -> None:
+    rule = _RULES[rule_id]
+    finding = rule.check(CASES[rule_id][0]())
+    assert finding is not None and finding.id == rule_id
+    assert isinstance(finding.severity, Severity) and finding.fix and finding.explanation
+    assert "{" not in finding.title  # every template field was filled
+
+
+@pytest.mark.parametrize("rule_id", list(CASES))
+def test_rule_stays_quiet(rule_id: str) -> None:
+    assert _RULES[rule_id].check(CASES[rule_id][1]()) is None
+
+
+def test_int8_without_fp16_names_the_fp32_gemms_and_their_share() -> None:
+    f = _RULES["int8-without-fp16"].check(build_ctx(INT8_ONLY, QUERY, g=encoder(), macs={"q": 3, "ctx": 1}))
+    assert f is not None and f.severity is Severity.ERROR
+    assert f.gemm_nodes == ("q", "ctx") and f.mac_share == 1.0
+    assert f.explanation.endswith("2 GEMM/Conv nodes (100% of the model's MACs) fall back to FP32.")
+    quiet = _RULES["int8-without-fp16"].check(build_ctx(INT8_ONLY))
+    assert quiet is not None and quiet.severity is Severity.WARNING  # nothing warned: only a warning
+
+
+def test_activations_missing_scales_counts_blocks_and_share() -> None:
+    f = _RULES["activations-missing-scales"].check(build_ctx(INT8_FP16, QUERY, g=encoder(), macs={"q": 1, "ctx": 3}))
+    assert f is not None and "1 activation tensors in block 0" in f.explanation
+    assert f.gemm_nodes == ("q",) and f.mac_share == 0.25
+
+
+def test_stale_cache_from_the_log_alone() -> None:
+    f = facts(int8=True, calibration_cache_read="c.cache")
+    unknown = [tensor(f"/other/t{i}", cls=UNKNOWN) for i in range(3)]
+    found = _RULES["stale-calibration-cache"].check(build_ctx(f, *unknown))
+    assert found is not None and found.commands == ("rm -f c.cache",)
+    ran = facts(int8=True, calibration_cache_read="c.cache", calibration_started=5)
+    assert _RULES["stale-calibration-cache"].check(build_ctx(ran, *unknown)) is None
+
+
+def test_no_calibration_on_a_qdq_network_uses_its_variant() -> None:
+    ctx = build_ctx(facts(int8=True, calibrator="IInt8EntropyCalibrator2", evidence={"calibrator": 9}),
+                    g=graph([("q", "QuantizeLinear", ("x",), ("xq",))], qdq=2))
+    f = _RULES["no-calibration"].check(ctx)
+    assert f is not None and f.title.startswith("A calibrator was given to an explicitly quantized")
+    assert f.evidence.lines == (9,) and f.evidence.notes == ("2 Q/DQ nodes in the model",)
+
+
+def test_transformer_recognised_from_names_without_a_model() -> None:
+    names = [tensor(n) for n in ("/l0/attention/MatMul_out", "/l0/Softmax_out", "/l0/LayerNorm_out")]
+    assert _RULES["implicit-int8-transformer"].check(build_ctx(INT8_FP16, *names)) is not None

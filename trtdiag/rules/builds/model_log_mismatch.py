@@ -1,0 +1,39 @@
+"""``model-log-mismatch``: the ONNX model given is not the one the log was built from."""
+
+from __future__ import annotations
+
+from trtdiag.findings import Finding, Severity
+from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER
+from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.build_traits import model_name, q
+from trtdiag.rules.context import BuildContext
+from trtdiag.rules.evidence import evidence
+
+
+def check(ctx: BuildContext) -> Finding | None:
+    m = ctx.mapping
+    if not m.mismatch:
+        return None
+    unmapped = [t for t in ctx.tensors if not t.mapped and t.cls not in (PARSER_HELPER, UNNAMED_LAYER)]
+    return RULE.finding(
+        fields={"reason": m.mismatch_reason},
+        evidence=evidence(unmapped, lines=[t.first_line for t in unmapped]),
+        commands=(f"trtdiag analyze BUILD.log {q(model_name(ctx))} -o report.html",),
+        mac_share=ctx.finding_share([]),
+    )
+
+
+RULE = Rule[BuildContext](
+    id="model-log-mismatch",
+    kind=ContextKind.BUILD,
+    severity=Severity.ERROR,
+    title="The ONNX model given is not the one this log was built from",
+    summary="the ONNX model given is not the one the log was built from",
+    explanation=(
+        "{reason}. Every mapping below (ONNX nodes, blocks, sub-modules, compute shares) is therefore unreliable. "
+        "Pass the exact .onnx file the engine was built from (after any simplification or re-export)."
+    ),
+    fix="Re-run trtdiag with the ONNX file named in the build command (trtexec --onnx=..., or the path your "
+    "script passed to the ONNX parser).",
+    check=check,
+)

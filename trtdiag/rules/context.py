@@ -1,0 +1,101 @@
+"""What rules may look at: plain frozen data built by the pipelines, never files.
+
+:class:`BuildContext` is one build log mapped onto its (optional) ONNX model; :class:`EngineContext` is an
+FP16-vs-INT8 comparison of two engines of one model. Unit tests build both in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
+
+from trtdiag.fixes import SensitiveNodes, sensitive_nodes
+from trtdiag.log.facts import LogFacts
+from trtdiag.naming import MappedTensor, MappingSummary
+from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
+from trtdiag.onnx.graph import GraphIndex
+from trtdiag.rules.base import ContextKind
+from trtdiag.rules.cache_check import CacheCheck
+
+if TYPE_CHECKING:
+    from trtdiag.comparison import Comparison
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a build-log rule may look at."""
+
+    KIND: ClassVar[ContextKind] = ContextKind.BUILD
+
+    facts: LogFacts
+    graph: GraphIndex | None
+    mapping: MappingSummary
+    model_path: str | None = None
+    compute: ComputeProfile | None = None
+    cache_check: CacheCheck | None = None
+
+    @property
+    def tensors(self) -> tuple[MappedTensor, ...]:
+        return self.mapping.tensors
+
+    @cached_property
+    def sensitive(self) -> SensitiveNodes | None:
+        return sensitive_nodes(self.graph) if self.graph is not None else None
+
+    def gemms_touched(self, tensors: list[MappedTensor] | tuple[MappedTensor, ...]) -> list[str]:
+        """GEMM/Conv nodes that produce or consume the tensors (the warning's own words: "any layer
+        consuming or producing given tensor" falls back)."""
+        g = self.graph
+        if g is None:
+            return []
+        found: dict[str, None] = {}
+        for t in tensors:
+            names: list[str] = []
+            if t.onnx_node:
+                names.append(t.onnx_node)
+            names.extend(t.onnx_consumers)
+            if t.onnx_tensor is None and t.onnx_node:  # helper of a node: its consumers too
+                node = g.node(t.onnx_node)
+                if node is not None:
+                    for out in node.outputs:
+                        names.extend(c.name for c in g.consumers_of(out))
+            for n in names:
+                node = g.node(n)
+                if node is not None and node.op_type in GEMM_OPS:
+                    found.setdefault(n, None)
+        return list(found)
+
+    def share(self, nodes: list[str]) -> float | None:
+        """MAC share of ``nodes``; None when the model's MACs are unknown."""
+        if self.compute is None or not self.compute.total_macs:
+            return None
+        return self.compute.share(nodes)
+
+    def finding_share(self, gemms: list[str]) -> float | None:
+        """A finding's ``mac_share``: 0.0 (not None) when it names no GEMM but the MACs are known."""
+        if gemms:
+            return self.share(gemms)
+        return 0.0 if self.compute and self.compute.total_macs else None
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """Everything an engine rule may look at: the comparison and, when given, the model and its MACs."""
+
+    KIND: ClassVar[ContextKind] = ContextKind.ENGINE
+
+    comparison: Comparison
+    graph: GraphIndex | None = None
+    compute: ComputeProfile | None = None
+
+    def is_gemm(self, name: str) -> bool:
+        """Is ONNX node ``name`` a MatMul/Gemm/Conv of the model (False without a model)?"""
+        node = self.graph.node(name) if self.graph is not None else None
+        return node is not None and node.op_type in GEMM_OPS
+
+    def share(self, nodes: list[str]) -> float | None:
+        """MAC share of ``nodes``; None when the MACs are unknown or no node is named."""
+        if self.compute is None or not self.compute.total_macs or not nodes:
+            return None
+        return self.compute.share(nodes)

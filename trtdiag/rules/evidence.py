@@ -1,0 +1,46 @@
+"""Shaping what rules found into :class:`~trtdiag.findings.Evidence` and short phrases of their text."""
+
+from __future__ import annotations
+
+from trtdiag.findings import Evidence
+from trtdiag.naming import MappedTensor
+
+MAX_EVIDENCE = 25  # names kept per list; the totals say how many there were
+
+
+def evidence(
+    tensors: list[MappedTensor] | None = None,
+    nodes: list[str] | None = None,
+    lines: list[int] | None = None,
+    notes: list[str] | None = None,
+) -> Evidence:
+    """Evidence from warned tensors, ONNX nodes (deduplicated, in order) and log lines (sorted)."""
+    tensors = tensors or []
+    node_list = list(dict.fromkeys(nodes or []))
+    line_list = sorted(set(lines or []))
+    return Evidence(
+        tensors=tuple(t.tensor for t in tensors[:MAX_EVIDENCE]),
+        nodes=tuple(node_list[:MAX_EVIDENCE]),
+        lines=tuple(line_list[:MAX_EVIDENCE]),
+        notes=tuple(notes or ()),
+        total_tensors=len(tensors),
+        total_nodes=len(node_list),
+    )
+
+
+def pct(share: float | None) -> str:
+    return "an unknown share" if share is None else f"{share * 100:.0f}%"
+
+
+def ms(v: float) -> str:
+    return f"{v:.3f} ms"
+
+
+def blocks_phrase(tensors: list[MappedTensor]) -> str:
+    """`` in block 1`` / `` in blocks 0, 2`` / `` in 12 blocks (0-11)``; empty outside the blocks."""
+    blocks = sorted({t.block for t in tensors if t.block is not None})
+    if not blocks:
+        return ""
+    if len(blocks) > 8:
+        return f" in {len(blocks)} blocks ({blocks[0]}-{blocks[-1]})"
+    return " in block" + ("s " if len(blocks) > 1 else " ") + ", ".join(map(str, blocks))
