@@ -25,6 +25,7 @@ class GridCell:
     partial: int  # one operand dequantized
     unquantized: int  # no operand dequantized
     macs: int
+    int8_macs: int  # of the GEMMs with both operands dequantized
     unquantized_macs: int
     mac_share: float | None  # of the model's GEMM/Conv MACs
     unquantized_share: float | None
@@ -64,10 +65,11 @@ def build_grid(view: QdqView, compute: ComputeProfile | None) -> QuantGrid:
     for (row, col), items in groups.items():
         m = sum(macs.get(g.name, 0) for g, _ in items)
         um = sum(macs.get(g.name, 0) for g, s in items if s == FLOAT)
+        qm = sum(macs.get(g.name, 0) for g, s in items if s == INT8)
         cells.append(GridCell(
             row=row, column=col, gemms=tuple(g.name for g, _ in items),
             quantized=sum(1 for _, s in items if s == INT8), partial=sum(1 for _, s in items if s == PARTIAL),
-            unquantized=sum(1 for _, s in items if s == FLOAT), macs=m, unquantized_macs=um,
+            unquantized=sum(1 for _, s in items if s == FLOAT), macs=m, int8_macs=qm, unquantized_macs=um,
             mac_share=m / total if total else None, unquantized_share=um / total if total else None))
     rows = sorted({c.row for c in cells}, key=_row_key)
     columns = [c for c in COLUMNS if any(x.column == c for x in cells)]

@@ -47,6 +47,16 @@ class LintResult:
             raise InputError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
         return [] if fail_on == "never" else self.at_least(fail_on)
 
+    def finding_lines(self) -> list[str]:
+        """One line per finding for the terminal: severity, id, title, node count, first node, MAC share."""
+        lines = []
+        for f in self.findings:
+            nodes = f.evidence.nodes
+            share = f", {f.mac_share:.1%} of GEMM MACs" if f.mac_share else ""
+            first = f": {nodes[0]}" + (f" (+{len(nodes) - 1} more)" if len(nodes) > 1 else "") if nodes else ""
+            lines.append(f"  {f.severity}: [{f.id}] {f.title}{share}{first}")
+        return lines
+
     def summary_line(self, html: str | None = None, json_path: str | None = None) -> str:
         counts = {s: sum(1 for f in self.findings if f.severity == s) for s in Severity}
         parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}" for s in Severity]
