@@ -19,7 +19,7 @@ def next_gemm(view: QdqView, node: NodeInfo, hops: int = 8) -> NodeInfo | None:
     frontier = list(node.outputs)
     seen: set[str] = set(frontier)
     for _ in range(hops):
-        nxt = []
+        nxt: list[str] = []
         for t in frontier:
             for c in view.graph.consumers_of(t):
                 if c.op_type in WEIGHTED_OPS:

@@ -33,7 +33,7 @@ def requantized(view: QdqView, tensor: str, hops: int = 3) -> bool:
     """Whether a tensor reaches a QuantizeLinear, through epilogue activations (ReLU...)."""
     frontier = [tensor]
     for _ in range(hops):
-        nxt = []
+        nxt: list[str] = []
         for t in frontier:
             for c in view.real_consumers(t):
                 if c.op_type == Q_OP:
