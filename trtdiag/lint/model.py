@@ -6,18 +6,22 @@ GEMM input come through a DequantizeLinear, perhaps behind a Transpose?", "is th
 TensorRT moves Q/DQ through commuting ops (``knowledge.COMMUTING_OPS``).
 
 Scales and zero-points are small constants, so the weight-free reader keeps their values (up to
-``KEEP_VALUES_UP_TO`` elements). Larger per-channel vectors are read on their own when stored as
-external data; inline ones stay unknown and are listed in :attr:`QdqView.notes`.
+``KEEP_VALUES_UP_TO`` elements). Larger per-channel vectors (a 4096-wide FFN) are read on their own: from
+the external-data file, or by walking the model file to just those initializers (the weights in between
+are skipped, never parsed).
 """
 
 from __future__ import annotations
 
+import mmap
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trtdiag.lint.knowledge import COMMUTING_OPS, WEIGHTED_OPS
 from trtdiag.onnx.graph import GraphIndex, NodeInfo
+from trtdiag.onnx.structure import _fields
 
 Q_OP = "QuantizeLinear"
 DQ_OP = "DequantizeLinear"
@@ -137,6 +141,10 @@ def build_view(graph: GraphIndex) -> QdqView:
                 for a in n.attribute:
                     if a.name == "value":
                         tensors[n.output[0]] = a.t
+    wanted = {t for n in graph.nodes if n.op_type in (Q_OP, DQ_OP) for t in n.inputs[1:3] if t}
+    missing = {t for t in wanted if t in tensors and _lacks_values(tensors[t])}
+    if missing and graph.path:
+        tensors.update(read_inline_tensors(graph.path, missing))
     constants = frozenset(graph.initializers) | frozenset(graph.constant_outputs)
     nodes: dict[str, QdqNode] = {}
     unknown: list[str] = []
@@ -199,6 +207,39 @@ def _dtype(t: Any) -> str | None:
         return str(TensorProto.DataType.Name(t.data_type))
     except ValueError:
         return None
+
+
+_GRAPH_FIELD, _INITIALIZER_FIELD, _NAME_FIELD = 7, 5, 8  # ModelProto.graph, GraphProto.initializer, TensorProto.name
+
+
+def _lacks_values(t: Any) -> bool:
+    from onnx import TensorProto
+
+    return t.data_location != TensorProto.EXTERNAL and not any(len(getattr(t, f)) for f in _VALUE_FIELDS)
+
+
+def read_inline_tensors(path: str | os.PathLike[str], names: set[str]) -> dict[str, Any]:
+    """The named initializers of a model file, values included, without parsing any other initializer."""
+    from onnx import TensorProto
+
+    found: dict[str, Any] = {}
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            for field, _w, _s, gstart, gend in _fields(mm, 0, len(mm)):
+                if field != _GRAPH_FIELD:
+                    continue
+                for f2, _w2, _s2, tstart, tend in _fields(mm, gstart, gend):
+                    if f2 != _INITIALIZER_FIELD:
+                        continue
+                    name = next((bytes(mm[p:e]).decode("utf-8", "replace")
+                                 for f3, _w3, _s3, p, e in _fields(mm, tstart, tend) if f3 == _NAME_FIELD), "")
+                    if name in names:
+                        t = TensorProto()
+                        t.ParseFromString(bytes(mm[tstart:tend]))
+                        found[name] = t
+    except (OSError, ValueError):  # the values stay unknown; build_view notes it
+        return found
+    return found
 
 
 def _values(t: Any, base_dir: str | None) -> tuple[float, ...] | None:
