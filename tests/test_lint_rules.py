@@ -84,3 +84,14 @@ def test_onnxruntime_default_quantizer_output_is_rejected_for_its_zero_points() 
     assert [f.id for f in result.at_least(Severity.ERROR)] == ["qdq-nonzero-zero-point"]
     sym = lint_model(QDQ / "ort_symmetric_qdq.onnx")
     assert sym.by_id("qdq-nonzero-zero-point") == [] and sym.by_id("qdq-per-tensor-weights") == []
+
+
+def test_assert_helper_names_the_finding_and_honours_allow() -> None:
+    with pytest.raises(AssertionError) as exc:
+        assert_qdq_placement_clean(QDQ / "seed_per_tensor_weights.onnx")
+    text = str(exc.value)
+    assert "[qdq-per-tensor-weights]" in text and "/encoder/layer.0/attention/self/key/MatMul" in text
+    assert "fix:" in text and "trtdiag lint" in text
+    assert_qdq_placement_clean(QDQ / "seed_per_tensor_weights.onnx", allow=["qdq-per-tensor-weights"])
+    with pytest.raises(AssertionError):
+        assert_qdq_placement_clean(QDQ / "seed_unquantized_gemm.onnx", severity="info")
