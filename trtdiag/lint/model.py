@@ -47,6 +47,7 @@ class QdqNode:
     zero_point_dtype: str | None
     scale_count: int | None  # elements of the scale (from dims when the values are unknown)
     axis: int
+    block_size: int = 0  # blocked (INT4/FP4) quantization: scales per block along ``axis``, not per channel
 
     @property
     def per_channel(self) -> bool:
@@ -185,7 +186,7 @@ def _qdq_node(info: NodeInfo, tensors: dict[str, Any], base_dir: str | None, att
         name=info.name, kind="Q" if info.op_type == Q_OP else "DQ", input=info.inputs[0],
         output=info.outputs[0] if info.outputs else "", scale_tensor=scale_name, zero_point_tensor=zp_name,
         scale=scale, zero_point=zp, zero_point_dtype=_dtype(tensors.get(zp_name)) if zp_name else None,
-        scale_count=scale_count, axis=attrs.get("axis", 1),
+        scale_count=scale_count, axis=attrs.get("axis", 1), block_size=attrs.get("block_size", 0),
     )
 
 

@@ -61,8 +61,10 @@ def _is_gemm(n: NodeInfo) -> bool:
 
 
 def requantize_command(ctx: LintContext) -> str:
-    """ModelOpt's ONNX PTQ places symmetric, per-channel Q/DQ on both inputs of every GEMM."""
-    return modelopt_command(ctx.model_path, ctx.view.graph, None, output="model.qdq.onnx")
+    """ModelOpt's ONNX PTQ places symmetric, per-channel Q/DQ on both inputs of every GEMM. It quantizes a float
+    model, so for a model that already has Q/DQ nodes the command names the float export it came from."""
+    source = "model.float.onnx" if ctx.view.has_qdq else ctx.model_path
+    return modelopt_command(source, ctx.view.graph, None, output="model.qdq.onnx")
 
 
 def finding(rule: LintRule, ctx: LintContext, *, nodes: Iterable[str], tensors: Iterable[str] = (),

@@ -14,7 +14,7 @@ from trtdiag.lint.rules.base import LintContext, LintRule, finding
 from trtdiag.onnx.graph import NodeInfo
 
 
-def next_gemm(view: QdqView, node: NodeInfo, hops: int = 8) -> NodeInfo | None:
+def next_gemm(view: QdqView, node: NodeInfo, hops: int = 16) -> NodeInfo | None:
     """The first GEMM/Conv downstream of ``node``: where the Q/DQ pair belongs instead."""
     frontier = list(node.outputs)
     seen: set[str] = set(frontier)

@@ -79,7 +79,7 @@ def check(ctx: LintContext, rule: LintRule) -> list[Finding]:
         axis = expected_axis(ctx.view, g, len(dims))
         if dq.scale_count == 1 and dims[axis] > 1:
             per_tensor.append((g, dq))
-        elif dq.per_channel and direct and dq.axis % len(dims) != axis:
+        elif dq.per_channel and direct and not dq.block_size and dq.axis % len(dims) != axis:
             wrong_axis.append((g, dq, axis))
     out = []
     if per_tensor:

@@ -1,6 +1,6 @@
 """``qdq-nonzero-zero-point``: TensorRT accepts symmetric quantization only (zero-point 0).
 
-ONNX Runtime's default ``quantize_static`` writes asymmetric UINT8 activations (zero-points around 128),
+ONNX Runtime's default ``quantize_static`` writes asymmetric activations (non-zero zero-points),
 which the TensorRT ONNX parser rejects, so the build fails before any layer is chosen.
 """
 
