@@ -13,7 +13,6 @@ are skipped, never parsed).
 
 from __future__ import annotations
 
-import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,24 +218,47 @@ def _lacks_values(t: Any) -> bool:
     return t.data_location != TensorProto.EXTERNAL and not any(len(getattr(t, f)) for f in _VALUE_FIELDS)
 
 
+class _PreadBuffer:
+    """Byte access to a file by ``pread`` in small cached chunks: walking a protobuf's field headers this way
+    costs a few KB of memory, where an mmap would map (and count as resident) the pages around every header."""
+
+    _CHUNK = 4096
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.start = -1
+        self.chunk = b""
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            return os.pread(self.fd, key.stop - key.start, key.start)
+        if not self.start <= key < self.start + len(self.chunk):
+            self.start = key - key % self._CHUNK
+            self.chunk = os.pread(self.fd, self._CHUNK, self.start)
+            if key >= self.start + len(self.chunk):
+                raise ValueError("truncated file")
+        return self.chunk[key - self.start]
+
+
 def read_inline_tensors(path: str | os.PathLike[str], names: set[str]) -> dict[str, Any]:
-    """The named initializers of a model file, values included, without parsing any other initializer."""
+    """The named initializers of a model file, values included, without reading any other initializer."""
     from onnx import TensorProto
 
     found: dict[str, Any] = {}
     try:
-        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            for field, _w, _s, gstart, gend in _fields(mm, 0, len(mm)):
+        with open(path, "rb") as fh:
+            buf, size = _PreadBuffer(fh.fileno()), os.fstat(fh.fileno()).st_size
+            for field, _w, _s, gstart, gend in _fields(buf, 0, size):
                 if field != _GRAPH_FIELD:
                     continue
-                for f2, _w2, _s2, tstart, tend in _fields(mm, gstart, gend):
+                for f2, _w2, _s2, tstart, tend in _fields(buf, gstart, gend):
                     if f2 != _INITIALIZER_FIELD:
                         continue
-                    name = next((bytes(mm[p:e]).decode("utf-8", "replace")
-                                 for f3, _w3, _s3, p, e in _fields(mm, tstart, tend) if f3 == _NAME_FIELD), "")
+                    name = next((bytes(buf[p:e]).decode("utf-8", "replace")
+                                 for f3, _w3, _s3, p, e in _fields(buf, tstart, tend) if f3 == _NAME_FIELD), "")
                     if name in names:
                         t = TensorProto()
-                        t.ParseFromString(bytes(mm[tstart:tend]))
+                        t.ParseFromString(bytes(buf[tstart:tend]))
                         found[name] = t
     except (OSError, ValueError):  # the values stay unknown; build_view notes it
         return found
