@@ -300,5 +300,38 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
     _run_guarded(run)
 
 
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the JSON document (trtdiag.lint/1).")
+@click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), help="Write the HTML report here.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is found.")
+@click.option("--shapes", help="Input shapes for MACs, trtexec syntax (default: batch 1, other dynamic dims 128).")
+@click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time (byte-identical reruns).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the verdict passes.")
+def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str, shapes: str | None,
+         no_timestamp: bool, quiet: bool) -> None:
+    """Check the Q/DQ placement of an ONNX MODEL before the TensorRT build (no GPU; weights are not read)."""
+    def run() -> int:
+        from trtdiag.lint.document import lint_json
+        from trtdiag.lint.report import render_lint_html
+        from trtdiag.lint.run import lint_model
+
+        result = lint_model(model, shapes=shapes)
+        if html_out is not None:
+            _write(html_out, render_lint_html(result, timestamp=not no_timestamp))
+        if json_out is not None:
+            _write(json_out, lint_json(result, timestamp=not no_timestamp))
+        failures = result.failures(fail_on)
+        if not quiet or failures:
+            click.echo(result.summary_line(str(html_out) if html_out else None, str(json_out) if json_out else None))
+            for line in result.finding_lines():
+                click.echo(line)
+        return EXIT_VERDICT if failures else 0
+
+    _run_guarded(run)
+
+
 if __name__ == "__main__":
     main()

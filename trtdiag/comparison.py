@@ -23,7 +23,6 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit_dict
@@ -31,6 +30,7 @@ from trtdiag.engine.artifacts import load_artifacts
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
+from trtdiag.enums import StrEnum
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import render_comparison

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from trtdiag.engine.formats.common import split_top_level
 from trtdiag.engine.model import EngineLayer
+from trtdiag.enums import StrEnum
 from trtdiag.onnx.graph import GraphIndex
 
 _REFORMAT = re.compile(r"^Reformatting CopyNode for (?:Input|Output) Tensor \d+ to (?P<target>.+)$")

@@ -7,7 +7,8 @@ comparison only ever see them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+
+from trtdiag.enums import StrEnum
 
 
 class FormatId(StrEnum):
