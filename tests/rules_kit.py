@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from trtdiag.io.reader import ReadStats
-
 from trtdiag.comparison import Comparison, EngineSummary, LayerRow
+from trtdiag.io.scan import ReadStats
 from trtdiag.log.facts import BuildConfig, CalibrationSummary, Event, LogFacts
 from trtdiag.naming import ACTIVATION, BY_EXACT, MappedTensor, MappingSummary
 from trtdiag.onnx.compute import ComputeProfile
@@ -76,7 +75,7 @@ def graph(nodes: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]], *, blo
         modules={n: Module(b, "attention", "name") for n, b in (blocks or {}).items()},
         op_counts={}, transformer=TransformerInfo(softmax_blocks > 0, softmax_blocks, softmax_blocks,
                                                   softmax_blocks, softmax if softmax_blocks else ()),
-        qdq_nodes=qdq,
+        qdq_nodes=qdq, structure=None,  # rules never read the model proto
     )
 
 

@@ -249,3 +249,11 @@ def test_cycles_are_found_and_printed_as_paths() -> None:
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
     assert sorted(_cycles(edges)) == [["a", "b", "c", "a"], ["e", "e"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_documents_and_report_never_import_the_pipelines() -> None:
+    """Documents and the report read results (TYPE_CHECKING imports only), so the pipelines can use them."""
+    offenders = [f"{imp.path}:{imp.line} imports {imp.target}" for imp in _imports()
+                 if imp.source.startswith(("trtdiag.documents", "trtdiag.report")) and not imp.type_checking
+                 and imp.target in ("trtdiag.analysis", "trtdiag.comparison")]
+    assert not offenders, offenders

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trtdiag.engine.layers import LAYER_MARKERS, LayerSectionParser, read_engine_layer_sections
+from trtdiag.engine.formats.section import LayerSectionParser
+from trtdiag.engine.layers import layer_parser, read_engine_layer_sections
 from trtdiag.engine.model import EngineLayers
 from trtdiag.errors import TruncatedInputError
 from trtdiag.log.collector import read_log
@@ -20,13 +21,7 @@ from .conftest import FIXTURES
 ENGINE_LOGS = sorted(FIXTURES.glob("engines/*/build.log"))
 
 
-class LayerConsumer(LayerSectionParser):
-    """The layer-listing parser as a pass consumer: its keywords are its markers."""
-
-    keywords = LAYER_MARKERS
-
-
-def _facts(path: Path, extra_consumers: tuple[LayerConsumer, ...] = ()) -> LogFacts:
+def _facts(path: Path, extra_consumers: tuple[LayerSectionParser, ...] = ()) -> LogFacts:
     try:
         return read_log(path, extra_consumers=extra_consumers)
     except TruncatedInputError as exc:
@@ -35,7 +30,7 @@ def _facts(path: Path, extra_consumers: tuple[LayerConsumer, ...] = ()) -> LogFa
 
 
 def _one_pass(path: Path) -> tuple[LogFacts, list[EngineLayers]]:
-    layers = LayerConsumer(str(path))
+    layers = layer_parser(str(path))
     facts = _facts(path, extra_consumers=(layers,))
     return facts, layers.finish()
 
@@ -76,7 +71,7 @@ def test_read_log_opens_the_file_once_even_with_an_extra_consumer(tmp_path: Path
         source = gzip.compress(source)
     path.write_bytes(source)
     read_log(path)  # warm up lazy imports (their files are opened too, under other names)
-    for extra in ((), (LayerConsumer(str(path)),)):
+    for extra in ((), (layer_parser(str(path)),)):
         _OPENED = []
         try:
             read_log(path, extra_consumers=extra)
