@@ -36,12 +36,12 @@ from trtdiag.rules.registry import run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]  # third-party edge: pandas ships no type information
+    import pandas as pd  # third-party edge: pandas ships no type information
 
 
 def _pandas() -> ModuleType:
     """pandas on first use: optional, and slower to import than a whole analysis of a small log."""
-    import pandas  # type: ignore[import-untyped]  # third-party edge, as above
+    import pandas  # third-party edge, as above
 
     return pandas
 

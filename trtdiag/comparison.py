@@ -108,12 +108,12 @@ class Comparison:
 
     def nodes_df(self) -> Any:
         """Per-node table as a pandas DataFrame."""
-        import pandas as pd  # type: ignore[import-untyped]
+        import pandas as pd
 
         return pd.DataFrame([unit_dict(u) for u in self.units], columns=list(UNIT_COLUMNS))
 
     def blocks_df(self) -> Any:
-        import pandas as pd  # type: ignore[import-untyped]
+        import pandas as pd
 
         return pd.DataFrame([{"block": b.block, "fp16_ms": b.fp16_ms, "int8_ms": b.int8_ms,
                               "fp16_reformat_ms": b.fp16_reformat_ms, "int8_reformat_ms": b.int8_reformat_ms,
@@ -122,7 +122,7 @@ class Comparison:
 
     def layers_df(self) -> Any:
         """Every engine layer of both engines: kind, precision, covered ONNX nodes, time, block."""
-        import pandas as pd  # type: ignore[import-untyped]
+        import pandas as pd
 
         columns = ["engine", "name", "kind", "layer_type", "precision", "output_precision", "nodes", "method",
                    "average_ms", "block"]

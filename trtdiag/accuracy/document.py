@@ -110,7 +110,7 @@ def load_schema() -> dict[str, Any]:
 
 def validate(document: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` unless the document matches ``trtdiag.accuracy/1`` (needs jsonschema)."""
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
     from referencing import Registry, Resource
 
     comparison = json.loads((resources.files("trtdiag") / "schema" / "comparison.schema.json").read_text("utf-8"))

@@ -30,8 +30,6 @@ def _small_constants(graph: GraphIndex) -> Iterator[tuple[str, np.ndarray]]:
     from onnx import numpy_helper
 
     model = graph.structure
-    if model is None:
-        return
     for t in model.graph.initializer:
         if t.raw_data or t.float_data or t.double_data:
             yield t.name, numpy_helper.to_array(t)
@@ -84,7 +82,7 @@ def fp16_overflow_constants(graph: GraphIndex) -> Finding | None:
     nodes = list(dict.fromkeys(nodes))
     return Finding(
         id="fp16-overflow-constant",
-        severity=Severity.WARNING.value,
+        severity=Severity.WARNING,
         title="Constants outside the FP16 range feed Mul/Add (the finfo(float32).min attention mask)",
         explanation=(
             f"{len(tensors)} constant(s) exceed the FP16 range (|x| > 65504) and reach {len(nodes)} Mul/Add "

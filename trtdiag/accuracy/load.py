@@ -40,7 +40,7 @@ class RunnerResults:
 @contextlib.contextmanager
 def quiet_polygraphy() -> Iterator[None]:
     """Silence Polygraphy's logger (it prints every load and every comparison at INFO)."""
-    from polygraphy.logger import G_LOGGER  # type: ignore[import-untyped]
+    from polygraphy.logger import G_LOGGER
 
     with G_LOGGER.verbosity(G_LOGGER.CRITICAL + 10):
         yield
@@ -59,7 +59,7 @@ def load_results(path: str | Path) -> list[RunnerResults]:
     _check_file(p)
     if p.suffix == ".npz":
         return [RunnerResults(str(p), p.stem, (_load_npz(p),))]
-    from polygraphy.comparator import RunResults  # type: ignore[import-untyped]
+    from polygraphy.comparator import RunResults
 
     try:
         with quiet_polygraphy():
@@ -82,7 +82,7 @@ def load_results(path: str | Path) -> list[RunnerResults]:
 def _is_input_list(p: Path) -> bool:
     try:
         with quiet_polygraphy():
-            from polygraphy import json as pjson  # type: ignore[import-untyped]
+            from polygraphy import json as pjson
 
             return isinstance(pjson.load_json(str(p)), list)
     except Exception:
@@ -107,7 +107,7 @@ def load_inputs(path: str | Path) -> list[dict[str, np.ndarray]]:
         raise InputError(f"inputs file not found: {p}")
     if p.suffix == ".npz":
         return [_load_npz(p)]
-    from polygraphy import json as pjson  # type: ignore[import-untyped]
+    from polygraphy import json as pjson
 
     try:
         with quiet_polygraphy():

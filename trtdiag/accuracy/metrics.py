@@ -82,11 +82,11 @@ def _ratio(error: float, signal: float) -> float:
 def _simple_compare_func(atol: float, rtol: float) -> object:
     """Polygraphy's simple compare function (``SimpleCompareFunc`` from 0.53, ``CompareFunc.simple`` before)."""
     try:
-        from polygraphy.comparator import SimpleCompareFunc  # type: ignore[import-untyped]
+        from polygraphy.comparator import SimpleCompareFunc
 
         return SimpleCompareFunc(atol=atol, rtol=rtol, check_error_stat="elemwise")
     except ImportError:
-        from polygraphy.comparator import CompareFunc  # type: ignore[import-untyped]
+        from polygraphy.comparator import CompareFunc
 
         return CompareFunc.simple(atol=atol, rtol=rtol, check_error_stat="elemwise")
 
@@ -99,8 +99,8 @@ def tolerance_check(
     rtol: float,
 ) -> dict[str, bool]:
     """Polygraphy's verdict per output: passes when every iteration is within ``atol``/``rtol`` elementwise."""
-    from polygraphy.comparator import Comparator, RunResults  # type: ignore[import-untyped]
-    from polygraphy.logger import G_LOGGER  # type: ignore[import-untyped]
+    from polygraphy.comparator import Comparator, RunResults
+    from polygraphy.logger import G_LOGGER
 
     runs = RunResults()
     runs.add([{n: np.asarray(it[n]) for n in names} for it in reference], runner_name="reference")

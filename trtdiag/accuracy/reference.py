@@ -80,7 +80,7 @@ def select_tensors(graph: GraphIndex, pattern: str | None = None, wanted: Sequen
 
 def _feeds_for(session: Any, feeds: Sequence[Mapping[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
     """Cast each feed to the dtypes the model declares (TensorRT runs often save int32 ids for int64 inputs)."""
-    from polygraphy.datatype import DataType  # type: ignore[import-untyped]
+    from polygraphy.datatype import DataType
 
     out = []
     for feed in feeds:
@@ -99,7 +99,7 @@ def _session_source(model_path: Path, tensors: Sequence[str], tmp: str) -> Any:
     if not tensors:
         return str(model_path)
     import onnx
-    from polygraphy.backend.onnx import ModifyOutputs  # type: ignore[import-untyped]
+    from polygraphy.backend.onnx import ModifyOutputs
 
     model = onnx.load(str(model_path))
     keep = [o.name for o in model.graph.output]
@@ -120,7 +120,7 @@ def run_reference(
 ) -> RunnerResults:
     """Run the model on CPU with ONNX Runtime; ``feeds=None`` uses Polygraphy's default data loader."""
     try:
-        from polygraphy.backend.onnxrt import OnnxrtRunner, SessionFromOnnx  # type: ignore[import-untyped]
+        from polygraphy.backend.onnxrt import OnnxrtRunner, SessionFromOnnx
     except ImportError as exc:
         raise InputError("the CPU reference run needs onnxruntime: pip install onnxruntime") from exc
     p = Path(model_path)
@@ -143,7 +143,7 @@ def _reference_feeds(runner: Any, feeds: Sequence[Mapping[str, np.ndarray]] | No
                      iterations: int) -> list[dict[str, np.ndarray]]:
     if feeds is not None:
         return _feeds_for(runner.sess, feeds)
-    from polygraphy.comparator import DataLoader  # type: ignore[import-untyped]
+    from polygraphy.comparator import DataLoader
 
     loader = DataLoader(iterations=iterations)
     loader.input_metadata = runner.get_input_metadata()

@@ -26,7 +26,7 @@ def int8_not_engaged(c: CandidateResult) -> Finding | None:
     worst_rel = max(o.rel_l2 for o in c.outputs)
     return Finding(
         id="int8-not-engaged",
-        severity=Severity.WARNING.value,
+        severity=Severity.WARNING,
         title=f"Outputs equal the FP32 reference at {level}: INT8 did not engage",
         explanation=(
             f"{c.label} differs from the reference by at most {worst_rel:.2g} relative L2 error; INT8 "
@@ -80,7 +80,7 @@ def non_finite_intermediates(c: CandidateResult) -> Finding | None:
     outputs_finite = all(o.new_non_finite == 0 for o in c.outputs)
     return Finding(
         id="non-finite-intermediate",
-        severity=Severity.ERROR.value,
+        severity=Severity.ERROR,
         title=f"{c.runner}: NaN/Inf in {len(hits)} intermediate tensor(s)"
               + (" while the outputs are finite" if outputs_finite else ""),
         explanation=(

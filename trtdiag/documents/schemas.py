@@ -23,7 +23,7 @@ def load_schema(name: str) -> dict[str, Any]:
 def validate(document: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` unless the document matches the schema its ``schema`` field names."""
     try:
-        import jsonschema  # type: ignore[import-untyped]  # third-party edge: optional, no type information
+        import jsonschema  # third-party edge: optional, no type information
         from referencing import Registry, Resource
     except ImportError as exc:  # optional: only tests and CI users validate
         raise ImportError("validating needs jsonschema: pip install 'trtdiag[test]'") from exc

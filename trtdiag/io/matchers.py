@@ -23,7 +23,7 @@ Matcher = Callable[[memoryview], list[tuple[int, int]]]
 def _hyperscan_matcher(keywords: tuple[bytes, ...]) -> Matcher | None:
     """Compile the keywords into one Hyperscan database, or None when hyperscan is not importable."""
     try:
-        import hyperscan  # type: ignore[import-not-found]  # optional third-party edge
+        import hyperscan  # optional third-party edge
     except ImportError:
         return None
     if not keywords:

@@ -30,8 +30,6 @@ def expected_axis(view: QdqView, gemm: NodeInfo, rank: int) -> int:
 
 def _int_attr(view: QdqView, node: NodeInfo, name: str) -> int:
     s = view.graph.structure
-    if s is None:
-        return 0
     for a in s.graph.node[node.index].attribute:
         if a.name == name:
             return int(a.i)
