@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from trtdiag.analysis import analyze
+from trtdiag.engine.artifacts import LogScan, load_artifacts
 from trtdiag.engine.formats.section import LayerSectionParser
 from trtdiag.engine.layers import layer_parser, read_engine_layer_sections
 from trtdiag.engine.model import EngineLayers
@@ -79,3 +81,31 @@ def test_read_log_opens_the_file_once_even_with_an_extra_consumer(tmp_path: Path
         finally:
             _OPENED = None
         assert len(opens) == 1, opens
+
+
+def test_analyze_streams_the_build_log_once_when_it_is_also_the_int8_artifact(tmp_path: Path) -> None:
+    """The build log serves as log and INT8 engine artifact (layer listing, profile, summary): one open."""
+    global _OPENED
+    engines = FIXTURES / "engines"
+    log = tmp_path / "build.log"
+    log.write_bytes((engines / "int8_implicit" / "build.log").read_bytes())
+    fp16 = [engines / "fp16" / "layers.json", engines / "fp16" / "profile.json"]
+    baseline = analyze(log, fp16=list(fp16))  # warm up lazy imports
+    assert baseline.comparison is not None and baseline.comparison.int8.layers
+    _OPENED = []
+    try:
+        result = analyze(log, fp16=list(fp16))
+        opens = [p for p in _OPENED if Path(p) == log]
+    finally:
+        _OPENED = None
+    assert len(opens) == 1, opens
+    assert result.comparison is not None
+    assert result.comparison.to_dict(timestamp=False) == baseline.comparison.to_dict(timestamp=False)
+
+
+def test_the_log_read_as_an_artifact_in_the_scan_equals_a_separate_read() -> None:
+    """LogScan (fed by read_log's pass) finds what reading the log as an artifact finds."""
+    log = FIXTURES / "engines" / "int8_implicit" / "build.log"
+    scanned = LogScan(log)
+    read_log(log, extra_consumers=scanned.consumers)
+    assert load_artifacts([log], "INT8", scanned) == load_artifacts([log], "INT8")

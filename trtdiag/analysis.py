@@ -19,8 +19,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
-from trtdiag.comparison import Comparison, compare, load_artifacts
+from trtdiag.comparison import Comparison, compare
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
+from trtdiag.engine.artifacts import LogScan, load_artifacts
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
 from trtdiag.log.collector import read_log
@@ -206,25 +207,33 @@ def analyze(
     parsed = parse_shapes(shapes) if isinstance(shapes, str) else shapes
     cache = read_calibration_cache(calib_cache) if calib_cache is not None else None
     compute = compute_profile(graph.structure, graph.inputs, parsed) if graph is not None else None
-    try:
-        facts = read_log(log, scanner=scanner, on_progress=on_progress)
-    except TruncatedInputError as exc:
-        if not allow_truncated or not isinstance(exc.partial, LogFacts):
-            raise
-        facts = exc.partial
-    result = analyze_facts(facts, graph, compute=compute, cache=cache)
     fp16_paths = [*(fp16 or []), *([fp16_layers] if fp16_layers else []), *([fp16_profile] if fp16_profile else [])]
     int8_paths = [*(int8 or []), *([int8_layers] if int8_layers else []), *([int8_profile] if int8_profile else [])]
+    # The log is streamed once: its engine listings are read by the same pass as its messages.
+    scanned = LogScan(log) if fp16_paths or int8_paths else None
+    facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned)
+    result = analyze_facts(facts, graph, compute=compute, cache=cache)
     if fp16_paths and not int8_paths and facts.layer_info_lines:
         int8_paths = [log]
     if fp16_paths or int8_paths:
         if not (fp16_paths and int8_paths):
             raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
                              "log with Engine Layer Information)")
-        comparison = compare(load_artifacts(fp16_paths, "FP16"), load_artifacts(int8_paths, "INT8"), graph, compute,
-                             ParseContext.from_log(facts).layer_owner)
+        comparison = compare(load_artifacts(fp16_paths, "FP16", scanned), load_artifacts(int8_paths, "INT8", scanned),
+                             graph, compute, ParseContext.from_log(facts).layer_owner)
         result = replace(result, comparison=comparison)
     return result
+
+
+def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,
+                allow_truncated: bool, scanned: LogScan | None) -> LogFacts:
+    try:
+        return read_log(log, scanner=scanner, on_progress=on_progress,
+                        extra_consumers=scanned.consumers if scanned else ())
+    except TruncatedInputError as exc:
+        if not allow_truncated or not isinstance(exc.partial, LogFacts):
+            raise
+        return exc.partial
 
 
 def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: ComputeProfile | None = None,

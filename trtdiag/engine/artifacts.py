@@ -138,10 +138,22 @@ def read_log_layer_sections(path: str | os.PathLike[str]) -> list[EngineLayers]:
     return read_sections(path, LOG_GRAMMARS)
 
 
-def _collect(files: list[Path]) -> list[tuple[tuple[ArtifactFormat, ...], Path]]:
-    """Each file with its formats, ordered by priority (stable: the given order breaks ties)."""
-    sniffed = [(sniff_file(f), f) for f in files]
-    return sorted(sniffed, key=lambda ff: min((x.priority for x in ff[0]), default=9))
+def _collect(files: list[Path], scanned: LogScan | None = None
+             ) -> list[tuple[tuple[ArtifactFormat, ...] | None, Path]]:
+    """Each file with its formats, ordered by priority (stable: the given order breaks ties).
+
+    The file ``scanned`` already read gets ``None`` for formats and the priority of a text log,
+    without being opened again.
+    """
+    text_priority = min(f.priority for f in FORMATS if f.section is not None)
+    sniffed: list[tuple[tuple[ArtifactFormat, ...] | None, Path, int]] = []
+    for f in files:
+        if scanned is not None and _same_file(f, scanned.path):
+            sniffed.append((None, f, text_priority))
+        else:
+            formats = sniff_file(f)
+            sniffed.append((formats, f, min((x.priority for x in formats), default=9)))
+    return [(formats, f) for formats, f, _ in sorted(sniffed, key=lambda e: e[2])]
 
 
 def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, Artifact], notes: list[str]) -> None:
@@ -166,8 +178,57 @@ def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, A
                 notes.append(f"{f.name}: {exc}")
 
 
-def load_artifacts(paths: list[str | os.PathLike[str]], label: str) -> EngineArtifacts:
-    """Read an artifact set: files or folders of layer info, profiles, perf summaries, exportTimes, logs."""
+class LogScan:
+    """The text-format consumers of one build log, fed from that log's single scan.
+
+    Why: when the build log is also an engine artifact (the INT8 side of ``analyze``), reading it a
+    second time for its layer listing, profile and performance summary would double the cost on
+    multi-gigabyte verbose logs. Pass :attr:`consumers` to
+    :func:`trtdiag.log.collector.read_log` (``extra_consumers``), then hand this object to
+    :func:`load_artifacts` (``scanned``) in place of re-reading the file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        source = str(path)
+        self._layers = LayerSectionParser(source, LOG_GRAMMARS)
+        self._profile = dump_profile.DumpProfileConsumer(source)
+        self._perf = perf_summary.PerfSummaryConsumer(source)
+        self._found: dict[Role, Artifact] | None = None
+
+    @property
+    def consumers(self) -> tuple[LineConsumer, ...]:
+        return (self._layers, self._profile, self._perf)
+
+    def found(self) -> dict[Role, Artifact]:
+        """What the scan found, by slot (the last listing, table and summary of the log)."""
+        if self._found is None:
+            found: dict[Role, Artifact] = {}
+            sections = self._layers.finish()
+            if sections:
+                found[Role.LAYERS] = sections[-1]
+            profile = self._profile.finish()
+            if profile is not None:
+                found[Role.PROFILE] = profile
+            summaries = self._perf.finish()
+            if summaries:
+                found[Role.PERF] = summaries[-1]
+            self._found = found
+        return self._found
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or a.samefile(b)
+    except OSError:
+        return False
+
+
+def load_artifacts(paths: list[str | os.PathLike[str]], label: str, scanned: LogScan | None = None) -> EngineArtifacts:
+    """Read an artifact set: files or folders of layer info, profiles, perf summaries, exportTimes, logs.
+
+    A file that ``scanned`` already read (the build log, in ``analyze``) is not opened again.
+    """
     files: list[Path] = []
     for p in map(Path, paths):
         if not p.exists():
@@ -175,11 +236,14 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str) -> EngineArt
         files.extend(sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p])
     found: dict[Role, Artifact] = {}
     notes: list[str] = []
-    for formats, f in _collect(files):
-        if not formats:
+    for formats, f in _collect(files, scanned):
+        if formats is None and scanned is not None:  # the scanned log: what its scan found, no second read
+            for role, artifact in scanned.found().items():
+                found.setdefault(role, artifact)
+        elif not formats:
             notes.append(f"{f.name}: not used (not a recognised artifact)")
-            continue
-        _read_file(formats, f, found, notes)
+        else:
+            _read_file(formats, f, found, notes)
     if not found:
         raise InputError(f"no engine layer information, profile or performance summary found in the {label} "
                          f"artifacts ({', '.join(str(f) for f in files)})")

@@ -174,10 +174,10 @@ def tactic_of(name: object, value: object) -> str | None:
 
 def to_float(value: object) -> float | None:
     """A JSON number (or numeric string) as float; None for anything else."""
-    if value is None:
+    if not isinstance(value, int | float | str):
         return None
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     except (TypeError, ValueError):
         return None
 
