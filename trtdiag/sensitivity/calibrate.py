@@ -35,7 +35,7 @@ class Calibration:
 
     def tensors_data(self) -> Any:
         """The ranges as ONNX Runtime's ``TensorsData`` (what ``QDQQuantizer`` takes)."""
-        from onnxruntime.quantization.calibrate import CalibrationMethod, TensorData, TensorsData
+        from onnxruntime.quantization.calibrate import CalibrationMethod, TensorData, TensorsData  # type: ignore[import-untyped]
 
         data = {k: TensorData(lowest=np.float32(lo), highest=np.float32(hi)) for k, (lo, hi) in self.ranges.items()}
         return TensorsData(CalibrationMethod.MinMax, data)
@@ -44,7 +44,7 @@ class Calibration:
 def import_ort() -> Any:
     """``onnxruntime`` or an error the CLI prints as one line."""
     try:
-        import onnxruntime
+        import onnxruntime  # type: ignore[import-untyped]
     except ImportError as exc:
         raise InputError(ORT_MISSING) from exc
     return onnxruntime
@@ -63,7 +63,7 @@ class _Reader:
 def calibrate(model_path: str | os.PathLike[str], batches: Sequence[Batch]) -> Calibration:
     """Run MinMax calibration over ``batches`` and keep the range of every float tensor."""
     import_ort()
-    from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator
+    from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="trtdiag-calib-") as tmp:
         calibrator = create_calibrator(Path(model_path), None,

@@ -82,5 +82,5 @@ def build_commands(model: str, calib: str, shapes: dict[str, tuple[int, ...]], e
                    f"trtexec --onnx={shlex.quote(qdq)} --fp16 --int8 --saveEngine={shlex.quote(engine)}")]
     purposes = ("Implicit INT8 with these layers in FP16: trtexec, TensorRT <= 10 (removed in 11)",
                 "Implicit INT8 with these layers in FP16: Polygraphy, TensorRT <= 10 (removed in 11)")
-    out += [Command(p, c) for p, c in zip(purposes, layer_precision_commands(model, list(exclude)))]
+    out += [Command(p, c) for p, c in zip(purposes, layer_precision_commands(model, list(exclude)), strict=False)]
     return out

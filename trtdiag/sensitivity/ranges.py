@@ -57,7 +57,7 @@ def check_ranges(g: GraphIndex, calib: Calibration, quantizable: set[str],
 
 def _finding(g: GraphIndex, calib: Calibration, over: list[str], excluded: list[str]) -> Finding:
     worst = max(_magnitude(*calib.ranges[t]) for t in over)
-    mask_like = any("mask" in t.lower() or (p := g.producer_of(t)) is not None and p.op_type == "Mul" for t in over)
+    mask_like = any("mask" in t.lower() or ((p := g.producer_of(t)) is not None and p.op_type == "Mul") for t in over)
     cause = (" This is the attention-mask path: the exporter multiplies the padding mask by the float32 minimum."
              if mask_like else "")
     notes = tuple(f"{t}: [{calib.ranges[t][0]:.4g}, {calib.ranges[t][1]:.4g}]" for t in over[:_EVIDENCE_CAP])

@@ -173,7 +173,8 @@ def sweep(runner: Runner, groups: Sequence[Group], quantizable: Sequence[str]) -
         out = {n for r in ranked[:k] for n in r.group.nodes}
         curve_variants.append(tuple(n for n in everything if n not in out))
     curve_scores = [scores[0], *runner.run(curve_variants)]
-    curve = tuple(CurvePoint(k, tuple(r.group.label for r in ranked[:k]), s) for k, s in zip(steps, curve_scores))
+    curve = tuple(CurvePoint(k, tuple(r.group.label for r in ranked[:k]), s)
+                  for k, s in zip(steps, curve_scores, strict=True))
     return SweepResult(tuple(ranked), curve, scores[0], runner.count)
 
 

@@ -35,8 +35,8 @@ def quantizable_nodes(g: GraphIndex) -> list[str]:
 def prepare_model(model_path: str | os.PathLike[str]) -> onnx.ModelProto:
     """The FP32 model with shapes inferred and the opset raised if per-channel INT8 needs it."""
     import_ort()
-    from onnxruntime.quantization.quant_utils import QuantType, load_model_with_shape_infer
-    from onnxruntime.quantization.quantize import update_opset_version
+    from onnxruntime.quantization.quant_utils import QuantType, load_model_with_shape_infer  # type: ignore[import-untyped]
+    from onnxruntime.quantization.quantize import update_opset_version  # type: ignore[import-untyped]
 
     model = load_model_with_shape_infer(Path(model_path))
     return update_opset_version(model, QuantType.QInt8, QuantType.QInt8)
@@ -50,8 +50,8 @@ def quantize(model: onnx.ModelProto, calibration: Calibration, nodes_to_quantize
     chosen = sorted(set(nodes_to_quantize))
     if not chosen:
         return model
-    from onnxruntime.quantization.qdq_quantizer import QDQQuantizer
-    from onnxruntime.quantization.quant_utils import QuantType
+    from onnxruntime.quantization.qdq_quantizer import QDQQuantizer  # type: ignore[import-untyped]
+    from onnxruntime.quantization.quant_utils import QuantType  # type: ignore[import-untyped]
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # ORT warns per variant
     quantizer = QDQQuantizer(copy.deepcopy(model), True, False, QuantType.QInt8, QuantType.QInt8,
