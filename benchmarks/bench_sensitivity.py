@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -42,7 +43,7 @@ class _Builder:
     def weight(self, name: str, *shape: int) -> str:
         return self.init(name, (self.rng.standard_normal(shape) * 0.02).astype(np.float32))
 
-    def node(self, op: str, name: str, inputs: list[str], **attrs: object) -> str:
+    def node(self, op: str, name: str, inputs: list[str], **attrs: Any) -> str:
         out = f"{name}_output_0"
         self.nodes.append(helper.make_node(op, inputs, [out], name=name, **attrs))
         return out
