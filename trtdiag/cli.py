@@ -264,6 +264,7 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: st
                 workers: int, seed: int, json_out: Path | None, html_out: Path | None) -> None:
     """Rank blocks, roles or nodes of MODEL by how much INT8 hurts its outputs (CPU, ONNX Runtime)."""
     def run() -> None:
+        from trtdiag.sensitivity.data import SYNTHETIC_NOTE
         from trtdiag.sensitivity.document import summary_line, to_json
         from trtdiag.sensitivity.groups import Granularity
         from trtdiag.sensitivity.page import to_html
@@ -273,9 +274,12 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: st
             click.echo(f"\rtrtdiag: sensitivity: {done}/{total} variants", err=True, nl=done == total)
 
         options = SensitivityOptions(data, eval_data, shapes, Granularity(granularity), workers, seed)
+        if data is None:  # say it before the sweep, not after minutes of work
+            click.echo(f"trtdiag: note: {SYNTHETIC_NOTE}", err=True)
         report = run_sensitivity(model, options, progress)
         for note in report.notes:
-            click.echo(f"trtdiag: note: {note}", err=True)
+            if note != SYNTHETIC_NOTE:
+                click.echo(f"trtdiag: note: {note}", err=True)
         if json_out is not None:
             _write(json_out, to_json(report))
         if html_out is not None:
