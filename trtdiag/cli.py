@@ -274,7 +274,7 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: st
             click.echo(f"\rtrtdiag: sensitivity: {done}/{total} variants", err=True, nl=done == total)
 
         options = SensitivityOptions(data, eval_data, shapes, Granularity(granularity), workers, seed)
-        if data is None:  # say it before the sweep, not after minutes of work
+        if data is None and model.is_file():  # say it before the sweep, not after minutes of work
             click.echo(f"trtdiag: note: {SYNTHETIC_NOTE}", err=True)
         report = run_sensitivity(model, options, progress)
         for note in report.notes:
