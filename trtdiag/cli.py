@@ -333,5 +333,44 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
     _run_guarded(run)
 
 
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format).")
+@click.option("--eval-data", help="Held-out samples (.npz); default: the last batches of --data.")
+@click.option("--shapes", help="Input shapes for synthetic data, trtexec syntax (input_ids:4x128,...).")
+@click.option("--granularity", type=click.Choice(["block", "role", "node"]), default="block", show_default=True)
+@click.option("--workers", type=click.IntRange(0), default=0, help="Worker processes (default: every core).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="trtdiag.sensitivity/1 JSON document.")
+@click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), help="Standalone HTML page.")
+def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: str | None, granularity: str,
+                workers: int, seed: int, json_out: Path | None, html_out: Path | None) -> None:
+    """Rank blocks, roles or nodes of MODEL by how much INT8 hurts its outputs (CPU, ONNX Runtime)."""
+    def run() -> None:
+        from trtdiag.sensitivity.data import SYNTHETIC_NOTE
+        from trtdiag.sensitivity.document import summary_line, to_json
+        from trtdiag.sensitivity.groups import Granularity
+        from trtdiag.sensitivity.page import to_html
+        from trtdiag.sensitivity.pipeline import SensitivityOptions, run_sensitivity
+
+        def progress(done: int, total: int) -> None:
+            click.echo(f"\rtrtdiag: sensitivity: {done}/{total} variants", err=True, nl=done == total)
+
+        options = SensitivityOptions(data, eval_data, shapes, Granularity(granularity), workers, seed)
+        if data is None and model.is_file():  # say it before the sweep, not after minutes of work
+            click.echo(f"trtdiag: note: {SYNTHETIC_NOTE}", err=True)
+        report = run_sensitivity(model, options, progress)
+        for note in report.notes:
+            if note != SYNTHETIC_NOTE:
+                click.echo(f"trtdiag: note: {note}", err=True)
+        if json_out is not None:
+            _write(json_out, to_json(report))
+        if html_out is not None:
+            _write(html_out, to_html(report))
+        click.echo(summary_line(report, str(html_out) if html_out else None))
+
+    _run_guarded(run)
+
+
 if __name__ == "__main__":
     main()

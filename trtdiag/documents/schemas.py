@@ -11,7 +11,8 @@ import json
 from importlib import resources
 from typing import Any
 
-SCHEMA_FILES = {"trtdiag.analysis/1": "analysis.schema.json", "trtdiag.comparison/1": "comparison.schema.json"}
+SCHEMA_FILES = {"trtdiag.analysis/1": "analysis.schema.json", "trtdiag.comparison/1": "comparison.schema.json",
+                "trtdiag.sensitivity/1": "sensitivity.schema.json"}
 
 
 def load_schema(name: str) -> dict[str, Any]:
