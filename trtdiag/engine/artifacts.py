@@ -191,6 +191,11 @@ def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, A
                 if sections:
                     found[fmt.role] = sections[-1]
                     notes.extend(n for n in (listing_note(f.name, sections),) if n)
+            elif fmt.id is FormatId.PERF_SUMMARY:  # every summary, to say how many runs the file held
+                summaries = perf_summary.read_all(f)
+                if summaries:
+                    found[fmt.role] = summaries[-1]
+                    notes.extend(n for n in (summaries_note(f.name, len(summaries), "performance summaries"),) if n)
             else:
                 found[fmt.role] = fmt.read(f)
                 notes.extend(n for n in (_artifact_note(f.name, found[fmt.role]),) if n)
