@@ -19,7 +19,7 @@ from .conftest import artifact
 VARIANTS = Path(__file__).parent / "engine_variants"
 
 
-def _load(name: str):  # noqa: ANN202 - EngineArtifacts
+def _load(name: str):
     return load_artifacts([VARIANTS / name], "INT8")
 
 

@@ -19,7 +19,7 @@ def check(ctx: EngineContext) -> Finding | None:
     return RULE.finding(
         severity=Severity.WARNING if time == 0 else Severity.ERROR,
         fields={"count": len(rows), "layers": "layers" if plural else "layer", "run": "run" if plural else "runs",
-                "time": ms_or_na([r.average_ms for r in rows])},
+                "time": ms_or_na([r.average_ms for r in rows]).replace("n/a", "no per-layer profile")},
         evidence=Evidence(nodes=tuple(nodes[:MAX_EVIDENCE]), notes=tuple(r.name[:160] for r in rows[:10]),
                           total_nodes=len(nodes)),
         commands=("trtexec --onnx=model.onnx --int8 --fp16 ...",),
