@@ -22,7 +22,7 @@ from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare, summarize_engine
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
 from trtdiag.engine.artifacts import LogScan, Role, load_artifacts, sniff_file
-from trtdiag.engine.summary import EngineSummary
+from trtdiag.engine.summary import EngineArtifacts, EngineSummary
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
 from trtdiag.log.collector import read_log
@@ -227,14 +227,17 @@ def analyze(
     owner = ParseContext.from_log(facts).layer_owner
     if fp16_paths and facts.layer_info_lines and Role.LAYERS in scanned.found() and not _has_layers(int8_paths):
         int8_paths = [*int8_paths, log]  # the engine this log built: its listing, with any INT8 profile given
-    comparison = None
-    if fp16_paths or int8_paths:
-        if not (fp16_paths and int8_paths):
+    comparison = alone = None
+    if fp16_paths:
+        if not int8_paths:
             raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
                              "log with Engine Layer Information)")
         comparison = compare(load_artifacts(fp16_paths, "FP16", scanned), load_artifacts(int8_paths, "INT8", scanned),
                              graph, compute, owner)
-    engine, engine_findings = _log_engine(facts, scanned, graph, compute, owner, comparison)
+    elif int8_paths:  # the INT8 engine alone: judged by the rules that need no FP16 engine
+        alone = load_artifacts(int8_paths, "INT8", scanned)
+    engine, engine_findings = _log_engine(facts, alone or scanned.artifacts("INT8"), graph, compute, owner,
+                                          comparison)
     result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,
                            engine_findings=engine_findings, comparison=comparison)
     return result
@@ -245,16 +248,16 @@ def _has_layers(paths: list[str | os.PathLike[str]]) -> bool:
     return any(os.path.isdir(p) or any(f.role is Role.LAYERS for f in sniff_file(p)) for p in paths)
 
 
-def _log_engine(facts: LogFacts, scanned: LogScan, graph: GraphIndex | None, compute: ComputeProfile | None,
-                owner: dict[str, str], comparison: Comparison | None
+def _log_engine(facts: LogFacts, art: EngineArtifacts | None, graph: GraphIndex | None,
+                compute: ComputeProfile | None, owner: dict[str, str], comparison: Comparison | None
                 ) -> tuple[EngineSummary | None, tuple[Finding, ...]]:
     """The INT8 engine the report shows, and the findings of the rules that need only it.
 
-    With a comparison its INT8 side is the engine (its rules ran inside the comparison); otherwise the
-    layer listing printed in the build log, judged only when the log shows an INT8 build."""
+    With a comparison its INT8 side is the engine (its rules ran inside the comparison); otherwise
+    ``art``: the ``--int8-*`` artifacts, or the layer listing printed in the build log, judged only when
+    the log shows an INT8 build."""
     if comparison is not None:
         return comparison.int8, ()
-    art = scanned.artifacts("INT8")
     if art is None or art.layers is None:
         return None, ()
     summary, _ = summarize_engine(art, graph, compute, owner)

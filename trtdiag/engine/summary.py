@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from trtdiag.engine.mapping import LayerKind, MapMethod
 from trtdiag.engine.model import EngineLayers, EngineProfile, InferenceTimes, PerfSummary
@@ -91,7 +92,7 @@ class EngineSummary:
     sources: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def timed(self) -> bool:
         """Does anything time this engine's layers (a per-layer profile)? Without, per-layer and
         per-kind times are unknown, not zero."""
