@@ -4,6 +4,7 @@ and a verdict never milder than a comparison finding of the same report (in-memo
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,12 @@ def test_corpus_swin_int8_is_an_error_from_analyze_alone(corpus_logs: Path) -> N
     a = analyze(artifact(corpus_logs, "083"))
     assert a.verdict.severity == "error"
     assert {"foreign-node-not-int8", "gemm-not-int8"} & {f.id for f in a.findings}
+
+
+def test_a_mask_cast_to_float_is_not_an_fp32_fallback() -> None:
+    mask = replace(layer("PWN(/Cast, /Sub)", precision="FP32", ms=None), integer_inputs=True)
+    assert run_int8_engine_rules(engine("INT8", mask), None, None) == ()
+    fallback = layer("ln", precision="FP32", ms=None)
+    found = run_int8_engine_rules(engine("INT8", mask, fallback), None, None)
+    assert [f.id for f in found] == ["fp32-fallback-layers"]
+    assert found[0].title == "1 layer of the INT8 engine runs in FP32 (no per-layer profile)"

@@ -44,6 +44,7 @@ class LayerRow:
     average_ms: float | None
     block: str
     reason: str | None = None
+    integer_inputs: bool = False  # every data input is an integer/bool tensor (a mask or index cast to float)
 
 
 #: A layer whose type (or, without a type, whose first fused atom) says it multiplies matrices.

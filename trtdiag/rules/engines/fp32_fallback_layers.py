@@ -9,7 +9,9 @@ from trtdiag.rules.evidence import MAX_EVIDENCE, ms_or_na
 
 
 def check(ctx: EngineContext) -> Finding | None:
-    rows = [r for r in ctx.int8.layers if r.kind in ("compute", "myelin") and r.precision == "FP32"]
+    # a layer reading only integers (mask/index casts) computes nothing in FP32 that could be INT8
+    rows = [r for r in ctx.int8.layers if r.kind in ("compute", "myelin") and r.precision == "FP32"
+            and not r.integer_inputs]
     if not rows:
         return None
     time = sum(r.average_ms or 0 for r in rows)  # 0 without a profile: a warning, timed as n/a
