@@ -103,3 +103,11 @@ def test_a_mask_cast_to_float_is_not_an_fp32_fallback() -> None:
     found = run_int8_engine_rules(engine("INT8", mask, fallback), None, None)
     assert [f.id for f in found] == ["fp32-fallback-layers"]
     assert found[0].title == "1 layer of the INT8 engine runs in FP32 (no per-layer profile)"
+
+
+def test_gemm_not_int8_leaves_explicitly_quantized_engines_alone() -> None:
+    fc = layer("/pooler/dense/Gemm", precision="FP16", layer_type="MatrixMultiply", ms=None)
+    for qdq in (layer("__myl_TranReshQuan_myl0_5", kind="myelin", precision="INT8", ms=None),
+                layer("x_QuantizeLinear", kind="qdq", precision="INT8", ms=None)):
+        assert gemm_not_int8.RULE.check(EngineContext.int8_only(engine("INT8", qdq, fc))) is None
+    assert gemm_not_int8.RULE.check(EngineContext.int8_only(engine("INT8", fc))) is not None

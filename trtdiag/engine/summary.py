@@ -70,6 +70,22 @@ def is_gemm_layer(r: LayerRow, gemm_nodes: Collection[str] | None) -> bool:
     return _GEMM_TYPE.search(first) is not None and not first.startswith(("PWN(", "Reformatting"))
 
 
+_QDQ_WORDS = ("QuantizeLinear", "DequantizeLinear", "_quantize_scale_node", "_dequantize_scale_node")
+
+
+#: Myelin kernels that quantize (``__myl_TranReshQuan_myl0_5``): Myelin emits them only for Q/DQ graphs.
+_MYELIN_QUANT = re.compile(r"^__myl_\w*(?:Quan|Dequan)\w*_myl")
+
+
+def shows_qdq(s: EngineSummary) -> bool:
+    """Was this engine built from a Q/DQ (explicitly quantized) network, judging by its layers alone: a
+    Q/DQ layer, a layer covering a QuantizeLinear/DequantizeLinear node (Metadata, fused names), or a
+    quantizing Myelin kernel."""
+    return any(r.kind == LayerKind.QDQ or _MYELIN_QUANT.match(r.name) is not None
+               or any(w in n for n in (r.name, *r.nodes) for w in _QDQ_WORDS)
+               for r in s.layers)
+
+
 @dataclass(frozen=True)
 class EngineSummary:
     """One engine's layers and its time totals by kind and precision."""

@@ -4,7 +4,8 @@ Why its own rule: the point of an INT8 build is its matrix multiplies. A GEMM le
 error of TensorRT (it picks the fastest tactic it may use), but a GEMM without an INT8 option usually
 means its inputs had no scale, or a Q/DQ pair is missing around it; the MAC share says what it costs.
 Myelin regions are left to ``foreign-node-not-int8``, which explains why Myelin keeps them out of
-INT8. This rule needs the INT8 engine only, so ``trtdiag analyze`` runs it on the listing printed in
+INT8. Explicitly quantized (Q/DQ) networks are left alone: there a GEMM without Q/DQ nodes runs in
+float by the model's design, and where the Q/DQ nodes go is ``trtdiag lint``'s subject. This rule needs the INT8 engine only, so ``trtdiag analyze`` runs it on the listing printed in
 the build log.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from trtdiag.engine.summary import is_gemm_layer
+from trtdiag.engine.summary import is_gemm_layer, shows_qdq
 from trtdiag.findings import Evidence, Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule
 from trtdiag.rules.context import EngineContext
@@ -33,6 +34,8 @@ def _is_gemm_layer(ctx: EngineContext, r: LayerRow) -> bool:
 
 
 def check(ctx: EngineContext) -> Finding | None:
+    if (ctx.graph is not None and ctx.graph.qdq_nodes) or shows_qdq(ctx.int8):
+        return None  # explicit quantization: a GEMM without Q/DQ runs in float by the model's own design
     rows = [r for r in ctx.int8.layers if r.kind == "compute" and r.precision in _NOT_INT8 and _is_gemm_layer(ctx, r)]
     if not rows:
         return None
