@@ -5,8 +5,8 @@ error of TensorRT (it picks the fastest tactic it may use), but a GEMM without a
 means its inputs had no scale, or a Q/DQ pair is missing around it; the MAC share says what it costs.
 Myelin regions are left to ``foreign-node-not-int8``, which explains why Myelin keeps them out of
 INT8. Explicitly quantized (Q/DQ) networks are left alone: there a GEMM without Q/DQ nodes runs in
-float by the model's design, and where the Q/DQ nodes go is ``trtdiag lint``'s subject. This rule needs the INT8 engine only, so ``trtdiag analyze`` runs it on the listing printed in
-the build log.
+float by the model's design, and where the Q/DQ nodes go is ``trtdiag lint``'s subject. This rule
+needs the INT8 engine only, so ``trtdiag analyze`` runs it on the listing printed in the build log.
 """
 
 from __future__ import annotations
