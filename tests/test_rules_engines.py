@@ -30,6 +30,9 @@ CASES: dict[str, tuple[Case, Case]] = {
     "int8-slower-than-fp16": (_slow_int8, lambda: engine_ctx(FP16, INT8_FAST, g=encoder())),
     "foreign-node-not-int8": (_slow_int8, lambda: engine_ctx(FP16, INT8_FAST, g=encoder())),
     "fp32-fallback-layers": (_slow_int8, lambda: engine_ctx(FP16, INT8_FAST)),
+    "gemm-not-int8": (lambda: engine_ctx(FP16, engine("INT8", layer("fc", precision="FP16", nodes=("q",),
+                                                                    layer_type="MatrixMultiply"))),
+                      lambda: engine_ctx(FP16, INT8_FAST)),
     "reformat-overhead": (
         _slow_int8,
         lambda: engine_ctx(FP16, engine("INT8", layer("mm", ms=1.0), layer("r", kind="reformat", ms=0.05))),

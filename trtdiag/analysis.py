@@ -14,14 +14,15 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
-from trtdiag.comparison import Comparison, compare
+from trtdiag.comparison import Comparison, compare, summarize_engine
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
-from trtdiag.engine.artifacts import LogScan, load_artifacts
+from trtdiag.engine.artifacts import LogScan, Role, load_artifacts, sniff_file
+from trtdiag.engine.summary import EngineArtifacts, EngineSummary
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
 from trtdiag.log.collector import read_log
@@ -33,7 +34,7 @@ from trtdiag.report.html import analysis_html
 from trtdiag.rules.base import verdict_failures
 from trtdiag.rules.cache_check import CacheCheck, check_cache
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.registry import run_rules
+from trtdiag.rules.registry import run_int8_engine_rules, run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
 if TYPE_CHECKING:
@@ -69,12 +70,22 @@ class Analysis:
     grid: TransformerGrid | None = None
     comparison: Comparison | None = None  # when engine artifacts of both builds were given
     report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
+    engine: EngineSummary | None = None  # the INT8 engine: printed in the log, or the comparison's INT8 side
+
+    @property
+    def verdict_findings(self) -> tuple[Finding, ...]:
+        """Every finding the verdict and the CI gate weigh: the analysis's own and its comparison's.
+
+        Why both: the verdict must never be milder than a finding shown in the same report."""
+        if self.comparison is None:
+            return self.findings
+        return _by_severity((*self.findings, *self.comparison.findings))
 
     @property
     def blocked_gemms(self) -> list[str]:
         """GEMM/Conv nodes that error/warning findings keep out of INT8 (union, graph order)."""
         seen: dict[str, None] = {}
-        for f in self.findings:
+        for f in self.verdict_findings:
             if f.severity in ("error", "warning"):
                 for n in f.gemm_nodes:
                     seen.setdefault(n, None)
@@ -129,7 +140,7 @@ class Analysis:
     # -- CI verdict
     def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
         """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
-        out = verdict_failures(self.findings, fail_on)
+        out = verdict_failures(self.verdict_findings, fail_on)
         if min_int8_mac_share is not None:
             share = self.int8_blocked_share
             if share is None:
@@ -147,8 +158,8 @@ class Analysis:
             parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%")
         if self.log.missing_scale:
             parts.append(f"{len(self.log.missing_scale)} tensors lacked INT8 scales")
-        if self.findings:
-            parts.append("findings: " + ", ".join(f.id for f in self.findings))
+        if self.verdict_findings:
+            parts.append("findings: " + ", ".join(f.id for f in self.verdict_findings))
         if report:
             parts.append(f"report: {report}")
         if json_path:
@@ -209,20 +220,50 @@ def analyze(
     compute = compute_profile(graph.structure, graph.inputs, parsed) if graph is not None else None
     fp16_paths = [*(fp16 or []), *([fp16_layers] if fp16_layers else []), *([fp16_profile] if fp16_profile else [])]
     int8_paths = [*(int8 or []), *([int8_layers] if int8_layers else []), *([int8_profile] if int8_profile else [])]
-    # The log is streamed once: its engine listings are read by the same pass as its messages.
-    scanned = LogScan(log) if fp16_paths or int8_paths else None
+    # The log is streamed once: its engine listings, profiles and summaries are read by the same pass as
+    # its messages, whether or not a comparison was asked for (the verdict weighs the layer precisions).
+    scanned = LogScan(log)
     facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned)
-    result = analyze_facts(facts, graph, compute=compute, cache=cache)
-    if fp16_paths and not int8_paths and facts.layer_info_lines:
-        int8_paths = [log]
-    if fp16_paths or int8_paths:
-        if not (fp16_paths and int8_paths):
+    owner = ParseContext.from_log(facts).layer_owner
+    if fp16_paths and facts.layer_info_lines and Role.LAYERS in scanned.found() and not _has_layers(int8_paths):
+        int8_paths = [*int8_paths, log]  # the engine this log built: its listing, with any INT8 profile given
+    comparison = alone = None
+    if fp16_paths:
+        if not int8_paths:
             raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
                              "log with Engine Layer Information)")
         comparison = compare(load_artifacts(fp16_paths, "FP16", scanned), load_artifacts(int8_paths, "INT8", scanned),
-                             graph, compute, ParseContext.from_log(facts).layer_owner)
-        result = replace(result, comparison=comparison)
+                             graph, compute, owner)
+    elif int8_paths:  # the INT8 engine alone: judged by the rules that need no FP16 engine
+        alone = load_artifacts(int8_paths, "INT8", scanned)
+    engine, engine_findings = _log_engine(facts, alone or scanned.artifacts("INT8"), graph, compute, owner,
+                                          comparison)
+    result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,
+                           engine_findings=engine_findings, comparison=comparison)
     return result
+
+
+def _has_layers(paths: list[str | os.PathLike[str]]) -> bool:
+    """Does any given INT8 artifact file hold a layer listing (folders are taken to hold one)?"""
+    return any(os.path.isdir(p) or any(f.role is Role.LAYERS for f in sniff_file(p)) for p in paths)
+
+
+def _log_engine(facts: LogFacts, art: EngineArtifacts | None, graph: GraphIndex | None,
+                compute: ComputeProfile | None, owner: dict[str, str], comparison: Comparison | None
+                ) -> tuple[EngineSummary | None, tuple[Finding, ...]]:
+    """The INT8 engine the report shows, and the findings of the rules that need only it.
+
+    With a comparison its INT8 side is the engine (its rules ran inside the comparison); otherwise
+    ``art``: the ``--int8-*`` artifacts, or the layer listing printed in the build log, judged only when
+    the log shows an INT8 build."""
+    if comparison is not None:
+        return comparison.int8, ()
+    if art is None or art.layers is None:
+        return None, ()
+    summary, _ = summarize_engine(art, graph, compute, owner)
+    if not facts.has_int8_build:
+        return summary, ()
+    return summary, run_int8_engine_rules(summary, graph, compute)
 
 
 def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,
@@ -237,22 +278,33 @@ def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable
 
 
 def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: ComputeProfile | None = None,
-                  cache: CalibrationCache | None = None) -> Analysis:
-    """Diagnose already-read log facts against an optional graph, compute profile and cache."""
+                  cache: CalibrationCache | None = None, engine: EngineSummary | None = None,
+                  engine_findings: tuple[Finding, ...] = (), comparison: Comparison | None = None) -> Analysis:
+    """Diagnose already-read log facts against an optional graph, compute profile and cache.
+
+    ``engine`` is the INT8 engine shown in the report and ``engine_findings`` what the INT8-engine rules
+    found in it; ``comparison`` an FP16-vs-INT8 comparison, whose findings the verdict weighs too."""
     mapping = map_missing_scales(facts, graph)
     cache_check = check_cache(cache, graph, facts) if cache is not None else None
     ctx = BuildContext(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
                        compute=compute, cache_check=cache_check)
-    findings = run_rules(ctx)
+    findings = _by_severity((*run_rules(ctx), *engine_findings))
     notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
-                       verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check)
+                       verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check,
+                       comparison=comparison, engine=engine)
     grid = build_grid(graph, mapping.tensors, compute, set(partial.blocked_gemms)) if graph is not None else None
     return Analysis(
         log=facts, graph=graph, mapping=mapping, findings=findings,
-        verdict=_verdict(facts, mapping, findings, partial.int8_blocked_share), notes=notes,
-        compute=compute, cache_check=cache_check, grid=grid,
+        verdict=_verdict(facts, mapping, partial.verdict_findings, partial.int8_blocked_share,
+                         engines_found=bool(comparison and comparison.findings)), notes=notes,
+        compute=compute, cache_check=cache_check, grid=grid, comparison=comparison, engine=engine,
     )
+
+
+def _by_severity(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Worst first; equal severities keep their order (build rules before engine rules)."""
+    return tuple(sorted(findings, key=lambda f: f.severity.rank))
 
 
 def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -> tuple[str, ...]:
@@ -284,7 +336,7 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
 
 
 def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...],
-             blocked_share: float | None) -> Verdict:
+             blocked_share: float | None, *, engines_found: bool = False) -> Verdict:
     n_warn = len(facts.warning_order)
     n_tensors = len(facts.missing_scale)
     details = []
@@ -292,7 +344,7 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
         by_class = Counter(t.cls for t in mapping.tensors)
         parts = ", ".join(f"{by_class[c]} {c}" for c in CLASSES if by_class.get(c))
         details.append(f"{n_tensors} tensors lacked INT8 scales ({n_warn} warnings): {parts}.")
-    if not facts.has_int8_build:
+    if not facts.has_int8_build and not engines_found:
         return Verdict("ok", "This log shows no INT8 build: nothing to diagnose.", tuple(details))
     if mapping.mismatch:
         first = next(f for f in findings if f.id == "model-log-mismatch")

@@ -171,8 +171,19 @@ def _layer_rows(mappings: list[LayerMapping], times: dict[str, float], graph: Gr
         # a reformat belongs to the block of the layer it feeds or drains
         nodes_for_block = by_name[m.target].nodes if not m.nodes and m.target in by_name else m.nodes
         rows.append(LayerRow(m.layer.name, m.kind, m.layer.layer_type, m.precision, m.output_precision, m.nodes,
-                             m.method, times.get(m.layer.name), _block_label(graph, nodes_for_block), m.reason))
+                             m.method, times.get(m.layer.name), _block_label(graph, nodes_for_block), m.reason,
+                             _integer_inputs(m)))
     return rows
+
+
+_INTEGER_DTYPES = frozenset(("INT32", "INT64", "BOOL", "UINT8"))
+
+
+def _integer_inputs(m: LayerMapping) -> bool:
+    """Does the layer read only integer tensors (an attention mask or indices turned into floats)? Its
+    FP32 output is a conversion, not a fallback."""
+    dtypes = [t.dtype for t in m.layer.inputs if t.dtype is not None]
+    return bool(dtypes) and all(d in _INTEGER_DTYPES for d in dtypes)
 
 
 def _time_totals(rows: list[LayerRow]) -> dict[str, float]:

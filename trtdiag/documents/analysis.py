@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from trtdiag import __version__
 from trtdiag.documents.common import finding_dict
 from trtdiag.documents.comparison import comparison_document
+from trtdiag.documents.engine_layers import engine_layers_dict
 from trtdiag.naming import MappedTensor
 
 if TYPE_CHECKING:  # trtdiag.analysis imports this module to build its documents
@@ -269,6 +270,10 @@ def _comparison(a: Analysis) -> dict[str, Any] | None:
     return None if a.comparison is None else comparison_document(a.comparison, timestamp=False)
 
 
+def _engine_layers(a: Analysis) -> dict[str, Any] | None:
+    return None if a.engine is None else engine_layers_dict(a.engine, a.graph)
+
+
 def _notes(a: Analysis) -> list[str]:
     return list(a.notes)
 
@@ -288,6 +293,7 @@ FIELDS: tuple[Field, ...] = (
     Field("calibration_cache", _calibration_cache),
     Field("transformer_view", _transformer_view),
     Field("comparison", _comparison),
+    Field("engine_layers", _engine_layers),
     Field("notes", _notes),
 )
 

@@ -29,6 +29,12 @@ def unit_dict(u: UnitRow) -> dict[str, Any]:
 COMPARISON_SCHEMA = "trtdiag.comparison/1"
 
 
+def _timed(s: EngineSummary, v: float | None) -> float | None:
+    """A per-kind time of an engine, null when nothing timed its layers (no per-layer profile): the
+    totals are then unknown, and ``0`` would read as "costs nothing"."""
+    return rounded(v) if s.timed else None
+
+
 def _engine_dict(s: EngineSummary) -> dict[str, Any]:
     return {
         "label": s.label,
@@ -39,10 +45,10 @@ def _engine_dict(s: EngineSummary) -> dict[str, Any]:
         "latency_median_ms": rounded(s.latency_median_ms),
         "throughput_qps": s.throughput_qps,
         "total_ms": rounded(s.total_ms),
-        "reformat_ms": rounded(s.reformat_ms),
-        "qdq_ms": rounded(s.qdq_ms),
-        "fp32_ms": rounded(s.fp32_ms),
-        "int8_ms": rounded(s.int8_ms),
+        "reformat_ms": _timed(s, s.reformat_ms),
+        "qdq_ms": _timed(s, s.qdq_ms),
+        "fp32_ms": _timed(s, s.fp32_ms),
+        "int8_ms": _timed(s, s.int8_ms),
         "precision_counts": dict(sorted(s.precision_counts.items())),
         "node_coverage": rounded(s.node_coverage),
         "mac_coverage": rounded(s.mac_coverage),
@@ -73,10 +79,11 @@ def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, A
     doc["speedup"] = rounded(c.speedup)
     doc["timing_basis"] = basis
     doc["nodes"] = [unit_dict(u) for u in c.units]
+    both = c.fp16.timed and c.int8.timed
     doc["blocks"] = [
-        {"block": b.block, "fp16_ms": rounded(b.fp16_ms), "int8_ms": rounded(b.int8_ms),
-         "fp16_reformat_ms": rounded(b.fp16_reformat_ms), "int8_reformat_ms": rounded(b.int8_reformat_ms),
-         "delta_ms": rounded(b.delta_ms), "fp16_precisions": dict(sorted(b.fp16_precisions.items())),
+        {"block": b.block, "fp16_ms": _timed(c.fp16, b.fp16_ms), "int8_ms": _timed(c.int8, b.int8_ms),
+         "fp16_reformat_ms": _timed(c.fp16, b.fp16_reformat_ms), "int8_reformat_ms": _timed(c.int8, b.int8_reformat_ms),
+         "delta_ms": rounded(b.delta_ms) if both else None, "fp16_precisions": dict(sorted(b.fp16_precisions.items())),
          "int8_precisions": dict(sorted(b.int8_precisions.items()))}
         for b in c.blocks
     ]

@@ -156,6 +156,25 @@ def _collect(files: list[Path], scanned: LogScan | None = None
     return [(formats, f) for formats, f, _ in sorted(sniffed, key=lambda e: e[2])]
 
 
+def listing_note(name: str, sections: list[EngineLayers]) -> str | None:
+    """Say that a file held several layer listings (two engines, or one engine printed twice) and
+    which one is used: keeping only the last without a word would compare the wrong engine silently."""
+    if len(sections) < 2:
+        return None
+    last = sections[-1]
+    first_line = next((layer.line for layer in last.layers if layer.line is not None), None)
+    where = f" (from line {first_line})" if first_line is not None else ""
+    return (f"{name}: {len(sections)} engine layer listings found; the last one{where}, "
+            f"{len(last.layers)} layers, is used and {len(sections) - 1} earlier listing(s) are ignored")
+
+
+def summaries_note(name: str, count: int, what: str) -> str | None:
+    """The same for profile tables and performance summaries (one per trtexec run)."""
+    if count < 2:
+        return None
+    return f"{name}: {count} {what} found; the last one is used and {count - 1} earlier one(s) are ignored"
+
+
 def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, Artifact], notes: list[str]) -> None:
     """Fill the empty slots of ``found`` from one file."""
     grammars = tuple(x.section for x in formats if x.section is not None)
@@ -171,11 +190,24 @@ def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, A
                 sections = read_sections(f, grammars)
                 if sections:
                     found[fmt.role] = sections[-1]
+                    notes.extend(n for n in (listing_note(f.name, sections),) if n)
+            elif fmt.id is FormatId.PERF_SUMMARY:  # every summary, to say how many runs the file held
+                summaries = perf_summary.read_all(f)
+                if summaries:
+                    found[fmt.role] = summaries[-1]
+                    notes.extend(n for n in (summaries_note(f.name, len(summaries), "performance summaries"),) if n)
             else:
                 found[fmt.role] = fmt.read(f)
+                notes.extend(n for n in (_artifact_note(f.name, found[fmt.role]),) if n)
         except InputError as exc:
             if fmt.strict:
                 notes.append(f"{f.name}: {exc}")
+
+
+def _artifact_note(name: str, artifact: Artifact) -> str | None:
+    if isinstance(artifact, EngineProfile):
+        return summaries_note(name, artifact.runs, "per-layer profile tables")
+    return None
 
 
 class LogScan:
@@ -195,6 +227,7 @@ class LogScan:
         self._profile = dump_profile.DumpProfileConsumer(source)
         self._perf = perf_summary.PerfSummaryConsumer(source)
         self._found: dict[Role, Artifact] | None = None
+        self.notes: list[str] = []
 
     @property
     def consumers(self) -> tuple[LineConsumer, ...]:
@@ -204,6 +237,7 @@ class LogScan:
         """What the scan found, by slot (the last listing, table and summary of the log)."""
         if self._found is None:
             found: dict[Role, Artifact] = {}
+            name = self.path.name
             sections = self._layers.finish()
             if sections:
                 found[Role.LAYERS] = sections[-1]
@@ -213,8 +247,24 @@ class LogScan:
             summaries = self._perf.finish()
             if summaries:
                 found[Role.PERF] = summaries[-1]
+            notes = (listing_note(name, sections),
+                     summaries_note(name, profile.runs, "per-layer profile tables") if profile else None,
+                     summaries_note(name, len(summaries), "performance summaries"))
+            self.notes = [n for n in notes if n]
             self._found = found
         return self._found
+
+    def artifacts(self, label: str) -> EngineArtifacts | None:
+        """What the scan found as an engine artifact set (the engine the log built), None when the log
+        printed no layer listing and no profile table."""
+        found = self.found()
+        layers, profile, perf = found.get(Role.LAYERS), found.get(Role.PROFILE), found.get(Role.PERF)
+        assert layers is None or isinstance(layers, EngineLayers)
+        assert profile is None or isinstance(profile, EngineProfile)
+        assert perf is None or isinstance(perf, PerfSummary)
+        if layers is None and profile is None:
+            return None
+        return EngineArtifacts(label, layers, profile, perf, None, (str(self.path),), tuple(self.notes))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -240,6 +290,7 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str, scanned: Log
         if formats is None and scanned is not None:  # the scanned log: what its scan found, no second read
             for role, artifact in scanned.found().items():
                 found.setdefault(role, artifact)
+            notes.extend(scanned.notes)
         elif not formats:
             notes.append(f"{f.name}: not used (not a recognised artifact)")
         else:

@@ -8,7 +8,10 @@ import them without importing the comparison pipeline.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from trtdiag.engine.mapping import LayerKind, MapMethod
 from trtdiag.engine.model import EngineLayers, EngineProfile, InferenceTimes, PerfSummary
@@ -41,6 +44,46 @@ class LayerRow:
     average_ms: float | None
     block: str
     reason: str | None = None
+    integer_inputs: bool = False  # every data input is an integer/bool tensor (a mask or index cast to float)
+
+
+#: A layer whose type (or, without a type, whose first fused atom) says it multiplies matrices.
+_GEMM_TYPE = re.compile(r"(?i)conv|gemm|matmul|matrixmultiply|fullyconnected|i8816|cudnn")
+_MYELIN_GEMM_WORDS = ("MatMul", "Gemm", "gemm", "matmul", "ForeignNode")
+
+
+def is_gemm_layer(r: LayerRow, gemm_nodes: Collection[str] | None) -> bool:
+    """Does an engine layer compute a MatMul/Gemm/Conv?
+
+    With a model (``gemm_nodes``: its MatMul/Gemm/Conv node names) the nodes the layer covers decide;
+    without, its type, or for an untyped listing the first atom of its fused name (``Conv_3 + Relu_4``;
+    a pointwise ``PWN(...)`` or a reformat never counts). A Myelin region counts when its names say GEMM.
+    """
+    if gemm_nodes is not None:
+        return any(n in gemm_nodes for n in r.nodes)
+    if r.kind == LayerKind.MYELIN:
+        text = " ".join((r.layer_type or "", r.name, *r.nodes))
+        return (r.layer_type or "").lower() in ("gemm", "myelin") or any(k in text for k in _MYELIN_GEMM_WORDS)
+    if r.layer_type:
+        return _GEMM_TYPE.search(r.layer_type) is not None
+    first = r.name.split(" + ", 1)[0]
+    return _GEMM_TYPE.search(first) is not None and not first.startswith(("PWN(", "Reformatting"))
+
+
+_QDQ_WORDS = ("QuantizeLinear", "DequantizeLinear", "_quantize_scale_node", "_dequantize_scale_node")
+
+
+#: Myelin kernels that quantize (``__myl_TranReshQuan_myl0_5``): Myelin emits them only for Q/DQ graphs.
+_MYELIN_QUANT = re.compile(r"^__myl_\w*(?:Quan|Dequan)\w*_myl")
+
+
+def shows_qdq(s: EngineSummary) -> bool:
+    """Was this engine built from a Q/DQ (explicitly quantized) network, judging by its layers alone: a
+    Q/DQ layer, a layer covering a QuantizeLinear/DequantizeLinear node (Metadata, fused names), or a
+    quantizing Myelin kernel."""
+    return any(r.kind == LayerKind.QDQ or _MYELIN_QUANT.match(r.name) is not None
+               or any(w in n for n in (r.name, *r.nodes) for w in _QDQ_WORDS)
+               for r in s.layers)
 
 
 @dataclass(frozen=True)
@@ -65,6 +108,12 @@ class EngineSummary:
     unmapped: tuple[tuple[str, str], ...]
     sources: tuple[str, ...]
     notes: tuple[str, ...] = ()
+
+    @cached_property
+    def timed(self) -> bool:
+        """Does anything time this engine's layers (a per-layer profile)? Without, per-layer and
+        per-kind times are unknown, not zero."""
+        return self.profile_total_ms is not None or any(r.average_ms is not None for r in self.layers)
 
     @property
     def total_ms(self) -> float | None:

@@ -68,6 +68,27 @@ def _severity_of_bracket(content: str) -> str:
     return _SEVERITY_WORDS.get(last, "")
 
 
+_QUOTE = re.compile(r"[ \t]*>(?:[ \t]*>)*[ ]?")
+_FENCES = ("```", "~~~")
+
+
+def unquote(text: str) -> str:
+    """A line as it was before someone pasted it into a forum post or an issue.
+
+    Markdown quoting (``> ``, ``>> ``, ``> > ``) is removed, and a code-fence line (```` ``` ````,
+    ```` ```text ````, ``~~~``) reads as a blank line: logs quoted in issues are the real logs users bring,
+    and without this the listing or summary they hold is not recognised at all. Lines that do not start
+    with ``>`` or a fence come back unchanged (one cheap check: this runs on every candidate line).
+    """
+    head = text.lstrip()[:1]
+    if head == ">":
+        m = _QUOTE.match(text)
+        return text[m.end():] if m is not None else text
+    if head in ("`", "~") and text.lstrip().startswith(_FENCES):
+        return ""
+    return text
+
+
 def split_prefix(number: int, text: str) -> Line:
     """Strip a TensorRT/Polygraphy/ORT/DeepStream prefix and return the message and its severity.
 
@@ -75,6 +96,8 @@ def split_prefix(number: int, text: str) -> Line:
     Polygraphy's indented blocks, pasted continuations) come back unchanged with
     ``has_prefix=False``.
     """
+    raw = text
+    text = unquote(text)
     pos = 0
     severity = ""
     stripped = text.lstrip()
@@ -97,7 +120,7 @@ def split_prefix(number: int, text: str) -> Line:
             break  # a lone "- " is only a separator after another prefix token
         consumed = True
         pos = m.end()
-    return Line(number=number, severity=severity, message=text[pos:].rstrip(), has_prefix=consumed, raw=text)
+    return Line(number=number, severity=severity, message=text[pos:].rstrip(), has_prefix=consumed, raw=raw)
 
 
 _PREFIX_BRACKET = re.compile(

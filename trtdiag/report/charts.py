@@ -53,8 +53,12 @@ def _legend(left: int, y: int) -> str:
 
 
 def latency_chart(blocks: list[dict[str, Any]]) -> Markup:
-    """Inline SVG: latency by block for both engines (two bars per block, reformat time on top)."""
-    if not blocks:
+    """Inline SVG: latency by block for both engines (two bars per block, reformat time on top).
+
+    None when an engine has no per-layer timing (its block times are null): bars of zero would show
+    an engine that costs nothing."""
+    keys = ("fp16_ms", "fp16_reformat_ms", "int8_ms", "int8_reformat_ms")
+    if not blocks or any(b[k] is None for b in blocks for k in keys):
         return Markup("")
     width, bar, gap, left, top = 900, 9, 8, 120, 20
     values = [max(b["fp16_ms"] + b["fp16_reformat_ms"], b["int8_ms"] + b["int8_reformat_ms"]) for b in blocks]

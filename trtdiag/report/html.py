@@ -36,6 +36,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("build", "Build configuration", "build", "sections/build.html.j2"),
     Section("calibration", "Calibration", "calibration", "sections/calibration.html.j2"),
     Section("findings", "Findings", "findings", "sections/findings.html.j2"),
+    Section("engine-layers", "INT8 engine: layers by precision", "engine_layers", "sections/engine_layers.html.j2"),
     Section("transformer-view", "Transformer view: what lacked scales, by block and sub-module", "transformer_view",
             "sections/transformer_view.html.j2"),
     Section("calibration-cache", "Calibration cache", "calibration_cache", "sections/calibration_cache.html.j2"),
@@ -94,7 +95,8 @@ def _yesno(value: Any) -> str:
 
 
 def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f} ms"
+    """No timing reads ``n/a``: an empty cell or ``0.000 ms`` would pass for a measurement."""
+    return "n/a" if value is None else f"{value:.3f} ms"
 
 
 def _pct(value: float | None) -> str:

@@ -20,6 +20,7 @@ from trtdiag.rules.cache_check import CacheCheck
 
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison
+    from trtdiag.engine.summary import EngineSummary
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,43 @@ class BuildContext:
 
 @dataclass(frozen=True)
 class EngineContext:
-    """Everything an engine rule may look at: the comparison and, when given, the model and its MACs."""
+    """Everything an engine rule may look at: the comparison (or the INT8 engine alone) and, when given,
+    the model and its MACs.
+
+    Why the INT8 engine alone: ``trtdiag analyze`` reads the layer listing printed in the build log
+    without any FP16 engine; the rules that judge only the INT8 engine
+    (:data:`trtdiag.rules.registry.INT8_ENGINE_RULES`) run on it there, and on the INT8 side of a
+    comparison in ``compare``. Build one with :meth:`int8_only`.
+    """
 
     KIND: ClassVar[ContextKind] = ContextKind.ENGINE
 
-    comparison: Comparison
+    comparison: Comparison | None
     graph: GraphIndex | None = None
     compute: ComputeProfile | None = None
+    int8_engine: EngineSummary | None = None
+
+    @classmethod
+    def int8_only(cls, int8: EngineSummary, graph: GraphIndex | None = None,
+                  compute: ComputeProfile | None = None) -> EngineContext:
+        """A context holding the INT8 engine only (no FP16 engine to compare with)."""
+        return cls(None, graph, compute, int8)
+
+    @property
+    def int8(self) -> EngineSummary:
+        """The INT8 engine: the comparison's INT8 side, or the engine given alone."""
+        if self.comparison is not None:
+            return self.comparison.int8
+        if self.int8_engine is None:
+            raise ValueError("an engine context needs a comparison or an INT8 engine")
+        return self.int8_engine
+
+    @property
+    def pair(self) -> Comparison:
+        """The FP16-vs-INT8 comparison; only rules outside ``INT8_ENGINE_RULES`` may ask for it."""
+        if self.comparison is None:
+            raise ValueError("this rule needs both engines (an FP16-vs-INT8 comparison)")
+        return self.comparison
 
     def is_gemm(self, name: str) -> bool:
         """Is ONNX node ``name`` a MatMul/Gemm/Conv of the model (False without a model)?"""

@@ -36,6 +36,13 @@ def ms(v: float) -> str:
     return f"{v:.3f} ms"
 
 
+def ms_or_na(values: list[float | None]) -> str:
+    """Summed time of some layers, or ``n/a`` when none of them was timed: an engine read without a
+    per-layer profile has no layer times, and ``0.000 ms`` would claim they cost nothing."""
+    timed = [v for v in values if v is not None]
+    return ms(sum(timed)) if timed else "n/a"
+
+
 def blocks_phrase(tensors: list[MappedTensor]) -> str:
     """`` in block 1`` / `` in blocks 0, 2`` / `` in 12 blocks (0-11)``; empty outside the blocks."""
     blocks = sorted({t.block for t in tensors if t.block is not None})

@@ -33,12 +33,14 @@ from trtdiag.rules.context import BuildContext, EngineContext
 from trtdiag.rules.engines import (
     foreign_node_not_int8,
     fp32_fallback_layers,
+    gemm_not_int8,
     int8_slower_than_fp16,
     reformat_overhead,
 )
 
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison
+    from trtdiag.engine.summary import EngineSummary
 
 #: Build-log rules, most fundamental first (findings of equal severity keep this order).
 BUILD_RULES: tuple[Rule[BuildContext], ...] = (
@@ -61,7 +63,16 @@ ENGINE_RULES: tuple[Rule[EngineContext], ...] = (
     int8_slower_than_fp16.RULE,
     foreign_node_not_int8.RULE,
     fp32_fallback_layers.RULE,
+    gemm_not_int8.RULE,
     reformat_overhead.RULE,
+)
+
+#: Engine rules that judge the INT8 engine alone (``ctx.int8``, never ``ctx.pair``): ``analyze`` runs them
+#: on the layer listing printed in the build log, without an FP16 engine.
+INT8_ENGINE_RULES: tuple[Rule[EngineContext], ...] = (
+    foreign_node_not_int8.RULE,
+    fp32_fallback_layers.RULE,
+    gemm_not_int8.RULE,
 )
 
 ALL_RULES: tuple[Rule[Any], ...] = (*BUILD_RULES, *ENGINE_RULES)
@@ -87,6 +98,12 @@ def run_comparison_rules(c: Comparison, graph: GraphIndex | None, compute: Compu
     return run_rules(EngineContext(c, graph, compute))
 
 
+def run_int8_engine_rules(int8: EngineSummary, graph: GraphIndex | None, compute: ComputeProfile | None
+                          ) -> tuple[Finding, ...]:
+    """The rules that need only the INT8 engine, on an engine read without its FP16 counterpart."""
+    return run_rules(EngineContext.int8_only(int8, graph, compute), INT8_ENGINE_RULES)
+
+
 def rule_ids(kind: ContextKind | None = None) -> list[str]:
     """Stable ids of every rule (or of one kind), in run order."""
     return [r.id for r in (ALL_RULES if kind is None else rules_for(kind))]
@@ -96,6 +113,7 @@ def markdown_table() -> str:
     """The README's rule table: one row per rule, engine rules marked "(comparison)"."""
     rows = ["| rule id | what it means |", "|---|---|"]
     for r in ALL_RULES:
-        prefix = "(comparison) " if r.kind is ContextKind.ENGINE else ""
+        prefix = ("(engine layers) " if r in INT8_ENGINE_RULES else
+                  "(comparison) " if r.kind is ContextKind.ENGINE else "")
         rows.append(f"| `{r.id}` | {prefix}{r.summary} |")
     return "\n".join(rows) + "\n"

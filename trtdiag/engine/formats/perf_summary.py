@@ -64,7 +64,8 @@ class PerfSummaryConsumer:
     """Line consumer collecting every performance summary of a log (7.x multi-line blocks and 8.x+
     summaries)."""
 
-    keywords: tuple[bytes, ...] = (b"Performance summary", b"Host Latency", b"&&&& RUNNING")
+    keywords: tuple[bytes, ...] = (b"Performance summary", b"Host Latency", b"GPU Compute", b"Enqueue Time",
+                                   b"&&&& RUNNING")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -82,8 +83,9 @@ class PerfSummaryConsumer:
             self._cur = _Summary(style="8", version=self.version)
             self.summaries.append(self._cur)
             return True
-        if msg == "Host Latency":
-            self._cur = _Summary(style="7", version=self.version, block="Host Latency")
+        if msg == "Host Latency" or (cur is None and _SEVEN_BLOCK.match(msg)):
+            # TRT 7 summaries start with "Host Latency"; an excerpt may start at any of its blocks
+            self._cur = _Summary(style="7", version=self.version, block=msg)
             self.summaries.append(self._cur)
             return True
         if cur is None:
@@ -119,6 +121,8 @@ class PerfSummaryConsumer:
             cur.cov = float(m.group("v"))
 
     def _feed7(self, cur: _Summary, msg: str) -> bool:
+        if not msg:  # a blank line inside a pasted summary does not end it
+            return True
         m = _SEVEN_BLOCK.match(msg)
         if m is not None:
             cur.block = m.group("b")

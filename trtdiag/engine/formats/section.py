@@ -21,7 +21,7 @@ from trtdiag.engine.formats.common import dedupe, finalise_layers, parse_metadat
 from trtdiag.engine.model import EngineLayer, EngineLayers, FormatId, TensorInfo
 from trtdiag.errors import InputError
 from trtdiag.io.files import looks_binary, looks_json, read_head
-from trtdiag.io.prefix import split_prefix
+from trtdiag.io.prefix import split_prefix, unquote
 from trtdiag.io.scan import scan_marked_lines
 from trtdiag.io.versions import TRT_VERSION_LINE_RE, TRTEXEC_VERSION_RE, decode_trt_version
 
@@ -88,6 +88,8 @@ CORE_KEYWORDS: tuple[bytes, ...] = (
     b"Loaded Module: tensorrt",
     b"ForeignNode {ForeignNode[",
 )
+#: Blank lines a listing may contain and still continue (two: one line plus a pasted code-fence line).
+MAX_BLANKS = 2
 _POLY_TRT_VERSION = re.compile(r"Loaded Module: tensorrt\s*\|\s*Version: (?P<v>\d+\.\d+(?:\.\d+){0,2})")
 _FOREIGN_METADATA = re.compile(
     r"^ForeignNode (?P<name>\{ForeignNode\[.*\]\}(?: \[profile \d+\])?) metadata:\s?(?P<md>.*)$"
@@ -116,13 +118,22 @@ class LayerSectionParser:
         self.version: str | None = None
         self._cur: LayerSection | None = None
         self._foreign_metadata: dict[tuple[str, int | None], str] = {}
+        self._blanks = 0
 
     def feed(self, number: int, text: str) -> bool:
+        text = unquote(text)  # a listing quoted in an issue (``> ``) reads as the listing
         sec = self._cur
         if sec is not None:
             if sec.contiguous and number != sec.last_line + 1:
                 self._close()
             elif sec.feed(number, text, split_prefix(number, text).message if sec.contiguous else ""):
+                sec.last_line = number
+                self._blanks = 0
+                return True
+            elif not text.strip() and self._blanks < MAX_BLANKS:
+                # A blank line inside a listing (a pasted log, a terminal wrap) does not end it: the layers
+                # after it (often the Myelin and Q/DQ reformat layers) belong to the same engine.
+                self._blanks += 1
                 sec.last_line = number
                 return True
             else:
@@ -165,6 +176,7 @@ class LayerSectionParser:
 
     def _close(self) -> None:
         sec = self._cur
+        self._blanks = 0
         if sec is None:
             return
         sec.close()

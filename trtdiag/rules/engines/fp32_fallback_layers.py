@@ -5,21 +5,23 @@ from __future__ import annotations
 from trtdiag.findings import Evidence, Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule
 from trtdiag.rules.context import EngineContext
-from trtdiag.rules.evidence import MAX_EVIDENCE, ms
+from trtdiag.rules.evidence import MAX_EVIDENCE, ms_or_na
 
 
 def check(ctx: EngineContext) -> Finding | None:
-    rows = [r for r in ctx.comparison.int8.layers if r.kind in ("compute", "myelin") and r.precision == "FP32"]
+    # a layer reading only integers (mask/index casts) computes nothing in FP32 that could be INT8
+    rows = [r for r in ctx.int8.layers if r.kind in ("compute", "myelin") and r.precision == "FP32"
+            and not r.integer_inputs]
     if not rows:
         return None
-    time = sum(r.average_ms or 0 for r in rows)
+    time = sum(r.average_ms or 0 for r in rows)  # 0 without a profile: a warning, timed as n/a
     nodes = [n for r in rows for n in r.nodes]
     gemms = [n for n in nodes if ctx.is_gemm(n)]
     plural = len(rows) != 1
     return RULE.finding(
         severity=Severity.WARNING if time == 0 else Severity.ERROR,
         fields={"count": len(rows), "layers": "layers" if plural else "layer", "run": "run" if plural else "runs",
-                "time": ms(time)},
+                "time": ms_or_na([r.average_ms for r in rows]).replace("n/a", "no per-layer profile")},
         evidence=Evidence(nodes=tuple(nodes[:MAX_EVIDENCE]), notes=tuple(r.name[:160] for r in rows[:10]),
                           total_nodes=len(nodes)),
         commands=("trtexec --onnx=model.onnx --int8 --fp16 ...",),

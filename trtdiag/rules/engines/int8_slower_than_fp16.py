@@ -29,7 +29,7 @@ def _attention_unfused(ctx: EngineContext) -> list[LayerRow]:
     """INT8 layers computing a Softmax on their own while the FP16 engine fused it into a Myelin region."""
     if ctx.graph is None:
         return []
-    c = ctx.comparison
+    c = ctx.pair
     softmax = set(ctx.graph.transformer.softmax_nodes)
     fused16 = any(r.kind == "myelin" and set(r.nodes) & softmax for r in c.fp16.layers)
     alone8 = [r for r in c.int8.layers if r.kind == "compute" and set(r.nodes) & softmax]
@@ -38,7 +38,7 @@ def _attention_unfused(ctx: EngineContext) -> list[LayerRow]:
 
 def _extra_time(ctx: EngineContext, not_int8: list[LayerRow]) -> list[str]:
     """Where the INT8 engine spends more time than the FP16 one, one phrase per cause that costs time."""
-    c = ctx.comparison
+    c = ctx.pair
     parts = [
         ("reformat layers", c.int8.reformat_ms - c.fp16.reformat_ms),
         ("layers running in FP32", c.int8.fp32_ms - c.fp16.fp32_ms),
@@ -53,10 +53,10 @@ def _extra_time(ctx: EngineContext, not_int8: list[LayerRow]) -> list[str]:
 
 
 def check(ctx: EngineContext) -> Finding | None:
-    t16, t8, basis = ctx.comparison.totals()
+    t16, t8, basis = ctx.pair.totals()
     if t16 is None or t8 is None or t8 <= t16:
         return None
-    not_int8 = [r for r in _gemm_layers(ctx, ctx.comparison.int8) if r.precision not in ("INT8",) and r.average_ms]
+    not_int8 = [r for r in _gemm_layers(ctx, ctx.pair.int8) if r.precision not in ("INT8",) and r.average_ms]
     lines = _extra_time(ctx, not_int8)
     gemm_nodes = [n for r in not_int8 for n in r.nodes if ctx.graph is None or ctx.is_gemm(n)]
     return RULE.finding(

@@ -11,7 +11,7 @@ REFORMAT_SHARE = 0.10  # reformats above 10% of the INT8 engine's layer time are
 
 
 def check(ctx: EngineContext) -> Finding | None:
-    c = ctx.comparison
+    c = ctx.pair
     total = sum(r.average_ms or 0 for r in c.int8.layers)
     if not total or c.int8.reformat_ms / total < REFORMAT_SHARE:
         return None
