@@ -18,6 +18,9 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from trtdiag.accuracy.join import with_log_findings
+from trtdiag.accuracy.pipeline import accuracy_from_outputs
+from trtdiag.accuracy.result import AccuracyResult
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
@@ -68,6 +71,7 @@ class Analysis:
     cache_check: CacheCheck | None = None
     grid: TransformerGrid | None = None
     comparison: Comparison | None = None  # when engine artifacts of both builds were given
+    accuracy: AccuracyResult | None = None  # when saved outputs were given (``outputs=``)
     report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
 
     @property
@@ -189,6 +193,7 @@ def analyze(
     int8_layers: str | os.PathLike[str] | None = None,
     fp16_profile: str | os.PathLike[str] | None = None,
     int8_profile: str | os.PathLike[str] | None = None,
+    outputs: list[str | os.PathLike[str]] | None = None,
 ) -> Analysis:
     """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
 
@@ -200,6 +205,9 @@ def analyze(
     Engine artifacts (``fp16``/``int8`` lists of files or folders, or the single-file
     ``*_layers``/``*_profile`` options) add an FP16-vs-INT8 comparison; the INT8 side defaults to the
     build log itself when it holds Engine Layer Information.
+
+    ``outputs`` (Polygraphy RunResults JSON or ``.npz`` files) add the accuracy comparison: the findings of
+    the outputs join the log's (:func:`with_accuracy`).
     """
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
@@ -222,7 +230,19 @@ def analyze(
         comparison = compare(load_artifacts(fp16_paths, "FP16", scanned), load_artifacts(int8_paths, "INT8", scanned),
                              graph, compute, ParseContext.from_log(facts).layer_owner)
         result = replace(result, comparison=comparison)
+    if outputs:
+        result = with_accuracy(result, accuracy_from_outputs([os.fspath(p) for p in outputs], model=model,
+                                                             graph=graph))
     return result
+
+
+def with_accuracy(a: Analysis, accuracy: AccuracyResult) -> Analysis:
+    """The analysis with an accuracy comparison joined: one list of findings (the outputs' evidence merged
+    into the log's root cause, see :mod:`trtdiag.accuracy.join`) and the verdict recomputed from it. The
+    embedded accuracy document is the one ``trtdiag accuracy --log`` writes (the same joined findings)."""
+    joined = with_log_findings(accuracy, a.findings, a.log.read.path)
+    verdict = _verdict(a.log, a.mapping, joined.findings, a.int8_blocked_share)
+    return replace(a, findings=joined.findings, verdict=verdict, accuracy=joined)
 
 
 def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,

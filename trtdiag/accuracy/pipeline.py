@@ -91,17 +91,60 @@ def accuracy_from_files(
     if reference is not None:
         ref = pick_reference(load_results(reference))
         cands = _candidate_runs(candidates, ref)
-    elif model is not None:
+    elif model is not None and graph is not None:
         cands = _candidate_runs(candidates, None)
-        feeds = load_inputs(inputs) if inputs is not None else None
-        if feeds is None:
-            notes.append("reference inputs: Polygraphy's default data loader (seed 1); pass --inputs with the "
-                         "candidate's --save-inputs file unless the candidate used the default data too")
-        assert graph is not None
-        wanted = [n for c in cands for n in c.names]
-        tensors = select_tensors(graph, mark, wanted) if mark or len(set(wanted)) > len(graph.outputs) else ()
-        ref = run_reference(model, feeds, tensors, iterations=len(cands[0].iterations))
-        notes.append(f"reference: ONNX Runtime on CPU, {len(tensors)} intermediate tensor(s) marked")
+        ref = _cpu_reference(model, graph, cands, inputs, mark, notes)
     else:
         raise InputError("give --reference outputs, or the ONNX model to run the reference on CPU")
     return compare_runs(ref, cands, graph, atol=atol, rtol=rtol, notes=notes)
+
+
+def _cpu_reference(model: str | Path, graph: GraphIndex, cands: Sequence[RunnerResults], inputs: str | Path | None,
+                   mark: str | None, notes: list[str]) -> RunnerResults:
+    """The FP32 reference run on CPU with ONNX Runtime, marking the intermediates the candidates hold."""
+    feeds = load_inputs(inputs) if inputs is not None else None
+    if feeds is None:
+        notes.append("reference inputs: Polygraphy's default data loader (seed 1); pass --inputs with the "
+                     "candidate's --save-inputs file unless the candidate used the default data too")
+    wanted = [n for c in cands for n in c.names]
+    tensors = select_tensors(graph, mark, wanted) if mark or len(set(wanted)) > len(graph.outputs) else ()
+    ref = run_reference(model, feeds, tensors, iterations=len(cands[0].iterations))
+    notes.append(f"reference: ONNX Runtime on CPU, {len(tensors)} intermediate tensor(s) marked")
+    return ref
+
+
+#: File or runner names that mark a saved FP32 reference when no ONNX Runtime runner is present.
+_FP32_HINTS = ("fp32", "float32", "reference")
+
+
+def _saved_reference(runs: Sequence[RunnerResults]) -> RunnerResults | None:
+    for r in runs:
+        if r.runner.startswith("onnxrt"):
+            return r
+    return next((r for r in runs if any(h in f"{Path(r.file).name} {r.runner}".lower() for h in _FP32_HINTS)),
+                None)
+
+
+def accuracy_from_outputs(outputs: Sequence[str | Path], *, model: str | Path | None = None,
+                          graph: GraphIndex | None = None, inputs: str | Path | None = None) -> AccuracyResult:
+    """``trtdiag analyze ... --outputs``: every runner of every file; the ONNX Runtime (or FP32-named) runner
+    is the reference and the others are candidates. Without one, the reference runs on CPU from ``model``
+    (as ``trtdiag accuracy MODEL --candidate`` does)."""
+    if not outputs:
+        raise InputError("give at least one --outputs file")
+    runs = [r for p in outputs for r in load_results(p)]
+    ref = _saved_reference(runs)
+    if graph is None and model is not None:
+        graph = load_graph(model)
+    notes: list[str] = []
+    if ref is not None:
+        cands = [r for r in runs if r is not ref]
+        if not cands:
+            raise InputError("--outputs hold only the reference runner: add the INT8 engine's outputs")
+    elif model is not None and graph is not None:
+        cands = runs
+        ref = _cpu_reference(model, graph, cands, inputs, None, notes)
+    else:
+        raise InputError("--outputs hold no FP32 reference (an onnxrt runner): add its outputs file, or give the "
+                         "ONNX model so that the reference runs on CPU")
+    return compare_runs(ref, cands, graph, notes=notes)

@@ -44,6 +44,7 @@ class AccuracyResult:
     notes: tuple[str, ...] = ()
     atol: float | None = None
     rtol: float | None = None
+    log: str | None = None  # the build log joined in (trtdiag accuracy --log, analyze --outputs)
 
     @property
     def worst_class(self) -> AccuracyClass:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trtdiag import __version__
+from trtdiag.accuracy.document import accuracy_document
 from trtdiag.documents.common import finding_dict
 from trtdiag.documents.comparison import comparison_document
 from trtdiag.naming import MappedTensor
@@ -269,6 +270,11 @@ def _comparison(a: Analysis) -> dict[str, Any] | None:
     return None if a.comparison is None else comparison_document(a.comparison, timestamp=False)
 
 
+def _accuracy(a: Analysis) -> dict[str, Any] | None:
+    # Embedded without its own timestamp, as the comparison is.
+    return None if a.accuracy is None else accuracy_document(a.accuracy, timestamp=False)
+
+
 def _notes(a: Analysis) -> list[str]:
     return list(a.notes)
 
@@ -288,6 +294,7 @@ FIELDS: tuple[Field, ...] = (
     Field("calibration_cache", _calibration_cache),
     Field("transformer_view", _transformer_view),
     Field("comparison", _comparison),
+    Field("accuracy", _accuracy),
     Field("notes", _notes),
 )
 
