@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from trtdiag.accuracy.hazards import HAZARD_ID
 from trtdiag.accuracy.result import AccuracyResult, CandidateResult
 from trtdiag.accuracy.rules import int8_not_engaged
 from trtdiag.findings import Finding, Severity
 
 NOT_ENGAGED = "int8-not-engaged"
+#: Findings of the model alone: the log's rules decide whether they apply to this build (FP16 or not).
+STATIC_HAZARDS = (HAZARD_ID,)
 #: Log findings that explain outputs at FP32/FP16 level from an INT8 build, most specific first.
 ROOT_CAUSES = ("int8-without-fp16", "implicit-int8-transformer", "no-calibration", "activations-missing-scales")
 
@@ -53,13 +56,14 @@ def _merged(cause: Finding, candidates: Sequence[CandidateResult]) -> Finding:
 
 def join_findings(log_findings: Sequence[Finding], result: AccuracyResult) -> tuple[Finding, ...]:
     """The log's findings and the outputs' findings as one list: ``int8-not-engaged`` merged into the
-    log's root cause when there is one, findings both sides report (static hazards) kept once, worst first."""
+    log's root cause when there is one, the model's static hazards as the log's rules judged them, worst
+    first."""
     candidates = not_engaged_candidates(result)
     cause = next((f for f in log_findings if f.id in ROOT_CAUSES), None) if candidates else None
     joined = [(_merged(f, candidates) if f is cause else f) for f in log_findings]
     seen = {f.id for f in log_findings}
     for f in result.findings:
-        if f.id in seen or (cause is not None and f.id == NOT_ENGAGED):
+        if f.id in seen or f.id in STATIC_HAZARDS or (cause is not None and f.id == NOT_ENGAGED):
             continue
         if f.id == NOT_ENGAGED:
             f = replace(f, explanation=f.explanation + " The build log names no cause for it.")
