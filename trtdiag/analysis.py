@@ -231,7 +231,8 @@ def analyze(
                              graph, compute, ParseContext.from_log(facts).layer_owner)
         result = replace(result, comparison=comparison)
     if outputs:
-        result = with_accuracy(result, accuracy_from_outputs([os.fspath(p) for p in outputs], model=model,
+        model_path = os.fspath(model) if model is not None else None
+        result = with_accuracy(result, accuracy_from_outputs([os.fspath(p) for p in outputs], model=model_path,
                                                              graph=graph))
     return result
 
