@@ -13,7 +13,14 @@ from pathlib import Path
 
 from trtdiag.accuracy.hazards import fp16_overflow_constants
 from trtdiag.accuracy.layerwise import compare_layerwise
-from trtdiag.accuracy.load import RunnerResults, common_names, load_inputs, load_results, pick_reference
+from trtdiag.accuracy.load import (
+    RunnerResults,
+    common_names,
+    is_input_list,
+    load_inputs,
+    load_results,
+    pick_reference,
+)
 from trtdiag.accuracy.metrics import TensorMetrics, tensor_metrics, tolerance_check
 from trtdiag.accuracy.reference import run_reference, select_tensors
 from trtdiag.accuracy.result import AccuracyResult, CandidateResult
@@ -129,10 +136,15 @@ def accuracy_from_outputs(outputs: Sequence[str | Path], *, model: str | Path | 
                           graph: GraphIndex | None = None, inputs: str | Path | None = None) -> AccuracyResult:
     """``trtdiag analyze ... --outputs``: every runner of every file; the ONNX Runtime (or FP32-named) runner
     is the reference and the others are candidates. Without one, the reference runs on CPU from ``model``
-    (as ``trtdiag accuracy MODEL --candidate`` does)."""
-    if not outputs:
+    (as ``trtdiag accuracy MODEL --candidate`` does), on the feeds of a ``polygraphy run --save-inputs`` file
+    given among ``outputs`` (recognised by its content: a list of feeds)."""
+    feed_files = [p for p in outputs if is_input_list(Path(p))]
+    if len(feed_files) > 1:
+        raise InputError(f"more than one --save-inputs file among --outputs: {', '.join(map(str, feed_files))}")
+    inputs = feed_files[0] if feed_files else inputs
+    runs = [r for p in outputs if p not in feed_files for r in load_results(p)]
+    if not runs:
         raise InputError("give at least one --outputs file")
-    runs = [r for p in outputs for r in load_results(p)]
     ref = _saved_reference(runs)
     if graph is None and model is not None:
         graph = load_graph(model)

@@ -54,7 +54,7 @@ RULE = Rule[BuildContext](
     summary="calibration-cache scales so large (e.g. 2.7e36 on the attention-mask path) that the tensor's INT8 "
     "range is meaningless",
     explanation=(
-        "{count} entries of {cache} have a dynamic range above 65504 (largest: {peak:.3g}). One INT8 step is then "
+        "{count} entry(ies) of {cache} have a dynamic range above 65504 (largest: {peak:.3g}). One INT8 step is then "
         "wider than any ordinary activation, so every value of these tensors quantizes to 0. Such ranges come "
         "from the finfo(float32).min attention mask, (1 - mask) * -3.4e38, being calibrated along with what it "
         "flows into."
