@@ -147,3 +147,27 @@ def test_calibration_range_overflow_names_the_mask_tensors(kind: str, tmp_path: 
 def test_good_cache_has_no_range_overflow() -> None:
     a = analyze(INT8_ONLY, XLMR, calib_cache=FIXTURES / "caches" / "xlmr_good_trt100300.cache")
     assert _by_id(a.findings, "calibration-range-overflow") == []
+
+
+def test_plugin_fixture_writes_the_accuracy_page(pytester: pytest.Pytester) -> None:
+    from .conftest import plugin_args
+
+    report_dir = pytester.path / "reports"
+    pytester.makepyfile(f"""
+        from trtdiag.testing import assert_int8_engaged, assert_outputs_close
+
+        def test_engaged(trtdiag_accuracy):
+            r = trtdiag_accuracy(r"{INT8}", reference=r"{FP32}")
+            assert str(r.worst_class) == "int8-level" and r.report_path.endswith(".html")
+            assert_outputs_close(r"{FP32}", r"{INT8}")
+            assert_int8_engaged(r"{FP32}", r"{INT8}")
+
+        def test_not_engaged(trtdiag_accuracy):
+            trtdiag_accuracy([r"{NOT_ENGAGED}"], reference=r"{FP32}")
+            assert_int8_engaged(r"{FP32}", r"{NOT_ENGAGED}")
+    """)
+    result = pytester.runpytest_subprocess(*plugin_args(), f"--trtdiag-report-dir={report_dir}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*INT8 did not engage*same-as-reference*", "*trtdiag reports*"])
+    pages = sorted(report_dir.glob("*accuracy*.html"))
+    assert len(pages) == 2 and all(p.read_text().startswith("<!DOCTYPE html>") for p in pages)

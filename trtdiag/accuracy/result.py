@@ -45,6 +45,7 @@ class AccuracyResult:
     atol: float | None = None
     rtol: float | None = None
     log: str | None = None  # the build log joined in (trtdiag accuracy --log, analyze --outputs)
+    report_path: str | None = None  # set by whoever wrote the HTML page (the pytest plugin does)
 
     @property
     def worst_class(self) -> AccuracyClass:
