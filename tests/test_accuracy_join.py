@@ -171,3 +171,12 @@ def test_plugin_fixture_writes_the_accuracy_page(pytester: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(["*INT8 did not engage*same-as-reference*", "*trtdiag reports*"])
     pages = sorted(report_dir.glob("*accuracy*.html"))
     assert len(pages) == 2 and all(p.read_text().startswith("<!DOCTYPE html>") for p in pages)
+
+
+def test_committed_outputs_are_what_make_outputs_writes() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(FIXTURES / "make_outputs.py"), "--check"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
