@@ -80,7 +80,10 @@ def _reached_targets(graph: GraphIndex, tensor: str) -> list[str]:
 
 
 def fp16_overflow_constants(graph: GraphIndex) -> Finding | None:
-    """The ``fp16-overflow-constant`` finding, or None when no such constant reaches a Mul/Add."""
+    """The ``fp16-overflow-constant`` finding, or None when no such constant reaches a Mul/Add (or when the
+    index was built without the model's structure, as rule unit tests do)."""
+    if getattr(graph, "structure", None) is None:
+        return None
     tensors: list[str] = []
     nodes: list[str] = []
     notes: list[str] = []
