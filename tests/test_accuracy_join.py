@@ -115,10 +115,17 @@ def test_fp16_overflow_constant_joins_analyze_only_for_fp16_builds() -> None:
 
 
 def test_fp16_overflow_constant_in_lint() -> None:
+    import jsonschema
+
+    from trtdiag.documents.schemas import load_schema
+    from trtdiag.lint.document import lint_json
     from trtdiag.lint.run import lint_model
 
-    [f] = lint_model(MODELS / "xlmr_tiny_ts_op17_qdq.onnx").by_id("fp16-overflow-constant")
+    result = lint_model(MODELS / "xlmr_tiny_ts_op17_qdq.onnx")
+    [f] = result.by_id("fp16-overflow-constant")
     assert f.evidence.nodes == ("/Mul_1",)
+    doc = json.loads(lint_json(result, timestamp=False))
+    jsonschema.Draft202012Validator(load_schema("lint.schema.json")).validate(doc)
 
 
 def _scale_hex(scale: float) -> str:
