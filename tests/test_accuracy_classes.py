@@ -13,11 +13,12 @@ pytest.importorskip("onnxruntime")
 from polygraphy.comparator import RunResults  # type: ignore[import-untyped]
 
 from trtdiag.accuracy.classify import AccuracyClass, classify, worst
-from trtdiag.accuracy.document import accuracy_document, to_html, validate
+from trtdiag.accuracy.document import accuracy_document, to_html
 from trtdiag.accuracy.load import load_results
 from trtdiag.accuracy.pipeline import accuracy_from_files
 from trtdiag.accuracy.reference import REFERENCE_RUNNER, run_reference
 from trtdiag.accuracy.testing import assert_int8_engaged, assert_outputs_close
+from trtdiag.documents.schemas import validate
 
 from .conftest import MODELS
 

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from trtdiag.accuracy.document import validate
+from trtdiag.documents.schemas import validate
 
 from .test_accuracy_classes import XLMR, saved_runs, xlmr_feeds  # noqa: F401
 from .test_cli import _assert_one_line_error, run

@@ -14,11 +14,12 @@ import onnx
 from onnx import numpy_helper
 
 from trtdiag.accuracy.classify import AccuracyClass
-from trtdiag.accuracy.document import accuracy_document, validate
+from trtdiag.accuracy.document import accuracy_document
 from trtdiag.accuracy.hazards import fp16_overflow_constants
 from trtdiag.accuracy.load import RunnerResults
 from trtdiag.accuracy.pipeline import compare_runs
 from trtdiag.accuracy.reference import default_tensors, run_reference, select_tensors
+from trtdiag.documents.schemas import validate
 from trtdiag.onnx.graph import GraphIndex, load_graph
 
 from .conftest import MODELS

@@ -19,12 +19,13 @@ MODEL = MODELS / "xlmr_tiny_ts_op17.onnx"
 
 
 def _full_analysis() -> trtdiag.Analysis:
-    """An analysis that fills every section: findings, grid, cache, unmapped names, events, engines."""
+    """An analysis that fills every section: findings, grid, cache, unmapped names, events, engines, outputs."""
     return trtdiag.analyze(LOGS / "xlmr_int8_fp16_pyapi_calibrator.log", MODEL,
                            calib_cache=FIXTURES / "caches" / "xlmr_stale_other_export.cache",
                            fp16_layers=ENGINES / "fp16" / "layers.json", fp16_profile=ENGINES / "fp16" / "profile.json",
                            int8_layers=ENGINES / "int8_implicit" / "layers.json",
-                           int8_profile=ENGINES / "int8_implicit" / "profile.json")
+                           int8_profile=ENGINES / "int8_implicit" / "profile.json",
+                           outputs=[FIXTURES / "outputs" / "xlmr_int8.json", FIXTURES / "outputs" / "xlmr_fp32.json"])
 
 
 def test_sections_are_declared_once_with_a_template_and_a_document_key() -> None:

@@ -9,6 +9,7 @@ import pytest
 from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
 from trtdiag.findings import Severity
 from trtdiag.naming import GRAPH_INPUT, UNKNOWN, WEIGHT
+from trtdiag.onnx.graph import GraphIndex, index_model
 from trtdiag.rules.base import ContextKind
 from trtdiag.rules.builds import plugin_without_int8
 from trtdiag.rules.cache_check import CacheCheck
@@ -35,6 +36,24 @@ def _cache_check(stale: bool) -> CacheCheck:
 def _plugin_graph():
     return graph([("mm", "MatMul", ("x", "w"), ("h",)), ("plugin", "MyPlugin", ("h",), ("y",))],
                  domains={"plugin": "custom.trt"}, initializers=("w",))
+
+
+def _mask_graph() -> GraphIndex:
+    """x * Constant(finfo(float32).min): the TorchScript attention mask, with the model proto the hazard reads."""
+    from onnx import TensorProto, helper
+
+    const = helper.make_node("Constant", [], ["c"], name="const",
+                             value=helper.make_tensor("v", TensorProto.FLOAT, [], [-3.4028234e38]))
+    mul = helper.make_node("Mul", ["x", "c"], ["y"], name="mask_mul")
+    g = helper.make_graph([const, mul], "m", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])])
+    return index_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path="m.onnx")
+
+
+def _range_check(scale: float) -> CacheCheck:
+    cache = CalibrationCache("c.cache", CacheFormat.TENSORRT, "TRT-100300-EntropyCalibration2", "10.3.0",
+                             "EntropyCalibration2", (CacheEntry("mask", scale, "7b4ff7ca", 2),), (), ())
+    return CacheCheck(cache, 1, (), (), 0, None, None, False, None)
 
 
 Case = Callable[[], BuildContext]
@@ -82,6 +101,14 @@ CASES: dict[str, tuple[Case, Case]] = {
     "benign-warnings-only": (
         lambda: build_ctx(INT8_FP16, IDS, LN_BIAS, g=encoder()),
         lambda: build_ctx(INT8_FP16, IDS, QUERY, g=encoder()),
+    ),
+    "fp16-overflow-constant": (
+        lambda: build_ctx(INT8_FP16, g=_mask_graph()),
+        lambda: build_ctx(INT8_ONLY, g=_mask_graph()),
+    ),
+    "calibration-range-overflow": (
+        lambda: build_ctx(INT8_FP16, cache_check=_range_check(2.7e36)),
+        lambda: build_ctx(INT8_FP16, cache_check=_range_check(0.05)),
     ),
     "integer-inputs": (
         lambda: build_ctx(INT8_FP16, IDS, g=encoder()),

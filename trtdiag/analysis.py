@@ -14,10 +14,13 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from trtdiag.accuracy.join import with_log_findings
+from trtdiag.accuracy.pipeline import accuracy_from_outputs
+from trtdiag.accuracy.result import AccuracyResult
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare, summarize_engine
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
@@ -69,6 +72,7 @@ class Analysis:
     cache_check: CacheCheck | None = None
     grid: TransformerGrid | None = None
     comparison: Comparison | None = None  # when engine artifacts of both builds were given
+    accuracy: AccuracyResult | None = None  # when saved outputs were given (``outputs=``)
     report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
     engine: EngineSummary | None = None  # the INT8 engine: printed in the log, or the comparison's INT8 side
 
@@ -200,6 +204,7 @@ def analyze(
     int8_layers: str | os.PathLike[str] | None = None,
     fp16_profile: str | os.PathLike[str] | None = None,
     int8_profile: str | os.PathLike[str] | None = None,
+    outputs: list[str | os.PathLike[str]] | None = None,
 ) -> Analysis:
     """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
 
@@ -211,6 +216,9 @@ def analyze(
     Engine artifacts (``fp16``/``int8`` lists of files or folders, or the single-file
     ``*_layers``/``*_profile`` options) add an FP16-vs-INT8 comparison; the INT8 side defaults to the
     build log itself when it holds Engine Layer Information.
+
+    ``outputs`` (Polygraphy RunResults JSON or ``.npz`` files) add the accuracy comparison: the findings of
+    the outputs join the log's (:func:`with_accuracy`).
     """
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
@@ -240,6 +248,10 @@ def analyze(
                                           comparison)
     result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,
                            engine_findings=engine_findings, comparison=comparison)
+    if outputs:
+        model_path = os.fspath(model) if model is not None else None
+        result = with_accuracy(result, accuracy_from_outputs([os.fspath(p) for p in outputs], model=model_path,
+                                                             graph=graph))
     return result
 
 
@@ -264,6 +276,17 @@ def _log_engine(facts: LogFacts, art: EngineArtifacts | None, graph: GraphIndex 
     if not facts.has_int8_build:
         return summary, ()
     return summary, run_int8_engine_rules(summary, graph, compute)
+
+
+def with_accuracy(a: Analysis, accuracy: AccuracyResult) -> Analysis:
+    """The analysis with an accuracy comparison joined: one list of findings (the outputs' evidence merged
+    into the log's root cause, see :mod:`trtdiag.accuracy.join`) and the verdict recomputed from it. The
+    embedded accuracy document is the one ``trtdiag accuracy --log`` writes (the same joined findings)."""
+    joined = with_log_findings(accuracy, a.findings, a.log.read.path)
+    updated = replace(a, findings=joined.findings, accuracy=joined)
+    verdict = _verdict(a.log, a.mapping, updated.verdict_findings, updated.int8_blocked_share,
+                       engines_found=bool(a.comparison and a.comparison.findings))
+    return replace(updated, verdict=verdict)
 
 
 def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,

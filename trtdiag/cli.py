@@ -128,13 +128,16 @@ def _analyze_and_write(
 @click.option("--min-int8-mac-share", type=click.FloatRange(0, 1),
               help="Exit 1 when less than this share of GEMM/Conv MACs can run in INT8 (needs the model).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--outputs", multiple=True, type=click.Path(path_type=Path),
+              help="Saved outputs (Polygraphy RunResults JSON or .npz; repeatable): the INT8 engine's, and the FP32 "
+                   "reference's unless MODEL is given (then the reference runs on CPU).")
 def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, shapes: str | None,
             calib_cache: Path | None, fp16_layers: Path | None, int8_layers: Path | None, fp16_profile: Path | None,
             int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, fail_on: str,
-            min_int8_mac_share: float | None, quiet: bool) -> None:
+            min_int8_mac_share: float | None, quiet: bool, outputs: tuple[Path, ...]) -> None:
     """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
     engines = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
-               "int8_profile": int8_profile}
+               "int8_profile": int8_profile, "outputs": list(outputs) or None}
     _run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
         quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines, fail_on=fail_on,
@@ -272,9 +275,12 @@ def _installed_trt_version() -> str | None:
               help="Exit 1 on a finding of this severity, an output outside --atol/--rtol (tolerance), or a "
                    "candidate in this accuracy class or worse.")
 @click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time.")
+@click.option("--log", "build_log", type=click.Path(path_type=Path),
+              help="The engine's build log: its findings join the outputs' (one root cause when INT8 did not engage).")
 def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path, ...], model_opt: Path | None,
              inputs: Path | None, data: Path | None, mark: str | None, atol: float | None, rtol: float | None,
-             json_out: Path | None, html_out: Path | None, fail_on: str, no_timestamp: bool) -> None:
+             json_out: Path | None, html_out: Path | None, fail_on: str, no_timestamp: bool,
+             build_log: Path | None) -> None:
     """Classify candidate outputs (INT8/FP16 engines) against an FP32 reference, saved or run on CPU from MODEL."""
     def run() -> int:
         from trtdiag.accuracy.document import to_html, to_json
@@ -288,6 +294,12 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
             raise TrtdiagError("give --reference outputs, or the ONNX MODEL to run the reference on CPU")
         result = accuracy_from_files(list(candidates), reference=reference, model=model or model_opt,
                                      inputs=inputs or data, mark=mark, atol=atol, rtol=rtol)
+        if build_log is not None:
+            from trtdiag.accuracy.join import with_log_findings
+            from trtdiag.analysis import analyze
+
+            log_findings = analyze(build_log, model or model_opt, allow_truncated=True).findings
+            result = with_log_findings(result, log_findings, str(build_log))
         if html_out is not None:
             _write(html_out, to_html(result, timestamp=not no_timestamp))
         if json_out is not None:

@@ -1,9 +1,10 @@
 """pytest plugin (entry point ``pytest11``): fixtures that analyse builds and keep their HTML reports.
 
 Options: ``--trtdiag-report-dir DIR`` (default: a pytest temporary folder). Fixtures:
-``trtdiag_analyze(log, model=None, **kw)`` and ``trtdiag_compare(fp16, int8, model=None)`` return
-the result with ``report_path`` set; when a test fails, the report paths are printed with it.
-Assertion rewriting is registered for :mod:`trtdiag.testing`.
+``trtdiag_analyze(log, model=None, **kw)``, ``trtdiag_compare(fp16, int8, model=None)`` and
+``trtdiag_accuracy(candidates, reference=None, model=None, **kw)`` return the result with ``report_path``
+set; when a test fails, the report paths are printed with it. Assertion rewriting is registered for
+:mod:`trtdiag.testing` and :mod:`trtdiag.accuracy.testing`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-pytest.register_assert_rewrite("trtdiag.testing")
+pytest.register_assert_rewrite("trtdiag.testing", "trtdiag.accuracy.testing")
 
 _REPORTS = pytest.StashKey[list[Path]]()
 
@@ -36,13 +37,15 @@ def trtdiag_report_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     return path
 
 
-def _writer(request: pytest.FixtureRequest, folder: Path, suffix: str) -> Callable[[Any], Any]:
+def _writer(request: pytest.FixtureRequest, folder: Path, suffix: str,
+            render: Callable[[Any], str] | None = None) -> Callable[[Any], Any]:
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[-150:]
     reports = request.node.stash.setdefault(_REPORTS, [])
 
     def write(result: Any) -> Any:
         path = folder / f"{stem}-{suffix}{len(reports) + 1}.html"
-        path.write_text(result.to_html(timestamp=False), encoding="utf-8")
+        html = render(result) if render is not None else result.to_html(timestamp=False)
+        path.write_text(html, encoding="utf-8")
         reports.append(path)
         return replace(result, report_path=str(path))
 
@@ -65,6 +68,22 @@ def trtdiag_compare(request: pytest.FixtureRequest, trtdiag_report_dir: Path) ->
 
     write = _writer(request, trtdiag_report_dir, "compare")
     return lambda fp16, int8, model=None, **kw: write(trtdiag.compare(fp16, int8, model, **kw))
+
+
+@pytest.fixture
+def trtdiag_accuracy(request: pytest.FixtureRequest, trtdiag_report_dir: Path) -> Callable[..., Any]:
+    """``trtdiag_accuracy(candidates, reference=None, model=None, **kw)``: ``trtdiag accuracy`` (saved outputs
+    against a saved reference, or against ONNX Runtime on CPU from ``model``) that also writes the HTML page."""
+    from trtdiag.accuracy.document import to_html
+    from trtdiag.accuracy.pipeline import accuracy_from_files
+
+    write = _writer(request, trtdiag_report_dir, "accuracy", lambda r: to_html(r, timestamp=False))
+
+    def compare(candidates: Any, reference: Any = None, model: Any = None, **kw: Any) -> Any:
+        files = [candidates] if isinstance(candidates, (str, Path)) else list(candidates)
+        return write(accuracy_from_files(files, reference=reference, model=model, **kw))
+
+    return compare
 
 
 @pytest.hookimpl(wrapper=True)

@@ -6,6 +6,9 @@ and where the full HTML report is.
 
     from trtdiag.testing import assert_no_missing_scales
     assert_no_missing_scales(trtdiag.analyze("build.log", "model.onnx"))
+
+The output helpers ``assert_outputs_close`` and ``assert_int8_engaged`` (saved Polygraphy outputs against
+an FP32 reference) live in :mod:`trtdiag.accuracy.testing` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from trtdiag.accuracy.testing import assert_int8_engaged, assert_outputs_close
 from trtdiag.findings import Severity
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, WEIGHT
 
 __all__ = [
     "assert_int8_coverage",
+    "assert_int8_engaged",
     "assert_int8_faster",
     "assert_layers_in_precision",
     "assert_no_finding",
     "assert_no_missing_scales",
+    "assert_outputs_close",
 ]
 
 MAX_LISTED = 12

@@ -2,6 +2,7 @@
 
 Within a schema version fields are only ever added (``trtdiag/schema/accuracy.schema.json``). Numbers are
 rounded to 6 significant places so that reruns diff cleanly; infinite values are written as null.
+Validation: :func:`trtdiag.documents.schemas.validate`, which knows every trtdiag schema.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timezone
-from importlib import resources
 from typing import Any
 
 import jinja2
@@ -86,6 +86,7 @@ def accuracy_document(r: AccuracyResult, *, timestamp: bool = True) -> dict[str,
     doc.update({
         "reference": {"file": r.reference_file, "runner": r.reference_runner},
         "model": r.model,
+        "log": r.log,
         "classes": list(CLASS_NAMES),
         "histogram_edges": list(HISTOGRAM_EDGES),
         "tolerances": {"atol": r.atol, "rtol": r.rtol},
@@ -100,24 +101,6 @@ def accuracy_document(r: AccuracyResult, *, timestamp: bool = True) -> dict[str,
 
 def to_json(r: AccuracyResult, *, timestamp: bool = True) -> str:
     return json.dumps(accuracy_document(r, timestamp=timestamp), indent=1, allow_nan=False) + "\n"
-
-
-def load_schema() -> dict[str, Any]:
-    text = (resources.files("trtdiag") / "schema" / "accuracy.schema.json").read_text(encoding="utf-8")
-    result: dict[str, Any] = json.loads(text)
-    return result
-
-
-def validate(document: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` unless the document matches ``trtdiag.accuracy/1`` (needs jsonschema)."""
-    import jsonschema
-    from referencing import Registry, Resource
-
-    comparison = json.loads((resources.files("trtdiag") / "schema" / "comparison.schema.json").read_text("utf-8"))
-    schema = load_schema()
-    registry = Registry().with_resources(
-        (s["$id"], Resource.from_contents(s)) for s in (schema, comparison))
-    jsonschema.Draft202012Validator(schema, registry=registry).validate(document)
 
 
 def _bar_width(rel_l2: float | None) -> float:

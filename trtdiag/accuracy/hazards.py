@@ -24,6 +24,22 @@ _PASS_THROUGH = frozenset({"Cast", "Reshape", "Unsqueeze", "Squeeze", "Expand", 
 _TARGET_OPS = frozenset({"Mul", "Add", "Sub"})
 _HOPS = 4
 
+# The words of the finding, shared with the build rule (``trtdiag/rules/builds/fp16_overflow_constant.py``)
+# and the lint rule (``trtdiag/lint/rules/fp16_overflow.py``) that report the same hazard.
+HAZARD_ID = "fp16-overflow-constant"
+TITLE = "Constants outside the FP16 range feed Mul/Add (the finfo(float32).min attention mask)"
+EXPLANATION = (
+    "{tensors} constant(s) exceed the FP16 range (|x| > 65504) and reach {nodes} Mul/Add "
+    "node(s). In FP16 they become -inf, 0 * -inf is NaN, and the Softmax after an attention mask returns "
+    "NaN; a Q/DQ pair after it can hide the NaN from the final outputs."
+)
+FIX = (
+    "Keep that Mul in FP32 (TensorRT: set its layer precision to FP32 with --precisionConstraints=obey "
+    "--layerPrecisions=<node>:fp32), or clamp the constant to -65504 before export "
+    "(torch.finfo(torch.float16).min), or with NVIDIA ModelOpt quantize with "
+    "--op_types_to_exclude_fp16 Mul."
+)
+
 
 def _small_constants(graph: GraphIndex) -> Iterator[tuple[str, np.ndarray]]:
     """(tensor name, values) of Constant nodes and initializers whose values the structure kept."""
@@ -64,7 +80,10 @@ def _reached_targets(graph: GraphIndex, tensor: str) -> list[str]:
 
 
 def fp16_overflow_constants(graph: GraphIndex) -> Finding | None:
-    """The ``fp16-overflow-constant`` finding, or None when no such constant reaches a Mul/Add."""
+    """The ``fp16-overflow-constant`` finding, or None when no such constant reaches a Mul/Add (or when the
+    index was built without the model's structure, as rule unit tests do)."""
+    if getattr(graph, "structure", None) is None:
+        return None
     tensors: list[str] = []
     nodes: list[str] = []
     notes: list[str] = []
@@ -81,21 +100,12 @@ def fp16_overflow_constants(graph: GraphIndex) -> Finding | None:
         return None
     nodes = list(dict.fromkeys(nodes))
     return Finding(
-        id="fp16-overflow-constant",
+        id=HAZARD_ID,
         severity=Severity.WARNING,
-        title="Constants outside the FP16 range feed Mul/Add (the finfo(float32).min attention mask)",
-        explanation=(
-            f"{len(tensors)} constant(s) exceed the FP16 range (|x| > 65504) and reach {len(nodes)} Mul/Add "
-            "node(s). In FP16 they become -inf, 0 * -inf is NaN, and the Softmax after an attention mask returns "
-            "NaN; a Q/DQ pair after it can hide the NaN from the final outputs."
-        ),
+        title=TITLE,
+        explanation=EXPLANATION.format(tensors=len(tensors), nodes=len(nodes)),
         evidence=Evidence(tensors=tuple(tensors[:20]), nodes=tuple(nodes[:20]), notes=tuple(notes[:5]),
                           total_tensors=len(tensors), total_nodes=len(nodes)),
-        fix=(
-            "Keep that Mul in FP32 (TensorRT: set its layer precision to FP32 with --precisionConstraints=obey "
-            "--layerPrecisions=<node>:fp32), or clamp the constant to -65504 before export "
-            "(torch.finfo(torch.float16).min), or with NVIDIA ModelOpt quantize with "
-            "--op_types_to_exclude_fp16 Mul."
-        ),
+        fix=FIX,
         commands=("python -m modelopt.onnx.quantization --onnx_path model.onnx --op_types_to_exclude_fp16 Mul",),
     )

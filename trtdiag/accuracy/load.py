@@ -65,7 +65,7 @@ def load_results(path: str | Path) -> list[RunnerResults]:
         with quiet_polygraphy():
             runs = RunResults.load(str(p))
     except Exception as exc:  # Polygraphy raises PolygraphyException, json raises ValueError...
-        hint = " (a --save-inputs file? pass it with --inputs)" if _is_input_list(p) else ""
+        hint = " (a --save-inputs file? pass it with --inputs)" if is_input_list(p) else ""
         raise InputError(f"{p} is not a Polygraphy RunResults file{hint}") from exc
     out = []
     for name, iterations in runs.items():
@@ -79,8 +79,13 @@ def load_results(path: str | Path) -> list[RunnerResults]:
     return out
 
 
-def _is_input_list(p: Path) -> bool:
+def is_input_list(p: Path) -> bool:
+    """A ``polygraphy run --save-inputs`` file (a JSON list of feeds), not outputs. Sniffs the first byte
+    before parsing: outputs files (a JSON object) can be gigabytes with intermediates marked."""
     try:
+        with p.open("rb") as fh:
+            if not fh.read(4096).lstrip().startswith(b"["):
+                return False
         with quiet_polygraphy():
             from polygraphy import json as pjson
 

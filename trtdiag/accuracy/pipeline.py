@@ -13,7 +13,14 @@ from pathlib import Path
 
 from trtdiag.accuracy.hazards import fp16_overflow_constants
 from trtdiag.accuracy.layerwise import compare_layerwise
-from trtdiag.accuracy.load import RunnerResults, common_names, load_inputs, load_results, pick_reference
+from trtdiag.accuracy.load import (
+    RunnerResults,
+    common_names,
+    is_input_list,
+    load_inputs,
+    load_results,
+    pick_reference,
+)
 from trtdiag.accuracy.metrics import TensorMetrics, tensor_metrics, tolerance_check
 from trtdiag.accuracy.reference import run_reference, select_tensors
 from trtdiag.accuracy.result import AccuracyResult, CandidateResult
@@ -91,17 +98,65 @@ def accuracy_from_files(
     if reference is not None:
         ref = pick_reference(load_results(reference))
         cands = _candidate_runs(candidates, ref)
-    elif model is not None:
+    elif model is not None and graph is not None:
         cands = _candidate_runs(candidates, None)
-        feeds = load_inputs(inputs) if inputs is not None else None
-        if feeds is None:
-            notes.append("reference inputs: Polygraphy's default data loader (seed 1); pass --inputs with the "
-                         "candidate's --save-inputs file unless the candidate used the default data too")
-        assert graph is not None
-        wanted = [n for c in cands for n in c.names]
-        tensors = select_tensors(graph, mark, wanted) if mark or len(set(wanted)) > len(graph.outputs) else ()
-        ref = run_reference(model, feeds, tensors, iterations=len(cands[0].iterations))
-        notes.append(f"reference: ONNX Runtime on CPU, {len(tensors)} intermediate tensor(s) marked")
+        ref = _cpu_reference(model, graph, cands, inputs, mark, notes)
     else:
         raise InputError("give --reference outputs, or the ONNX model to run the reference on CPU")
     return compare_runs(ref, cands, graph, atol=atol, rtol=rtol, notes=notes)
+
+
+def _cpu_reference(model: str | Path, graph: GraphIndex, cands: Sequence[RunnerResults], inputs: str | Path | None,
+                   mark: str | None, notes: list[str]) -> RunnerResults:
+    """The FP32 reference run on CPU with ONNX Runtime, marking the intermediates the candidates hold."""
+    feeds = load_inputs(inputs) if inputs is not None else None
+    if feeds is None:
+        notes.append("reference inputs: Polygraphy's default data loader (seed 1); pass --inputs with the "
+                     "candidate's --save-inputs file unless the candidate used the default data too")
+    wanted = [n for c in cands for n in c.names]
+    tensors = select_tensors(graph, mark, wanted) if mark or len(set(wanted)) > len(graph.outputs) else ()
+    ref = run_reference(model, feeds, tensors, iterations=len(cands[0].iterations))
+    notes.append(f"reference: ONNX Runtime on CPU, {len(tensors)} intermediate tensor(s) marked")
+    return ref
+
+
+#: File or runner names that mark a saved FP32 reference when no ONNX Runtime runner is present.
+_FP32_HINTS = ("fp32", "float32", "reference")
+
+
+def _saved_reference(runs: Sequence[RunnerResults]) -> RunnerResults | None:
+    for r in runs:
+        if r.runner.startswith("onnxrt"):
+            return r
+    return next((r for r in runs if any(h in f"{Path(r.file).name} {r.runner}".lower() for h in _FP32_HINTS)),
+                None)
+
+
+def accuracy_from_outputs(outputs: Sequence[str | Path], *, model: str | Path | None = None,
+                          graph: GraphIndex | None = None, inputs: str | Path | None = None) -> AccuracyResult:
+    """``trtdiag analyze ... --outputs``: every runner of every file; the ONNX Runtime (or FP32-named) runner
+    is the reference and the others are candidates. Without one, the reference runs on CPU from ``model``
+    (as ``trtdiag accuracy MODEL --candidate`` does), on the feeds of a ``polygraphy run --save-inputs`` file
+    given among ``outputs`` (recognised by its content: a list of feeds)."""
+    feed_files = [p for p in outputs if is_input_list(Path(p))]
+    if len(feed_files) > 1:
+        raise InputError(f"more than one --save-inputs file among --outputs: {', '.join(map(str, feed_files))}")
+    inputs = feed_files[0] if feed_files else inputs
+    runs = [r for p in outputs if p not in feed_files for r in load_results(p)]
+    if not runs:
+        raise InputError("give at least one --outputs file")
+    ref = _saved_reference(runs)
+    if graph is None and model is not None:
+        graph = load_graph(model)
+    notes: list[str] = []
+    if ref is not None:
+        cands = [r for r in runs if r is not ref]
+        if not cands:
+            raise InputError("--outputs hold only the reference runner: add the INT8 engine's outputs")
+    elif model is not None and graph is not None:
+        cands = runs
+        ref = _cpu_reference(model, graph, cands, inputs, None, notes)
+    else:
+        raise InputError("--outputs hold no FP32 reference (an onnxrt runner): add its outputs file, or give the "
+                         "ONNX model so that the reference runs on CPU")
+    return compare_runs(ref, cands, graph, notes=notes)

@@ -44,6 +44,8 @@ class AccuracyResult:
     notes: tuple[str, ...] = ()
     atol: float | None = None
     rtol: float | None = None
+    log: str | None = None  # the build log joined in (trtdiag accuracy --log, analyze --outputs)
+    report_path: str | None = None  # set by whoever wrote the HTML page (the pytest plugin does)
 
     @property
     def worst_class(self) -> AccuracyClass:

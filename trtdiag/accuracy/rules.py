@@ -35,8 +35,9 @@ def int8_not_engaged(c: CandidateResult) -> Finding | None:
         ),
         evidence=Evidence(tensors=tuple(o.name for o in c.outputs),
                           notes=tuple(f"{o.name}: {o.accuracy_class}, rel L2 {o.rel_l2:.3g}" for o in c.outputs)),
-        fix="Run `trtdiag analyze build.log model.onnx` on the build log of this engine to see why INT8 "
-            "was not used; enable FP16 together with INT8 (--fp16 --int8) and give calibration data or Q/DQ.",
+        fix="Give the engine's build log (`trtdiag accuracy ... --log build.log`, or `trtdiag analyze build.log "
+            "model.onnx --outputs ...`) to see why INT8 was not used; enable FP16 together with INT8 "
+            "(--fp16 --int8) and give calibration data or Q/DQ.",
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trtdiag import __version__
+from trtdiag.accuracy.document import accuracy_document
 from trtdiag.documents.common import finding_dict
 from trtdiag.documents.comparison import comparison_document
 from trtdiag.documents.engine_layers import engine_layers_dict
@@ -272,6 +273,9 @@ def _comparison(a: Analysis) -> dict[str, Any] | None:
 
 def _engine_layers(a: Analysis) -> dict[str, Any] | None:
     return None if a.engine is None else engine_layers_dict(a.engine, a.graph)
+def _accuracy(a: Analysis) -> dict[str, Any] | None:
+    # Embedded without its own timestamp, as the comparison is.
+    return None if a.accuracy is None else accuracy_document(a.accuracy, timestamp=False)
 
 
 def _notes(a: Analysis) -> list[str]:
@@ -294,6 +298,7 @@ FIELDS: tuple[Field, ...] = (
     Field("transformer_view", _transformer_view),
     Field("comparison", _comparison),
     Field("engine_layers", _engine_layers),
+    Field("accuracy", _accuracy),
     Field("notes", _notes),
 )
 

@@ -1,8 +1,8 @@
 """The published JSON Schemas of trtdiag's documents, and a validator for them.
 
-``trtdiag.analysis/1`` and ``trtdiag.comparison/1`` live in ``trtdiag/schema/*.schema.json``. Within a
-schema version fields are only ever added. Validation needs the optional ``jsonschema`` package
-(installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
+``trtdiag.analysis/1``, ``trtdiag.comparison/1`` and ``trtdiag.accuracy/1`` live in
+``trtdiag/schema/*.schema.json``. Within a schema version fields are only ever added. Validation needs
+the optional ``jsonschema`` package (installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,12 @@ import json
 from importlib import resources
 from typing import Any
 
-SCHEMA_FILES = {"trtdiag.analysis/1": "analysis.schema.json", "trtdiag.comparison/1": "comparison.schema.json",
-                "trtdiag.sensitivity/1": "sensitivity.schema.json"}
+SCHEMA_FILES = {
+    "trtdiag.analysis/1": "analysis.schema.json",
+    "trtdiag.comparison/1": "comparison.schema.json",
+    "trtdiag.accuracy/1": "accuracy.schema.json",
+    "trtdiag.sensitivity/1": "sensitivity.schema.json",
+}
 
 
 def load_schema(name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from trtdiag.accuracy.hazards import fp16_overflow_constants
 from trtdiag.errors import InputError
 from trtdiag.findings import Finding, Severity
 from trtdiag.lint.grid import QuantGrid, build_grid
@@ -65,6 +66,13 @@ class LintResult:
                 + ", ".join(parts) + (f" -> {where}" if where else ""))
 
 
+def _static_hazards(graph: GraphIndex) -> list[Finding]:
+    """The model's FP16 hazards (``fp16-overflow-constant``, shared with ``trtdiag accuracy`` and ``analyze``):
+    Q/DQ models are built with FP16 enabled, so an out-of-range mask constant matters before the build."""
+    found = fp16_overflow_constants(graph)
+    return [] if found is None else [found]
+
+
 def lint_model(path: str | os.PathLike[str], *, shapes: str | None = None, calibrator_used: bool = False,
                rules: tuple[LintRule, ...] = RULES) -> LintResult:
     """Lint an ONNX file (weights are never read; scales and zero-points are). InputError on bad input."""
@@ -93,6 +101,7 @@ def lint_graph(graph: GraphIndex, *, shapes: str | None = None, calibrator_used:
     findings: list[Finding] = []
     for rule in rules:
         findings.extend(rule.check(ctx, rule))
+    findings.extend(_static_hazards(graph))
     findings.sort(key=lambda f: Severity(f.severity).rank)
     return LintResult(
         model_path=graph.path or "", findings=tuple(findings), grid=build_grid(view, compute), compute=compute,

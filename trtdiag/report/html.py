@@ -45,6 +45,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("events", "Other log events", "log_events", "sections/events.html.j2"),
     Section("inputs", "Inputs and versions", "inputs", "sections/inputs.html.j2"),
     Section("comparison", "FP16 vs INT8 engines", "comparison", "sections/comparison.html.j2"),
+    Section("accuracy", "Outputs against the FP32 reference", "accuracy", "sections/accuracy.html.j2"),
 )
 """The analysis report (``trtdiag analyze``)."""
 

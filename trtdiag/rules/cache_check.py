@@ -6,9 +6,10 @@ diagnosis, so it lives with the rules (``stale-calibration-cache`` reads the :cl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from trtdiag.calib.cache import CalibrationCache
+from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
 from trtdiag.log.facts import BuildConfig, LogFacts
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, NameMapper, ParseContext
 from trtdiag.onnx.compute import GEMM_OPS
@@ -126,3 +127,20 @@ def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFac
         gemm_inputs_total=len(gemm_inputs), version_note=version_note, algorithm_note=algorithm_note,
         stale=bool(reasons), stale_reason="; ".join(reasons) or None,
     )
+
+
+#: A dynamic range wider than FP16's largest value (65504) is no activation range: one INT8 step is then
+#: over 500, so every ordinary value of the tensor quantizes to 0. Such entries come from constants like the
+#: ``finfo(float32).min`` attention mask (range 3.4e38, TensorRT scale 2.7e36) being calibrated.
+RANGE_OVERFLOW = 65504.0
+
+
+def dynamic_range(cache: CalibrationCache, value: float) -> float:
+    """An entry's dynamic range: TensorRT caches store the scale (range / 127), ORT tables the range."""
+    return value * 127.0 if cache.format is CacheFormat.TENSORRT else abs(value)
+
+
+def range_overflows(cache: CalibrationCache) -> tuple[CacheEntry, ...]:
+    """Entries with a finite dynamic range beyond :data:`RANGE_OVERFLOW` (infinite ones are ``bad_values``)."""
+    return tuple(e for e in cache.entries
+                 if math.isfinite(e.value) and dynamic_range(cache, e.value) > RANGE_OVERFLOW)
