@@ -24,6 +24,8 @@ from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor
 from trtdiag.engine.artifacts import LogScan, load_artifacts
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
+from trtdiag.lint.explicit import blocks_int8, joined_findings, lint_for_build
+from trtdiag.lint.run import LintResult
 from trtdiag.log.collector import read_log
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
@@ -33,6 +35,7 @@ from trtdiag.report.html import analysis_html
 from trtdiag.rules.base import verdict_failures
 from trtdiag.rules.cache_check import CacheCheck, check_cache
 from trtdiag.rules.context import BuildContext
+from trtdiag.rules.quantization import QuantizationMode, quantization_mode
 from trtdiag.rules.registry import run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
@@ -69,13 +72,15 @@ class Analysis:
     grid: TransformerGrid | None = None
     comparison: Comparison | None = None  # when engine artifacts of both builds were given
     report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
+    quantization: QuantizationMode | None = None  # explicit (Q/DQ), implicit (calibration) or none, and why
+    lint: LintResult | None = None  # Q/DQ placement lint of an explicitly quantized model
 
     @property
     def blocked_gemms(self) -> list[str]:
         """GEMM/Conv nodes that error/warning findings keep out of INT8 (union, graph order)."""
         seen: dict[str, None] = {}
         for f in self.findings:
-            if f.severity in ("error", "warning"):
+            if f.severity in ("error", "warning") and blocks_int8(f):
                 for n in f.gemm_nodes:
                     seen.setdefault(n, None)
         return list(seen)
@@ -241,9 +246,11 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     """Diagnose already-read log facts against an optional graph, compute profile and cache."""
     mapping = map_missing_scales(facts, graph)
     cache_check = check_cache(cache, graph, facts) if cache is not None else None
+    quant = quantization_mode(facts, graph)
     ctx = BuildContext(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
-                       compute=compute, cache_check=cache_check)
-    findings = run_rules(ctx)
+                       compute=compute, cache_check=cache_check, quantization=quant)
+    lint = lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
+    findings = joined_findings(run_rules(ctx), lint)
     notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
                        verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check)
@@ -251,7 +258,7 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     return Analysis(
         log=facts, graph=graph, mapping=mapping, findings=findings,
         verdict=_verdict(facts, mapping, findings, partial.int8_blocked_share), notes=notes,
-        compute=compute, cache_check=cache_check, grid=grid,
+        compute=compute, cache_check=cache_check, grid=grid, quantization=quant, lint=lint,
     )
 
 

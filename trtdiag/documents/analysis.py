@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from trtdiag import __version__
 from trtdiag.documents.common import finding_dict
 from trtdiag.documents.comparison import comparison_document
+from trtdiag.lint.document import lint_document
 from trtdiag.naming import MappedTensor
 
 if TYPE_CHECKING:  # trtdiag.analysis imports this module to build its documents
@@ -162,6 +163,16 @@ def _build(a: Analysis) -> dict[str, Any]:
         "calibration_dynamic": b.calibration_dynamic,
         "fp32_int8_notice": b.fp32_int8_notice,
         "evidence_lines": dict(sorted(b.evidence.items())),
+        **_quantization(a),
+    }
+
+
+def _quantization(a: Analysis) -> dict[str, Any]:
+    """``build.quantization``: explicit (Q/DQ), implicit (calibration), none, or null when unknown; and why."""
+    q = a.quantization
+    return {
+        "quantization": None if q is None or q.mode is None else q.mode.value,
+        "quantization_evidence": [asdict(e) for e in q.evidence] if q is not None else [],
     }
 
 
@@ -269,6 +280,11 @@ def _comparison(a: Analysis) -> dict[str, Any] | None:
     return None if a.comparison is None else comparison_document(a.comparison, timestamp=False)
 
 
+def _lint(a: Analysis) -> dict[str, Any] | None:
+    # The ``trtdiag.lint/1`` document of a Q/DQ model, embedded without its own timestamp.
+    return None if a.lint is None else lint_document(a.lint, timestamp=False)
+
+
 def _notes(a: Analysis) -> list[str]:
     return list(a.notes)
 
@@ -288,6 +304,7 @@ FIELDS: tuple[Field, ...] = (
     Field("calibration_cache", _calibration_cache),
     Field("transformer_view", _transformer_view),
     Field("comparison", _comparison),
+    Field("lint", _lint),
     Field("notes", _notes),
 )
 

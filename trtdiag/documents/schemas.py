@@ -1,6 +1,6 @@
 """The published JSON Schemas of trtdiag's documents, and a validator for them.
 
-``trtdiag.analysis/1`` and ``trtdiag.comparison/1`` live in ``trtdiag/schema/*.schema.json``. Within a
+``trtdiag.analysis/1``, ``trtdiag.comparison/1`` and ``trtdiag.lint/1`` live in ``trtdiag/schema/*.schema.json``. Within a
 schema version fields are only ever added. Validation needs the optional ``jsonschema`` package
 (installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
 """
@@ -11,7 +11,11 @@ import json
 from importlib import resources
 from typing import Any
 
-SCHEMA_FILES = {"trtdiag.analysis/1": "analysis.schema.json", "trtdiag.comparison/1": "comparison.schema.json"}
+SCHEMA_FILES = {
+    "trtdiag.analysis/1": "analysis.schema.json",
+    "trtdiag.comparison/1": "comparison.schema.json",
+    "trtdiag.lint/1": "lint.schema.json",
+}
 
 
 def load_schema(name: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from trtdiag.rules.builds import (
     activations_missing_scales,
     benign_warnings_only,
     calibration_profile,
+    calibrator_on_qdq,
     implicit_int8_deprecated,
     implicit_int8_transformer,
     int8_without_fp16,
@@ -54,6 +55,7 @@ BUILD_RULES: tuple[Rule[BuildContext], ...] = (
     implicit_int8_deprecated.RULE,
     benign_warnings_only.RULE,
     integer_inputs.RULE,
+    calibrator_on_qdq.RULE,
 )
 
 #: Engine (FP16-vs-INT8 comparison) rules.
