@@ -225,7 +225,7 @@ def analyze(
             raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
                              "log with Engine Layer Information)")
         comparison = compare(load_artifacts(fp16_paths, "FP16", scanned), load_artifacts(int8_paths, "INT8", scanned),
-                             graph, compute, ParseContext.from_log(facts).layer_owner)
+                             graph, compute, ParseContext.from_log(facts).layer_owner, lint=result.lint)
         result = replace(result, comparison=comparison)
     return result
 

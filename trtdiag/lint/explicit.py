@@ -8,6 +8,9 @@ since only some do: a per-tensor weight scale costs accuracy, not INT8 kernels.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from trtdiag.engine.qdq_fusion import UnfusedLayer
 from trtdiag.findings import Finding, Severity
 from trtdiag.lint.registry import RULE_BY_ID
 from trtdiag.lint.run import LintResult, lint_graph
@@ -39,3 +42,26 @@ def joined_findings(findings: tuple[Finding, ...], lint: LintResult | None) -> t
 def blocks_int8(f: Finding) -> bool:
     """Does this finding's ``gemm_nodes`` list GEMMs kept out of INT8 (every non-lint rule: yes)?"""
     return f.id not in RULE_BY_ID or f.id in INT8_BLOCKING
+
+
+@dataclass(frozen=True)
+class LintLink:
+    """An unfused layer of an explicit INT8 engine and the lint findings on the ONNX nodes it covers
+    (``(rule id, severity, node)`` each): the engine's symptom next to the placement that causes it."""
+
+    layer: UnfusedLayer
+    lint: tuple[tuple[str, str, str], ...]
+
+
+def link_lint(layers: list[UnfusedLayer], lint: LintResult | None) -> tuple[LintLink, ...]:
+    """Each unfused layer with the lint findings that name one of its ONNX nodes (as a node, or as a GEMM);
+    without a lint (no Q/DQ model given) the layers are listed with no link."""
+    by_node: dict[str, list[tuple[str, str]]] = {}
+    for f in lint.findings if lint is not None else ():
+        for n in dict.fromkeys((*f.evidence.nodes, *f.gemm_nodes)):
+            by_node.setdefault(n, []).append((f.id, str(f.severity)))
+    links = []
+    for layer in layers:
+        hits = tuple(dict.fromkeys((rid, sev, n) for n in layer.nodes for rid, sev in by_node.get(n, ())))
+        links.append(LintLink(layer, hits))
+    return tuple(links)

@@ -14,7 +14,7 @@ from trtdiag.findings import Finding
 from trtdiag.onnx.compute import ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules import base
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.builds import (
     activations_missing_scales,
     benign_warnings_only,
@@ -35,6 +35,7 @@ from trtdiag.rules.engines import (
     foreign_node_not_int8,
     fp32_fallback_layers,
     int8_slower_than_fp16,
+    qdq_unfused,
     reformat_overhead,
 )
 
@@ -64,6 +65,7 @@ ENGINE_RULES: tuple[Rule[EngineContext], ...] = (
     foreign_node_not_int8.RULE,
     fp32_fallback_layers.RULE,
     reformat_overhead.RULE,
+    qdq_unfused.RULE,
 )
 
 ALL_RULES: tuple[Rule[Any], ...] = (*BUILD_RULES, *ENGINE_RULES)
@@ -95,9 +97,11 @@ def rule_ids(kind: ContextKind | None = None) -> list[str]:
 
 
 def markdown_table() -> str:
-    """The README's rule table: one row per rule, engine rules marked "(comparison)"."""
+    """The README's rule table: one row per rule, engine rules marked "(comparison)", rules silent on explicitly
+    quantized (Q/DQ) builds marked "(implicit INT8 only)"."""
     rows = ["| rule id | what it means |", "|---|---|"]
     for r in ALL_RULES:
         prefix = "(comparison) " if r.kind is ContextKind.ENGINE else ""
+        prefix += "(implicit INT8 only) " if r.scope is Scope.IMPLICIT_ONLY else ""
         rows.append(f"| `{r.id}` | {prefix}{r.summary} |")
     return "\n".join(rows) + "\n"
