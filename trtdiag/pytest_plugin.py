@@ -1,9 +1,10 @@
 """pytest plugin (entry point ``pytest11``): fixtures that analyse builds and keep their HTML reports.
 
 Options: ``--trtdiag-report-dir DIR`` (default: a pytest temporary folder). Fixtures:
-``trtdiag_analyze(log, model=None, **kw)`` and ``trtdiag_compare(fp16, int8, model=None)`` return
-the result with ``report_path`` set; when a test fails, the report paths are printed with it.
-Assertion rewriting is registered for :mod:`trtdiag.testing`.
+``trtdiag_analyze(log, model=None, **kw)``, ``trtdiag_compare(fp16, int8, model=None)`` and
+``trtdiag_lint(model, **kw)`` (Q/DQ placement, :func:`trtdiag.lint.run.lint_model`) return the result with
+``report_path`` set; when a test fails, the report paths are printed with it.
+Assertion rewriting is registered for :mod:`trtdiag.testing` and :mod:`trtdiag.lint.testing`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-pytest.register_assert_rewrite("trtdiag.testing")
+pytest.register_assert_rewrite("trtdiag.testing", "trtdiag.lint.testing")
 
 _REPORTS = pytest.StashKey[list[Path]]()
 
@@ -36,13 +37,14 @@ def trtdiag_report_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     return path
 
 
-def _writer(request: pytest.FixtureRequest, folder: Path, suffix: str) -> Callable[[Any], Any]:
+def _writer(request: pytest.FixtureRequest, folder: Path, suffix: str,
+            html: Callable[[Any], str] | None = None) -> Callable[[Any], Any]:
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[-150:]
     reports = request.node.stash.setdefault(_REPORTS, [])
 
     def write(result: Any) -> Any:
         path = folder / f"{stem}-{suffix}{len(reports) + 1}.html"
-        path.write_text(result.to_html(timestamp=False), encoding="utf-8")
+        path.write_text(html(result) if html else result.to_html(timestamp=False), encoding="utf-8")
         reports.append(path)
         return replace(result, report_path=str(path))
 
@@ -65,6 +67,16 @@ def trtdiag_compare(request: pytest.FixtureRequest, trtdiag_report_dir: Path) ->
 
     write = _writer(request, trtdiag_report_dir, "compare")
     return lambda fp16, int8, model=None, **kw: write(trtdiag.compare(fp16, int8, model, **kw))
+
+
+@pytest.fixture
+def trtdiag_lint(request: pytest.FixtureRequest, trtdiag_report_dir: Path) -> Callable[..., Any]:
+    """``trtdiag_lint(model, **kw)``: :func:`trtdiag.lint.run.lint_model` that also writes the lint HTML report."""
+    from trtdiag.lint.report import render_lint_html
+    from trtdiag.lint.run import lint_model
+
+    write = _writer(request, trtdiag_report_dir, "lint", lambda r: render_lint_html(r, timestamp=False))
+    return lambda model, **kw: write(lint_model(model, **kw))
 
 
 @pytest.hookimpl(wrapper=True)

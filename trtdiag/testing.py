@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from trtdiag.findings import Severity
+from trtdiag.lint.testing import assert_qdq_placement_clean
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, WEIGHT
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "assert_layers_in_precision",
     "assert_no_finding",
     "assert_no_missing_scales",
+    "assert_qdq_placement_clean",
 ]
 
 MAX_LISTED = 12
