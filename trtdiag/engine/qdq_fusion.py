@@ -46,7 +46,7 @@ class UnfusedLayer:
 
 def is_qdq_layer(r: LayerRow) -> bool:
     """A Q/DQ that survived as its own layer (a reformat of QDQ origin, a Quantize/Dequantize, a scale node)."""
-    if r.kind is LayerKind.QDQ:
+    if r.kind == LayerKind.QDQ:
         return True
     ltype = (r.layer_type or "").lower()
     if ltype in _QDQ_TYPES:
@@ -82,7 +82,7 @@ def unfused_layers(s: EngineSummary, graph: GraphIndex | None) -> list[UnfusedLa
         kind = None
         if i in qdq_at:
             kind = UnfusedKind.QDQ
-        elif r.kind is LayerKind.REFORMAT and ({i - 1, i + 1} & qdq_at or any(q in r.name for q in qdq_names)):
+        elif r.kind == LayerKind.REFORMAT and ({i - 1, i + 1} & qdq_at or any(q in r.name for q in qdq_names)):
             kind = UnfusedKind.REFORMAT
         elif r.precision in FLOAT_PRECISIONS and _is_gemm(r, graph):
             kind = UnfusedKind.GEMM
