@@ -1,8 +1,8 @@
 """The published JSON Schemas of trtdiag's documents, and a validator for them.
 
-``trtdiag.analysis/1``, ``trtdiag.comparison/1`` and ``trtdiag.lint/1`` live in ``trtdiag/schema/*.schema.json``. Within a
-schema version fields are only ever added. Validation needs the optional ``jsonschema`` package
-(installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
+``trtdiag.analysis/1``, ``trtdiag.comparison/1`` and ``trtdiag.lint/1`` live in
+``trtdiag/schema/*.schema.json``. Within a schema version fields are only ever added. Validation needs the
+optional ``jsonschema`` package (installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
 """
 
 from __future__ import annotations
