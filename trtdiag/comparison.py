@@ -29,7 +29,7 @@ from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit
 from trtdiag.engine.artifacts import load_artifacts
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
-from trtdiag.engine.qdq_fusion import unfused_layers
+from trtdiag.engine.qdq_fusion import names_qdq, unfused_layers
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
 from trtdiag.enums import StrEnum
 from trtdiag.lint.explicit import LintLink, link_lint, lint_for_build
@@ -234,7 +234,7 @@ def summarize_engine(art: EngineArtifacts, graph: GraphIndex | None, compute: Co
         node_coverage=node_cov, mac_coverage=mac_cov, int8_mac_share=int8_macs,
         int8_time_share=(totals["int8"] / totals["all"]) if totals["all"] else None,
         unmapped=tuple((r.name, r.reason or "") for r in rows if not r.nodes and r.kind in _COMPUTING),
-        sources=art.sources, notes=art.notes,
+        sources=art.sources, notes=art.notes, explicit_quantization=names_qdq(layers),
     )
     return summary, mappings
 

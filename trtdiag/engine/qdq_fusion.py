@@ -11,9 +11,11 @@ These are read from the mapped layer rows only, so the comparison rule and the l
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trtdiag.engine.mapping import LayerKind
+from trtdiag.engine.model import EngineLayer
 from trtdiag.engine.summary import EngineSummary, LayerRow
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.onnx.graph import GraphIndex
@@ -54,9 +56,15 @@ def is_qdq_layer(r: LayerRow) -> bool:
     return ltype == "scale" and _QDQ_NAME.search(r.name) is not None
 
 
+def names_qdq(layers: Iterable[EngineLayer]) -> bool:
+    """Do the engine's layers name Q/DQ nodes (in their names or ``[ONNX Layer: x]`` metadata)? Read from the raw
+    layers, so that the answer does not depend on whether (or which) model was given."""
+    return any(_QDQ_NAME.search(x) for la in layers for x in (la.name, *la.metadata))
+
+
 def is_explicit_engine(s: EngineSummary, graph: GraphIndex | None) -> bool:
     """An explicitly quantized engine: the model has Q/DQ nodes, or the engine's layers name Q/DQ nodes."""
-    if graph is not None and graph.qdq_nodes:
+    if s.explicit_quantization or (graph is not None and graph.qdq_nodes):
         return True
     return any(is_qdq_layer(r) or any(_QDQ_NAME.search(n) for n in r.nodes) for r in s.layers)
 
