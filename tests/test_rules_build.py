@@ -14,7 +14,7 @@ from trtdiag.rules.base import ContextKind
 from trtdiag.rules.builds import plugin_without_int8
 from trtdiag.rules.cache_check import CacheCheck
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.registry import BUILD_RULES, rule_ids
+from trtdiag.rules.registry import BUILD_RULES, rule_ids, run_rules
 
 from .rules_kit import build_ctx, encoder, event, facts, graph, tensor
 
@@ -31,6 +31,10 @@ CACHE = CalibrationCache("c.cache", CacheFormat.TENSORRT, "TRT-100300-EntropyCal
 def _cache_check(stale: bool) -> CacheCheck:
     return CacheCheck(CACHE, 0, ("other",) if stale else (), (), 1, None, None, stale,
                       "1 of 1 cache tensors do not exist in the model" if stale else None)
+
+
+def _qdq_graph():
+    return graph([("q", "QuantizeLinear", ("x",), ("xq",)), ("dq", "DequantizeLinear", ("xq",), ("xd",))], qdq=2)
 
 
 def _plugin_graph():
@@ -114,6 +118,10 @@ CASES: dict[str, tuple[Case, Case]] = {
         lambda: build_ctx(INT8_FP16, IDS, g=encoder()),
         lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
     ),
+    "calibrator-on-qdq": (
+        lambda: build_ctx(facts(int8=True, calibrator="IInt8EntropyCalibrator2"), g=_qdq_graph()),
+        lambda: build_ctx(facts(int8=True, calibrator="IInt8EntropyCalibrator2"), g=encoder()),
+    ),
 }
 _RULES = {r.id: r for r in BUILD_RULES}
 
@@ -167,12 +175,13 @@ def test_stale_cache_from_the_log_alone() -> None:
     assert _RULES["stale-calibration-cache"].check(build_ctx(ran, *unknown)) is None
 
 
-def test_no_calibration_on_a_qdq_network_uses_its_variant() -> None:
-    ctx = build_ctx(facts(int8=True, calibrator="IInt8EntropyCalibrator2", evidence={"calibrator": 9}),
-                    g=graph([("q", "QuantizeLinear", ("x",), ("xq",))], qdq=2))
-    f = _RULES["no-calibration"].check(ctx)
-    assert f is not None and f.title.startswith("A calibrator was given to an explicitly quantized")
-    assert f.evidence.lines == (9,) and f.evidence.notes == ("2 Q/DQ nodes in the model",)
+def test_a_calibrator_on_a_qdq_network_is_calibrator_on_qdq_not_no_calibration() -> None:
+    ctx = build_ctx(facts(int8=True, calibrator="IInt8EntropyCalibrator2", calibration_dynamic=True,
+                          evidence={"calibrator": 9}), g=_qdq_graph())
+    f = _RULES["calibrator-on-qdq"].check(ctx)
+    assert f is not None and f.severity is Severity.INFO and f.evidence.lines == (9,)
+    assert f.title.startswith("Calibrator or calibration cache given with an explicitly quantized")
+    assert "no-calibration" not in {x.id for x in run_rules(ctx)}  # implicit-only: silent on Q/DQ builds
 
 
 def test_transformer_recognised_from_names_without_a_model() -> None:

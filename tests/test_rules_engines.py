@@ -37,6 +37,11 @@ CASES: dict[str, tuple[Case, Case]] = {
         _slow_int8,
         lambda: engine_ctx(FP16, engine("INT8", layer("mm", ms=1.0), layer("r", kind="reformat", ms=0.05))),
     ),
+    "qdq-unfused": (
+        lambda: engine_ctx(FP16, engine("INT8", layer("QuantizeLinear_2", kind="qdq", precision="FP32"),
+                                        layer("attn", kind="myelin", precision="INT8", nodes=("q", "sm", "ctx")))),
+        lambda: engine_ctx(FP16, INT8_FAST),
+    ),
 }
 _RULES = {r.id: r for r in ENGINE_RULES}
 

@@ -28,6 +28,8 @@ from trtdiag.engine.artifacts import LogScan, Role, load_artifacts, sniff_file
 from trtdiag.engine.summary import EngineArtifacts, EngineSummary
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
+from trtdiag.lint.explicit import blocks_int8, joined_findings, lint_for_build
+from trtdiag.lint.run import LintResult
 from trtdiag.log.collector import read_log
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
@@ -37,6 +39,7 @@ from trtdiag.report.html import analysis_html
 from trtdiag.rules.base import verdict_failures
 from trtdiag.rules.cache_check import CacheCheck, check_cache
 from trtdiag.rules.context import BuildContext
+from trtdiag.rules.quantization import QuantizationMode, quantization_mode
 from trtdiag.rules.registry import run_int8_engine_rules, run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
 
@@ -75,6 +78,8 @@ class Analysis:
     accuracy: AccuracyResult | None = None  # when saved outputs were given (``outputs=``)
     report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
     engine: EngineSummary | None = None  # the INT8 engine: printed in the log, or the comparison's INT8 side
+    quantization: QuantizationMode | None = None  # explicit (Q/DQ), implicit (calibration) or none, and why
+    lint: LintResult | None = None  # Q/DQ placement lint of an explicitly quantized model
 
     @property
     def verdict_findings(self) -> tuple[Finding, ...]:
@@ -90,7 +95,7 @@ class Analysis:
         """GEMM/Conv nodes that error/warning findings keep out of INT8 (union, graph order)."""
         seen: dict[str, None] = {}
         for f in self.verdict_findings:
-            if f.severity in ("error", "warning"):
+            if f.severity in ("error", "warning") and blocks_int8(f):
                 for n in f.gemm_nodes:
                     seen.setdefault(n, None)
         return list(seen)
@@ -241,7 +246,7 @@ def analyze(
             raise InputError("a comparison needs artifacts of both engines (--fp16-* and --int8-*, or an INT8 build "
                              "log with Engine Layer Information)")
         comparison = compare(load_artifacts(fp16_paths, "FP16", scanned), load_artifacts(int8_paths, "INT8", scanned),
-                             graph, compute, owner)
+                             graph, compute, owner, lint=_lint(facts, graph, compute, cache))
     elif int8_paths:  # the INT8 engine alone: judged by the rules that need no FP16 engine
         alone = load_artifacts(int8_paths, "INT8", scanned)
     engine, engine_findings = _log_engine(facts, alone or scanned.artifacts("INT8"), graph, compute, owner,
@@ -289,6 +294,14 @@ def with_accuracy(a: Analysis, accuracy: AccuracyResult) -> Analysis:
     return replace(updated, verdict=verdict)
 
 
+def _lint(facts: LogFacts, graph: GraphIndex | None, compute: ComputeProfile | None,
+          cache: CalibrationCache | None) -> LintResult | None:
+    """The lint of an explicitly quantized model, for the comparison to link its layers to (None otherwise)."""
+    ctx = BuildContext(facts=facts, graph=graph, mapping=map_missing_scales(facts, graph), compute=compute,
+                       cache_check=check_cache(cache, graph, facts) if cache is not None else None)
+    return lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
+
+
 def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,
                 allow_truncated: bool, scanned: LogScan | None) -> LogFacts:
     try:
@@ -309,9 +322,11 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     found in it; ``comparison`` an FP16-vs-INT8 comparison, whose findings the verdict weighs too."""
     mapping = map_missing_scales(facts, graph)
     cache_check = check_cache(cache, graph, facts) if cache is not None else None
+    quant = quantization_mode(facts, graph)
     ctx = BuildContext(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
-                       compute=compute, cache_check=cache_check)
-    findings = _by_severity((*run_rules(ctx), *engine_findings))
+                       compute=compute, cache_check=cache_check, quantization=quant)
+    lint = lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
+    findings = _by_severity((*joined_findings(run_rules(ctx), lint), *engine_findings))
     notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
                        verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check,
@@ -322,6 +337,7 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
         verdict=_verdict(facts, mapping, partial.verdict_findings, partial.int8_blocked_share,
                          engines_found=bool(comparison and comparison.findings)), notes=notes,
         compute=compute, cache_check=cache_check, grid=grid, comparison=comparison, engine=engine,
+        quantization=quant, lint=lint,
     )
 
 

@@ -29,8 +29,11 @@ from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit
 from trtdiag.engine.artifacts import load_artifacts
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
+from trtdiag.engine.qdq_fusion import names_qdq, unfused_layers
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
 from trtdiag.enums import StrEnum
+from trtdiag.lint.explicit import LintLink, link_lint, lint_for_build
+from trtdiag.lint.run import LintResult
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import render_comparison
@@ -72,6 +75,7 @@ class Comparison:
     attribution_rule: str = ATTRIBUTION_RULE
     model: str | None = None
     report_path: str | None = None
+    linked_lint: tuple[LintLink, ...] = ()  # explicit INT8 engine: unfused layers and the lint on their nodes
 
     def totals(self) -> tuple[float | None, float | None, str]:
         """(FP16 ms, INT8 ms, basis) measured the same way for both engines: per-layer profile sums when
@@ -241,7 +245,7 @@ def summarize_engine(art: EngineArtifacts, graph: GraphIndex | None, compute: Co
         node_coverage=node_cov, mac_coverage=mac_cov, int8_mac_share=int8_macs,
         int8_time_share=(totals["int8"] / totals["all"]) if totals["all"] else None,
         unmapped=tuple((r.name, r.reason or "") for r in rows if not r.nodes and r.kind in _COMPUTING),
-        sources=art.sources, notes=art.notes,
+        sources=art.sources, notes=art.notes, explicit_quantization=names_qdq(layers),
     )
     return summary, mappings
 
@@ -296,8 +300,10 @@ def _name_units(n16: NodeTimes, n8: NodeTimes) -> list[UnitRow]:
 
 
 def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | None = None,
-            compute: ComputeProfile | None = None, layer_owner: dict[str, str] | None = None) -> Comparison:
-    """Align two engines of one model and compare them node by node and block by block."""
+            compute: ComputeProfile | None = None, layer_owner: dict[str, str] | None = None,
+            lint: LintResult | None = None) -> Comparison:
+    """Align two engines of one model and compare them node by node and block by block. With a Q/DQ model the
+    unfused layers of the INT8 engine are linked to the lint findings on their nodes (``lint``: reuse a lint run)."""
     s16, m16 = summarize_engine(fp16, graph, compute, layer_owner)
     s8, m8 = summarize_engine(int8, graph, compute, layer_owner)
     t16, t8 = _timings(fp16.profile), _timings(int8.profile)
@@ -319,8 +325,12 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
     comp = Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       notes=tuple(notes), model=graph.path if graph else None)
     findings = run_comparison_rules(comp, graph, compute)
+    unfused = unfused_layers(s8, graph)
+    if unfused and lint is None:
+        lint = lint_for_build(graph, compute)
     return Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
-                      findings=findings, notes=tuple(notes), model=graph.path if graph else None)
+                      findings=findings, notes=tuple(notes), model=graph.path if graph else None,
+                      linked_lint=link_lint(unfused, lint))
 
 
 #: Operation family of a compute layer, from its type and name: what structural alignment pairs on

@@ -5,6 +5,9 @@ Options: ``--trtdiag-report-dir DIR`` (default: a pytest temporary folder). Fixt
 ``trtdiag_accuracy(candidates, reference=None, model=None, **kw)`` return the result with ``report_path``
 set; when a test fails, the report paths are printed with it. Assertion rewriting is registered for
 :mod:`trtdiag.testing` and :mod:`trtdiag.accuracy.testing`.
+``trtdiag_lint(model, **kw)`` (Q/DQ placement, :func:`trtdiag.lint.run.lint_model`) return the result with
+``report_path`` set; when a test fails, the report paths are printed with it.
+Assertion rewriting is registered for :mod:`trtdiag.testing` and :mod:`trtdiag.lint.testing`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import pytest
 
 pytest.register_assert_rewrite("trtdiag.testing", "trtdiag.accuracy.testing")
+pytest.register_assert_rewrite("trtdiag.testing", "trtdiag.lint.testing")
 
 _REPORTS = pytest.StashKey[list[Path]]()
 
@@ -84,6 +88,13 @@ def trtdiag_accuracy(request: pytest.FixtureRequest, trtdiag_report_dir: Path) -
         return write(accuracy_from_files(files, reference=reference, model=model, **kw))
 
     return compare
+def trtdiag_lint(request: pytest.FixtureRequest, trtdiag_report_dir: Path) -> Callable[..., Any]:
+    """``trtdiag_lint(model, **kw)``: :func:`trtdiag.lint.run.lint_model` that also writes the lint HTML report."""
+    from trtdiag.lint.report import render_lint_html
+    from trtdiag.lint.run import lint_model
+
+    write = _writer(request, trtdiag_report_dir, "lint", lambda r: render_lint_html(r, timestamp=False))
+    return lambda model, **kw: write(lint_model(model, **kw))
 
 
 @pytest.hookimpl(wrapper=True)

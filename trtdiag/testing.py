@@ -20,6 +20,7 @@ from typing import Any
 
 from trtdiag.accuracy.testing import assert_int8_engaged, assert_outputs_close
 from trtdiag.findings import Severity
+from trtdiag.lint.testing import assert_qdq_placement_clean
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, WEIGHT
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "assert_no_finding",
     "assert_no_missing_scales",
     "assert_outputs_close",
+    "assert_qdq_placement_clean",
 ]
 
 MAX_LISTED = 12

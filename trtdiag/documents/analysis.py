@@ -24,6 +24,7 @@ from trtdiag.accuracy.document import accuracy_document
 from trtdiag.documents.common import finding_dict
 from trtdiag.documents.comparison import comparison_document
 from trtdiag.documents.engine_layers import engine_layers_dict
+from trtdiag.lint.document import lint_document
 from trtdiag.naming import MappedTensor
 
 if TYPE_CHECKING:  # trtdiag.analysis imports this module to build its documents
@@ -164,6 +165,16 @@ def _build(a: Analysis) -> dict[str, Any]:
         "calibration_dynamic": b.calibration_dynamic,
         "fp32_int8_notice": b.fp32_int8_notice,
         "evidence_lines": dict(sorted(b.evidence.items())),
+        **_quantization(a),
+    }
+
+
+def _quantization(a: Analysis) -> dict[str, Any]:
+    """``build.quantization``: explicit (Q/DQ), implicit (calibration), none, or null when unknown; and why."""
+    q = a.quantization
+    return {
+        "quantization": None if q is None or q.mode is None else q.mode.value,
+        "quantization_evidence": [asdict(e) for e in q.evidence] if q is not None else [],
     }
 
 
@@ -273,9 +284,16 @@ def _comparison(a: Analysis) -> dict[str, Any] | None:
 
 def _engine_layers(a: Analysis) -> dict[str, Any] | None:
     return None if a.engine is None else engine_layers_dict(a.engine, a.graph)
+
+
 def _accuracy(a: Analysis) -> dict[str, Any] | None:
     # Embedded without its own timestamp, as the comparison is.
     return None if a.accuracy is None else accuracy_document(a.accuracy, timestamp=False)
+
+
+def _lint(a: Analysis) -> dict[str, Any] | None:
+    # The ``trtdiag.lint/1`` document of a Q/DQ model, embedded without its own timestamp.
+    return None if a.lint is None else lint_document(a.lint, timestamp=False)
 
 
 def _notes(a: Analysis) -> list[str]:
@@ -299,6 +317,7 @@ FIELDS: tuple[Field, ...] = (
     Field("comparison", _comparison),
     Field("engine_layers", _engine_layers),
     Field("accuracy", _accuracy),
+    Field("lint", _lint),
     Field("notes", _notes),
 )
 

@@ -11,6 +11,7 @@ from trtdiag.documents.common import finding_dict, rounded
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison
     from trtdiag.engine.summary import EngineSummary, UnitRow
+    from trtdiag.lint.explicit import LintLink
 
 
 UNIT_COLUMNS = ("unit", "op_type", "block", "submodule", "macs", "fp16_layer", "fp16_precision", "fp16_ms",
@@ -65,6 +66,14 @@ def _engine_dict(s: EngineSummary) -> dict[str, Any]:
     }
 
 
+def _link_dict(x: LintLink) -> dict[str, Any]:
+    """An unfused layer of an explicit INT8 engine and the lint findings on its ONNX nodes."""
+    u = x.layer
+    return {"layer": u.layer, "kind": u.kind, "precision": u.precision, "nodes": list(u.nodes),
+            "average_ms": rounded(u.average_ms),
+            "lint": [{"id": rid, "severity": sev, "node": node} for rid, sev, node in x.lint]}
+
+
 def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, Any]:
     """The versioned JSON document of a comparison."""
     doc: dict[str, Any] = {"schema": COMPARISON_SCHEMA, "trtdiag_version": __version__}
@@ -90,6 +99,7 @@ def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, A
     slow = sorted((u for u in c.units if u.delta_ms is not None), key=lambda u: -(u.delta_ms or 0))[:20]
     doc["top_slowdowns"] = [unit_dict(u) for u in slow if (u.delta_ms or 0) > 5e-7]  # > rounding noise
     doc["findings"] = [finding_dict(f) for f in c.findings]
+    doc["linked_lint"] = [_link_dict(x) for x in c.linked_lint]
     doc["notes"] = list(c.notes)
     return doc
 

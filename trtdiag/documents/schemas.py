@@ -1,8 +1,9 @@
 """The published JSON Schemas of trtdiag's documents, and a validator for them.
 
-``trtdiag.analysis/1``, ``trtdiag.comparison/1`` and ``trtdiag.accuracy/1`` live in
-``trtdiag/schema/*.schema.json``. Within a schema version fields are only ever added. Validation needs
-the optional ``jsonschema`` package (installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
+The schemas of every document (``trtdiag.analysis/1``, ``trtdiag.comparison/1``, ``trtdiag.lint/1``,
+``trtdiag.accuracy/1``, ``trtdiag.sensitivity/1``) live in ``trtdiag/schema/*.schema.json``. Within a
+schema version fields are only ever added. Validation needs the optional ``jsonschema`` package
+(installed with ``trtdiag[test]``), imported lazily by :func:`validate`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ SCHEMA_FILES = {
     "trtdiag.comparison/1": "comparison.schema.json",
     "trtdiag.accuracy/1": "accuracy.schema.json",
     "trtdiag.sensitivity/1": "sensitivity.schema.json",
+    "trtdiag.lint/1": "lint.schema.json",
 }
 
 

@@ -108,6 +108,7 @@ class EngineSummary:
     unmapped: tuple[tuple[str, str], ...]
     sources: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    explicit_quantization: bool = False  # the engine's layers name Q/DQ nodes (whatever model was given)
 
     @cached_property
     def timed(self) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from trtdiag.lint.knowledge import COMMUTING_OPS, WEIGHTED_OPS
 from trtdiag.onnx.graph import GraphIndex, NodeInfo
-from trtdiag.onnx.structure import _fields
+from trtdiag.onnx.structure import PreadBuffer, fields
 
 Q_OP = "QuantizeLinear"
 DQ_OP = "DequantizeLinear"
@@ -218,28 +218,6 @@ def _lacks_values(t: Any) -> bool:
     return t.data_location != TensorProto.EXTERNAL and not any(len(getattr(t, f)) for f in _VALUE_FIELDS)
 
 
-class _PreadBuffer:
-    """Byte access to a file by ``pread`` in small cached chunks: walking a protobuf's field headers this way
-    costs a few KB of memory, where an mmap would map (and count as resident) the pages around every header."""
-
-    _CHUNK = 4096
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.start = -1
-        self.chunk = b""
-
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            return os.pread(self.fd, key.stop - key.start, key.start)
-        if not self.start <= key < self.start + len(self.chunk):
-            self.start = key - key % self._CHUNK
-            self.chunk = os.pread(self.fd, self._CHUNK, self.start)
-            if key >= self.start + len(self.chunk):
-                raise ValueError("truncated file")
-        return self.chunk[key - self.start]
-
-
 def read_inline_tensors(path: str | os.PathLike[str], names: set[str]) -> dict[str, Any]:
     """The named initializers of a model file, values included, without reading any other initializer."""
     from onnx import TensorProto
@@ -247,15 +225,15 @@ def read_inline_tensors(path: str | os.PathLike[str], names: set[str]) -> dict[s
     found: dict[str, Any] = {}
     try:
         with open(path, "rb") as fh:
-            buf, size = _PreadBuffer(fh.fileno()), os.fstat(fh.fileno()).st_size
-            for field, _w, _s, gstart, gend in _fields(buf, 0, size):
+            buf, size = PreadBuffer(fh.fileno()), os.fstat(fh.fileno()).st_size
+            for field, _w, _s, gstart, gend in fields(buf, 0, size):
                 if field != _GRAPH_FIELD:
                     continue
-                for f2, _w2, _s2, tstart, tend in _fields(buf, gstart, gend):
+                for f2, _w2, _s2, tstart, tend in fields(buf, gstart, gend):
                     if f2 != _INITIALIZER_FIELD:
                         continue
                     name = next((bytes(buf[p:e]).decode("utf-8", "replace")
-                                 for f3, _w3, _s3, p, e in _fields(buf, tstart, tend) if f3 == _NAME_FIELD), "")
+                                 for f3, _w3, _s3, p, e in fields(buf, tstart, tend) if f3 == _NAME_FIELD), "")
                     if name in names:
                         t = TensorProto()
                         t.ParseFromString(bytes(buf[tstart:tend]))

@@ -34,6 +34,7 @@ class LintResult:
     gemm_nodes: int
     notes: tuple[str, ...]
     view: QdqView = field(repr=False, compare=False)
+    report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
 
     def by_id(self, rule_id: str) -> list[Finding]:
         return [f for f in self.findings if f.id == rule_id]

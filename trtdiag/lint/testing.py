@@ -41,5 +41,6 @@ def assert_qdq_placement_clean(model: str | os.PathLike[str] | LintResult, allow
         raise AssertionError(
             f"expected a clean Q/DQ placement (no {Severity(severity).value} or worse"
             f"{', allowing ' + ', '.join(sorted(allowed)) if allowed else ''}), found {len(bad)} finding(s) in "
-            f"{result.model_path}:\n{listed}\nFull report: trtdiag lint {result.model_path} -o lint.html")
+            f"{result.model_path}:\n{listed}\nFull report: "
+            + (result.report_path or f"trtdiag lint {result.model_path} -o lint.html"))
     return result

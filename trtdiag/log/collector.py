@@ -70,6 +70,7 @@ class LogCollector:
             deprecations=draft.deprecations,
             plugins=draft.plugins,
             layer_info_lines=draft.layer_info_lines,
+            qdq_events=draft.qdq_events,
             truncated=truncated,
             truncation_reason=reason,
         )

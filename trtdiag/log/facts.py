@@ -100,6 +100,7 @@ class LogFacts:
     layer_info_lines: int
     truncated: bool
     truncation_reason: str | None
+    qdq_events: tuple[Event, ...] = ()  # Q/DQ optimizer passes and Q/DQ layer names (explicit quantization)
 
     @property
     def warned_tensors(self) -> list[str]:
@@ -125,5 +126,6 @@ class LogFacts:
             or b.calibration_cache_read
             or b.calibration_cache_written
             or self.trt11
+            or self.qdq_events
         )
 

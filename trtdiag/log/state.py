@@ -107,6 +107,7 @@ class FactsDraft:
     deprecations: tuple[Event, ...] = ()
     plugins: tuple[Event, ...] = ()
     layer_info_lines: int = 0
+    qdq_events: tuple[Event, ...] = ()
 
 
 class Handler(Protocol):

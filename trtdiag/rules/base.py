@@ -28,6 +28,14 @@ class ContextKind(str, Enum):
     ENGINE = "engine"
 
 
+class Scope(str, Enum):
+    """Which builds a rule speaks about. Calibration rules are ``implicit-only``: on an explicitly quantized
+    (Q/DQ) build TensorRT ignores calibration, so their words and fixes would be wrong there."""
+
+    ANY = "any"
+    IMPLICIT_ONLY = "implicit-only"
+
+
 C = TypeVar("C")
 
 
@@ -55,6 +63,8 @@ class Rule(Generic[C]):
     fix: str
     check: Callable[[C], Finding | None] = field(repr=False, compare=False)
     variants: Mapping[str, RuleText] = field(default_factory=dict, compare=False)
+    scope: Scope = Scope.ANY
+    scope_reason: str = ""  # why the rule is (or is not) silent on explicitly quantized builds
 
     def text(self, variant: str | None = None) -> RuleText:
         if variant is None:
@@ -83,8 +93,10 @@ class Rule(Generic[C]):
 
 
 def run(ctx: C, rules: Sequence[Rule[C]]) -> tuple[Finding, ...]:
-    """Run ``rules`` on ``ctx``: worst severity first, then in the order the rules are listed."""
-    found = [f for r in rules if (f := r.check(ctx)) is not None]
+    """Run ``rules`` on ``ctx``: worst severity first, then in the order the rules are listed. Implicit-only
+    rules are skipped when the context says the build is explicitly quantized (``explicit_quantization``)."""
+    explicit = bool(getattr(ctx, "explicit_quantization", False))
+    found = [f for r in rules if not (explicit and r.scope is Scope.IMPLICIT_ONLY) and (f := r.check(ctx)) is not None]
     return tuple(sorted(found, key=lambda f: f.severity.rank))
 
 

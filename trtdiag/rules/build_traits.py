@@ -44,11 +44,12 @@ def is_benign(ctx: BuildContext, t: MappedTensor) -> bool:
 
 
 def is_implicit_int8(ctx: BuildContext) -> bool:
-    """An INT8 build that relies on calibration: no Q/DQ in the model, and not TensorRT 11 (which has none)."""
+    """An INT8 build that relies on calibration: no Q/DQ in the model or the log, and not TensorRT 11 (which
+    has none)."""
     f = ctx.facts
     if not f.has_int8_build or f.trt11:
         return False
-    return not (ctx.graph is not None and ctx.graph.qdq_nodes)
+    return not ctx.explicit_quantization
 
 
 def looks_like_transformer_from_names(ctx: BuildContext) -> bool:

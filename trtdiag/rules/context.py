@@ -17,6 +17,7 @@ from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules.base import ContextKind
 from trtdiag.rules.cache_check import CacheCheck
+from trtdiag.rules.quantization import QuantizationMode, quantization_mode
 
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison
@@ -35,6 +36,23 @@ class BuildContext:
     model_path: str | None = None
     compute: ComputeProfile | None = None
     cache_check: CacheCheck | None = None
+    quantization: QuantizationMode | None = None  # computed from facts and graph when not given
+
+    @cached_property
+    def quantization_mode(self) -> QuantizationMode:
+        return self.quantization if self.quantization is not None else quantization_mode(self.facts, self.graph)
+
+    @property
+    def explicit_quantization(self) -> bool:
+        """An explicitly quantized (Q/DQ) build: implicit-only rules stay silent (``Rule.scope``)."""
+        return self.quantization_mode.explicit
+
+    @property
+    def calibrator_used(self) -> bool:
+        """A calibrator or calibration cache was given to the build (or to trtdiag) or calibration ran."""
+        b = self.facts.build
+        return bool(b.calibrator or b.calibration_cache_read or self.facts.calibration.started_line is not None
+                    or self.cache_check is not None)
 
     @property
     def tensors(self) -> tuple[MappedTensor, ...]:

@@ -14,12 +14,13 @@ from trtdiag.findings import Finding
 from trtdiag.onnx.compute import ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules import base
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.builds import (
     activations_missing_scales,
     benign_warnings_only,
     calibration_profile,
     calibration_range_overflow,
+    calibrator_on_qdq,
     fp16_overflow_constant,
     implicit_int8_deprecated,
     implicit_int8_transformer,
@@ -37,6 +38,7 @@ from trtdiag.rules.engines import (
     fp32_fallback_layers,
     gemm_not_int8,
     int8_slower_than_fp16,
+    qdq_unfused,
     reformat_overhead,
 )
 
@@ -60,6 +62,7 @@ BUILD_RULES: tuple[Rule[BuildContext], ...] = (
     implicit_int8_deprecated.RULE,
     benign_warnings_only.RULE,
     integer_inputs.RULE,
+    calibrator_on_qdq.RULE,
 )
 
 #: Engine (FP16-vs-INT8 comparison) rules.
@@ -69,6 +72,7 @@ ENGINE_RULES: tuple[Rule[EngineContext], ...] = (
     fp32_fallback_layers.RULE,
     gemm_not_int8.RULE,
     reformat_overhead.RULE,
+    qdq_unfused.RULE,
 )
 
 #: Engine rules that judge the INT8 engine alone (``ctx.int8``, never ``ctx.pair``): ``analyze`` runs them
@@ -114,10 +118,13 @@ def rule_ids(kind: ContextKind | None = None) -> list[str]:
 
 
 def markdown_table() -> str:
-    """The README's rule table: one row per rule, engine rules marked "(comparison)"."""
+    """The README's rule table: one row per rule, engine rules marked "(comparison)", rules silent on explicitly
+    quantized (Q/DQ) builds marked "(implicit INT8 only)"."""
     rows = ["| rule id | what it means |", "|---|---|"]
     for r in ALL_RULES:
         prefix = ("(engine layers) " if r in INT8_ENGINE_RULES else
                   "(comparison) " if r.kind is ContextKind.ENGINE else "")
+        prefix = "(comparison) " if r.kind is ContextKind.ENGINE else ""
+        prefix += "(implicit INT8 only) " if r.scope is Scope.IMPLICIT_ONLY else ""
         rows.append(f"| `{r.id}` | {prefix}{r.summary} |")
     return "\n".join(rows) + "\n"

@@ -21,6 +21,7 @@ from trtdiag.log.handlers.missing_scale import MissingScaleHandler
 from trtdiag.log.handlers.parser import ParserHandler
 from trtdiag.log.handlers.plugins import PluginHandler
 from trtdiag.log.handlers.producer import ProducerHandler
+from trtdiag.log.handlers.qdq import QdqHandler
 from trtdiag.log.handlers.trt11 import Trt11Handler
 from trtdiag.log.handlers.trtexec_header import TrtexecHeaderHandler
 from trtdiag.log.handlers.version import VersionHandler
@@ -39,4 +40,5 @@ HANDLERS: tuple[Callable[[], Handler], ...] = (
     Trt11Handler,
     DeprecationHandler,
     PluginHandler,
+    QdqHandler,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.naming import ACTIVATION, GRAPH_INPUT
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import feeds_gemm, q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import blocks_phrase, evidence, pct
@@ -40,4 +40,6 @@ RULE = Rule[BuildContext](
     fix="Recalibrate against this exact ONNX file (delete the old cache first) with data that covers every "
     "input; for a transformer, quantize explicitly with ModelOpt instead (see implicit-int8-transformer).",
     check=check,
+    scope=Scope.IMPLICIT_ONLY,
+    scope_reason="its fix is recalibration; Q/DQ gaps are the lint's gemm-input-not-quantized",
 )

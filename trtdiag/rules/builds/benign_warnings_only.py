@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import is_benign
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
@@ -38,4 +38,6 @@ RULE = Rule[BuildContext](
     fix="Nothing to fix for these warnings. To silence them in CI, ignore integer/weight tensors "
     "(trtdiag's assertion helpers do so by default).",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='says missing-scale warnings are harmless, true in either mode',
 )

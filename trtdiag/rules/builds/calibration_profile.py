@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -34,4 +34,6 @@ RULE = Rule[BuildContext](
     ),
     fix="Set the calibration profile explicitly to shapes matching the calibration data.",
     check=check,
+    scope=Scope.IMPLICIT_ONLY,
+    scope_reason='calibration does not run on a Q/DQ network',
 )

@@ -6,7 +6,7 @@ import re
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.fixes import modelopt_command
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import is_implicit_int8, model_name
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
@@ -47,4 +47,6 @@ RULE = Rule[BuildContext](
     ),
     fix="Migrate now: ModelOpt explicit Q/DQ for INT8, ModelOpt AutoCast for FP16, strongly typed builds.",
     check=check,
+    scope=Scope.IMPLICIT_ONLY,
+    scope_reason='explicit quantization is the migration target, not deprecated',
 )

@@ -9,7 +9,7 @@ from trtdiag.fixes import (
     layer_precision_commands,
     modelopt_command,
 )
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import block_gemms, is_implicit_int8, looks_like_transformer_from_names, model_name
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence, pct
@@ -88,4 +88,6 @@ RULE = Rule[BuildContext](
     "derived from the model), then build the quantized model with FP16 enabled (8.6-10.x) or strongly typed "
     "(10.x; the only mode in 11).",
     check=check,
+    scope=Scope.IMPLICIT_ONLY,
+    scope_reason='about calibration failing on attention; a Q/DQ model is linted instead',
 )

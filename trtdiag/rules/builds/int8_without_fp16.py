@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import block_gemms, is_benign, is_implicit_int8, model_name, q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence, pct
@@ -56,4 +56,6 @@ RULE = Rule[BuildContext](
     fix="Enable FP16 together with INT8 so that layers without INT8 fall back to FP16, not FP32. This is "
     "necessary but not sufficient for a transformer: see implicit-int8-transformer.",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='in a weakly typed explicit build too, layers outside Q/DQ fall back to FP32 without FP16',
 )

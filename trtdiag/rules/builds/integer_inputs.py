@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -32,4 +32,6 @@ RULE = Rule[BuildContext](
     ),
     fix="Nothing to fix; trtdiag's CI helpers ignore these by default.",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='integer inputs never run in INT8 in either mode',
 )

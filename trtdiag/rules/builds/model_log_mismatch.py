@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import model_name, q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
@@ -36,4 +36,6 @@ RULE = Rule[BuildContext](
     fix="Re-run trtdiag with the ONNX file named in the build command (trtexec --onnx=..., or the path your "
     "script passed to the ONNX parser).",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='a model that does not match its log is wrong in either mode',
 )

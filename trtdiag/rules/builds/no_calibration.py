@@ -1,33 +1,18 @@
-"""``no-calibration``: INT8 with placeholder scales, or a calibrator given to a Q/DQ network that ignores it."""
+"""``no-calibration``: INT8 with placeholder scales (``Calibration: Dynamic`` with no calibrator or cache).
+
+A calibrator given to a Q/DQ network is ``calibrator-on-qdq`` (``trtdiag/rules/builds/calibrator_on_qdq.py``):
+this rule is implicit-only, since a Q/DQ network takes its scales from the Q/DQ nodes whatever trtexec prints.
+"""
 
 from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
-from trtdiag.fixes import explicit_build_commands, modelopt_command
+from trtdiag.fixes import modelopt_command
 from trtdiag.log.facts import Event
-from trtdiag.rules.base import ContextKind, Rule, RuleText
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import model_name, q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
-
-QDQ = "qdq"  # the variant: a calibrator on an explicitly quantized network
-
-
-def _calibrator_on_qdq(ctx: BuildContext, kinds: dict[str, Event]) -> Finding | None:
-    f = ctx.facts
-    b = f.build
-    g = ctx.graph
-    if "explicit-precision" not in kinds and not (g is not None and g.qdq_nodes and (
-            b.calibrator or b.calibration_cache_read or f.calibration.started_line)):
-        return None
-    line = kinds["explicit-precision"].line if "explicit-precision" in kinds else b.evidence.get("calibrator")
-    return RULE.finding(
-        variant=QDQ,
-        evidence=evidence(lines=[x for x in [line] if x],
-                          notes=[f"{g.qdq_nodes} Q/DQ nodes in the model" if g and g.qdq_nodes else ""]),
-        commands=explicit_build_commands(b.tensorrt_version, quantized=model_name(ctx)),
-        mac_share=ctx.finding_share([]),
-    )
 
 
 def _placeholder_scales(ctx: BuildContext, kinds: dict[str, Event]) -> Finding | None:
@@ -53,7 +38,7 @@ def _placeholder_scales(ctx: BuildContext, kinds: dict[str, Event]) -> Finding |
 
 def check(ctx: BuildContext) -> Finding | None:
     kinds = {e.kind: e for e in ctx.facts.calibration.events}
-    return _calibrator_on_qdq(ctx, kinds) or _placeholder_scales(ctx, kinds)
+    return _placeholder_scales(ctx, kinds)
 
 
 RULE = Rule[BuildContext](
@@ -61,7 +46,7 @@ RULE = Rule[BuildContext](
     kind=ContextKind.BUILD,
     severity=Severity.WARNING,
     title="INT8 is enabled with neither a calibrator nor a calibration cache",
-    summary="INT8 with placeholder scales (`Calibration: Dynamic`), or a calibrator on a Q/DQ network",
+    summary="INT8 with placeholder scales (`Calibration: Dynamic`, no calibrator or cache)",
     explanation=(
         "trtexec --int8 without --calib sets placeholder dynamic ranges on every tensor "
         "('Calibration: Dynamic'): the engine shows INT8 speed but its accuracy is meaningless. "
@@ -70,13 +55,6 @@ RULE = Rule[BuildContext](
     fix="Calibrate (trtexec --calib=CACHE from a calibrator run, or Polygraphy's calibrator with your data), "
     "or better, quantize explicitly with ModelOpt.",
     check=check,
-    variants={QDQ: RuleText(
-        title="A calibrator was given to an explicitly quantized (Q/DQ) network and is ignored",
-        explanation=(
-            "The network has QuantizeLinear/DequantizeLinear nodes, so TensorRT uses their scales "
-            "(explicit quantization) and ignores the calibrator and cache. Mixing both is a sign the "
-            "wrong model or build script is in use."
-        ),
-        fix="Drop the calibrator/cache and build the Q/DQ model directly.",
-    )},
+    scope=Scope.IMPLICIT_ONLY,
+    scope_reason="trtexec prints 'Calibration: Dynamic' for Q/DQ builds too, whose scales come from the Q/DQ nodes",
 )

@@ -10,7 +10,7 @@ import re
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.naming import MappedTensor
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -71,4 +71,6 @@ RULE = Rule[BuildContext](
     fix="Give the plugin INT8 support (formats and scales) or surround it with Q/DQ nodes so its neighbours "
     "stay INT8; otherwise keep it in FP16.",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='a plugin without INT8 support breaks INT8 regions in either mode',
 )

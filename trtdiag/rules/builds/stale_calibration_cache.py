@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.naming import ACTIVATION, UNKNOWN, MappedTensor
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
@@ -77,4 +77,6 @@ RULE = Rule[BuildContext](
     fix="Delete the cache and calibrate again with this exact model and TensorRT version (a cache is tied to "
     "tensor names, the export, the algorithm and the TensorRT version).",
     check=check,
+    scope=Scope.IMPLICIT_ONLY,
+    scope_reason='a Q/DQ network ignores the calibration cache, stale or not',
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.fixes import calibration_data_snippet, explicit_build_commands, modelopt_command
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import model_name
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
@@ -41,4 +41,6 @@ RULE = Rule[BuildContext](
     fix="Quantize the ONNX model with NVIDIA ModelOpt (explicit Q/DQ, sensitive layers kept in FP16), then "
     "build it; remove calibrator code and INT8/FP16 builder flags.",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='TensorRT 11 rejects calibrators and INT8/FP16 flags even when the model has Q/DQ',
 )
