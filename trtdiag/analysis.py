@@ -237,6 +237,23 @@ def analyze(
     # its messages, whether or not a comparison was asked for (the verdict weighs the layer precisions).
     scanned = LogScan(log)
     facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned)
+    comparison, engine, engine_findings = _engines(log, facts, scanned, fp16_paths, int8_paths, graph, compute,
+                                                   cache)
+    result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,
+                           engine_findings=engine_findings, comparison=comparison)
+    if outputs:
+        model_path = os.fspath(model) if model is not None else None
+        result = with_accuracy(result, accuracy_from_outputs([os.fspath(p) for p in outputs], model=model_path,
+                                                             graph=graph))
+    return result
+
+
+def _engines(log: str | os.PathLike[str], facts: LogFacts, scanned: LogScan,
+             fp16_paths: list[str | os.PathLike[str]], int8_paths: list[str | os.PathLike[str]],
+             graph: GraphIndex | None, compute: ComputeProfile | None, cache: CalibrationCache | None,
+             ) -> tuple[Comparison | None, EngineSummary | None, tuple[Finding, ...]]:
+    """The FP16-vs-INT8 comparison (with FP16 artifacts), the INT8 engine the report shows, and the
+    findings of the rules that need only the INT8 engine."""
     owner = ParseContext.from_log(facts).layer_owner
     if fp16_paths and facts.layer_info_lines and Role.LAYERS in scanned.found() and not _has_layers(int8_paths):
         int8_paths = [*int8_paths, log]  # the engine this log built: its listing, with any INT8 profile given
@@ -251,13 +268,7 @@ def analyze(
         alone = load_artifacts(int8_paths, "INT8", scanned)
     engine, engine_findings = _log_engine(facts, alone or scanned.artifacts("INT8"), graph, compute, owner,
                                           comparison)
-    result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,
-                           engine_findings=engine_findings, comparison=comparison)
-    if outputs:
-        model_path = os.fspath(model) if model is not None else None
-        result = with_accuracy(result, accuracy_from_outputs([os.fspath(p) for p in outputs], model=model_path,
-                                                             graph=graph))
-    return result
+    return comparison, engine, engine_findings
 
 
 def _has_layers(paths: list[str | os.PathLike[str]]) -> bool:
