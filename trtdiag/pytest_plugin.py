@@ -88,6 +88,9 @@ def trtdiag_accuracy(request: pytest.FixtureRequest, trtdiag_report_dir: Path) -
         return write(accuracy_from_files(files, reference=reference, model=model, **kw))
 
     return compare
+
+
+@pytest.fixture
 def trtdiag_lint(request: pytest.FixtureRequest, trtdiag_report_dir: Path) -> Callable[..., Any]:
     """``trtdiag_lint(model, **kw)``: :func:`trtdiag.lint.run.lint_model` that also writes the lint HTML report."""
     from trtdiag.lint.report import render_lint_html

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from trtdiag.calib.cache import CacheFormat
 from trtdiag.findings import Evidence, Finding, Severity
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.cache_check import dynamic_range, range_overflows
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import MAX_EVIDENCE
@@ -64,4 +64,6 @@ RULE = Rule[BuildContext](
     "(e.g. -1e4 or torch.finfo(torch.float16).min) and recalibrate; with explicit quantization (ModelOpt), "
     "leave the mask Mul/Add unquantized.",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='an absurd cache range is wrong in either mode (explicit builds: see calibrator-on-qdq)',
 )

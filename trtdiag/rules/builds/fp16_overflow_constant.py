@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from trtdiag.accuracy.hazards import EXPLANATION, FIX, HAZARD_ID, TITLE, fp16_overflow_constants
 from trtdiag.findings import Finding, Severity
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 
 
@@ -39,4 +39,6 @@ RULE = Rule[BuildContext](
     explanation=EXPLANATION,
     fix=FIX,
     check=check,
+    scope=Scope.ANY,
+    scope_reason='an FP16 overflow of a constant NaNs the network whatever the INT8 mode',
 )
