@@ -189,6 +189,7 @@ def analyze(
     int8_layers: str | os.PathLike[str] | None = None,
     fp16_profile: str | os.PathLike[str] | None = None,
     int8_profile: str | os.PathLike[str] | None = None,
+    build: int | None = None,
 ) -> Analysis:
     """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
 
@@ -200,6 +201,9 @@ def analyze(
     Engine artifacts (``fp16``/``int8`` lists of files or folders, or the single-file
     ``*_layers``/``*_profile`` options) add an FP16-vs-INT8 comparison; the INT8 side defaults to the
     build log itself when it holds Engine Layer Information.
+
+    A log of several builds is analysed for its last build, or for ``build`` (1-based);
+    ``Analysis.log.builds`` lists them all.
     """
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
@@ -211,7 +215,7 @@ def analyze(
     int8_paths = [*(int8 or []), *([int8_layers] if int8_layers else []), *([int8_profile] if int8_profile else [])]
     # The log is streamed once: its engine listings are read by the same pass as its messages.
     scanned = LogScan(log) if fp16_paths or int8_paths else None
-    facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned)
+    facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned, build)
     result = analyze_facts(facts, graph, compute=compute, cache=cache)
     if fp16_paths and not int8_paths and facts.layer_info_lines:
         int8_paths = [log]
@@ -226,10 +230,10 @@ def analyze(
 
 
 def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,
-                allow_truncated: bool, scanned: LogScan | None) -> LogFacts:
+                allow_truncated: bool, scanned: LogScan | None, build: int | None = None) -> LogFacts:
     try:
         return read_log(log, scanner=scanner, on_progress=on_progress,
-                        extra_consumers=scanned.consumers if scanned else ())
+                        extra_consumers=scanned.consumers if scanned else (), build=build)
     except TruncatedInputError as exc:
         if not allow_truncated or not isinstance(exc.partial, LogFacts):
             raise
@@ -292,6 +296,9 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
         by_class = Counter(t.cls for t in mapping.tensors)
         parts = ", ".join(f"{by_class[c]} {c}" for c in CLASSES if by_class.get(c))
         details.append(f"{n_tensors} tensors lacked INT8 scales ({n_warn} warnings): {parts}.")
+    failed = next((f for f in findings if f.id == "build-failed"), None)
+    if failed is not None:  # a failed build is never "ok", INT8 or not
+        return Verdict("error", failed.title + ".", (*details, failed.explanation))
     if not facts.has_int8_build:
         return Verdict("ok", "This log shows no INT8 build: nothing to diagnose.", tuple(details))
     if mapping.mismatch:

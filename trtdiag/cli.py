@@ -128,13 +128,15 @@ def _analyze_and_write(
 @click.option("--min-int8-mac-share", type=click.FloatRange(0, 1),
               help="Exit 1 when less than this share of GEMM/Conv MACs can run in INT8 (needs the model).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@click.option("--build", "build", type=click.IntRange(min=1),
+              help="In a log of several builds, analyse build K (1 = the first; default: the last).")
 def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, shapes: str | None,
             calib_cache: Path | None, fp16_layers: Path | None, int8_layers: Path | None, fp16_profile: Path | None,
             int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, fail_on: str,
-            min_int8_mac_share: float | None, quiet: bool) -> None:
+            min_int8_mac_share: float | None, quiet: bool, build: int | None) -> None:
     """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
-    engines = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
-               "int8_profile": int8_profile}
+    engines: dict[str, Any] = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
+                               "int8_profile": int8_profile, "build": build}  # passed on to analysis.analyze
     _run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
         quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines, fail_on=fail_on,
