@@ -19,7 +19,7 @@ from trtdiag.log.handlers import HANDLERS
 from trtdiag.log.handlers.int8_evidence import QDQ_KINDS
 from trtdiag.log.handlers.producer import vote_on_sample
 from trtdiag.log.segments import KEYWORDS as SEGMENT_KEYWORDS
-from trtdiag.log.segments import BuildSplitter, marker_of
+from trtdiag.log.segments import BuildSplitter, Marker, marker_of
 from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState
 
 #: Stand-in read statistics of a build that is not the last: the file's are known only at its end.
@@ -69,6 +69,11 @@ class LogCollector:
                 self._first_line = number
                 self._start()
             self._splitter.saw(marker)
+            if marker is Marker.SAMPLE_RUN:  # "INT8 run:..." states the precision of sampleINT8's engine
+                precision = line.message.split(" ", 1)[0]
+                self.state.config.set("precision", precision, number)
+                self.state.config.set("int8", precision == "INT8", number)
+                self.state.config.set("fp16", precision == "FP16", number)
         self._last_number = number
         state = self.state
         state.incomplete = None

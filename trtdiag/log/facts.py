@@ -183,5 +183,6 @@ class LogFacts:
             or b.calibration_cache_written
             or self.trt11
             or self.int8_evidence
+            or self.precision_fallback
         )
 

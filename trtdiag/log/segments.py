@@ -13,7 +13,9 @@ Start markers, and when they open a new build:
   (trtexec initialises CUDA inside its run), and when the build already had one or has content;
 - Polygraphy's ``RUNNING | Iteration N`` (``debug precision``/``debug build``): as ``&&&& RUNNING``;
 - a second ``Engine Layer Information`` in one build (a script building several engines with one
-  builder): always.
+  builder): always;
+- ``sampleINT8``'s ``FP32 run:`` / ``FP16 run:`` / ``INT8 run:`` lines (one engine per precision): as
+  ``&&&& RUNNING``.
 
 "Content" means a missing-scale warning, a parser or layer line, calibration, or an outcome line: a
 preamble (``pip install``, environment dumps) is never a build of its own, and an inference tail
@@ -21,6 +23,8 @@ without content is folded back into the build before it.
 """
 
 from __future__ import annotations
+
+import re
 
 from trtdiag.enums import StrEnum
 
@@ -30,9 +34,11 @@ class Marker(StrEnum):
     CUDA = "cuda"
     ITERATION = "iteration"
     LAYERS = "layers"
+    SAMPLE_RUN = "sample-run"
 
 
-KEYWORDS = (b"&&&& RUNNING", b"Init CUDA", b"| Iteration ", b"Engine Layer Information")
+KEYWORDS = (b"&&&& RUNNING", b"Init CUDA", b"| Iteration ", b"Engine Layer Information", b" run:")
+SAMPLE_RUN_RE = re.compile(r"^(?:FP32|FP16|INT8|BF16|FP8) run:\s*\d+ batches")
 
 
 def marker_of(message: str) -> Marker | None:
@@ -45,6 +51,8 @@ def marker_of(message: str) -> Marker | None:
         return Marker.ITERATION
     if message.startswith("Engine Layer Information"):
         return Marker.LAYERS
+    if " run:" in message and SAMPLE_RUN_RE.match(message):
+        return Marker.SAMPLE_RUN
     return None
 
 
