@@ -134,7 +134,8 @@ def _has_content(draft: FactsDraft) -> bool:
     """Does a build hold anything of its own (see :mod:`trtdiag.log.segments`)?"""
     return bool(draft.missing_scale or draft.parsed_nodes or draft.registrations or draft.layer_info_lines
                 or draft.no_int8_impl or draft.calibration.batches or draft.calibration.started_line
-                or draft.outcome.line is not None or draft.outcome.failures or draft.int8_evidence)
+                or draft.outcome.line is not None or draft.outcome.failures
+                or any(e.kind != "config" for e in draft.int8_evidence))  # a command line alone is a header
 
 
 def _facts(state: LogState, draft: FactsDraft, stats: ReadStats) -> LogFacts:
