@@ -47,6 +47,8 @@ BUILT_RE = re.compile(
 )
 TRACEBACK = "Traceback (most recent call last)"
 EXCEPTION_RE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit)\b(?::|$)")
+#: The most frequent candidate lines of a verbose log, none of them an outcome (skipped without a search).
+_OTHER_FAMILIES = ("Missing scale", "Missing dynamic", "Registering ", "Parsing node", "Layer(", "Searching for")
 FALLBACK_RE = re.compile(r"INT8 calibration file not specified|Trying FP16 mode")
 
 
@@ -60,6 +62,9 @@ class OutcomeHandler:
                 b"Succeeded building", b"Engine Layer Information", b"calibration file not specified",
                 b"Trying FP16")
 
+    #: One C-level search before any per-pattern work: most candidate lines are other families' lines.
+    _trigger = re.compile("|".join(re.escape(k.decode()) for k in keywords))
+
     def __init__(self) -> None:
         self._hard: list[Event] = []
         self._soft: list[Event] = []
@@ -70,6 +75,8 @@ class OutcomeHandler:
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message
+        if msg.startswith(_OTHER_FAMILIES) or self._trigger.search(msg) is None:
+            return False
         if self._traceback is not None and EXCEPTION_RE.match(msg.strip()):
             self._exception(line)
             return False
