@@ -25,8 +25,8 @@ CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("LayerNorm weights/biases", True,
      re.compile(r"(?i)(?:layer_?norm|\bln_\w*|\bln\d*)[./_](?:weight|bias|gamma|beta)")),
     ("LayerNorm nodes", True, re.compile(r"(?i)layer_?norm(?:alization)?")),
-    ("attention names", True, re.compile(r"(?i)self_attn|attention|\battn\b|/attn/|\.attn\.|multi_?head")),
     ("text-model inputs", True, re.compile(r"^(?:input_ids|attention_mask|token_type_ids|position_ids)(?:_output)?$")),
+    ("attention names", True, re.compile(r"(?i)self_attn|attention|\battn\b|/attn/|\.attn\.|multi_?head")),
     ("embedding tables", True, re.compile(r"(?i)(?:word|position|token_type)_embeddings")),
     ("encoder/decoder layer paths", False,
      re.compile(r"(?i)(?:encoder|decoder)[./](?:layers?|blocks?|h)\b|transformer[./]h[./]\d+")),
@@ -49,19 +49,22 @@ class NameEvidence:
 
     def describe(self) -> str:
         """``LayerNorm weights/biases (a, b); text-model inputs (input_ids)``."""
-        return "; ".join(f"{cat} ({', '.join(names)})" for cat, names in self.categories)
+        return "; ".join(f"{cat} ({', '.join(names) if names else 'the same names'})" for cat, names in self.categories)
 
 
 def weigh_names(names: Sequence[str]) -> NameEvidence:
-    """Sort ``names`` (in log order) into evidence categories."""
+    """Sort ``names`` (in log order) into evidence categories. A name counts for every category it fits
+    but is shown once, under the first (the finding stays short)."""
     found: dict[str, list[str]] = {}
     strong = False
     for name in names:
+        shown = False
         for category, is_strong, pattern in CATEGORIES:
             if pattern.search(name):
                 bucket = found.setdefault(category, [])
-                if len(bucket) < MAX_NAMES and name not in bucket:
+                if not shown and len(bucket) < MAX_NAMES and name not in bucket:
                     bucket.append(name)
+                shown = True
                 strong = strong or is_strong
     helpers = _broadcast_next_to_layernorm(names)
     if helpers:
