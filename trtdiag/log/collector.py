@@ -51,7 +51,7 @@ class LogCollector:
         self._last_number = 0
         self._start()
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(
-            [k for h in self._handlers for k in h.keywords] + list(SEGMENT_KEYWORDS)))
+            [*SEGMENT_KEYWORDS, *(k for h in self._handlers for k in h.keywords)]))
 
     def _start(self) -> None:
         self._handlers = tuple(make() for make in self._factories)
@@ -72,8 +72,11 @@ class LogCollector:
             if marker is Marker.SAMPLE_RUN:  # "INT8 run:..." states the precision of sampleINT8's engine
                 precision = line.message.split(" ", 1)[0]
                 self.state.config.set("precision", precision, number)
-                self.state.config.set("int8", precision == "INT8", number)
-                self.state.config.set("fp16", precision == "FP16", number)
+                if precision in ("INT8", "FP16"):
+                    self.state.config.set(precision.lower(), True, number)
+                else:  # an FP32 run: neither
+                    self.state.config.set("int8", False, number)
+                    self.state.config.set("fp16", False, number)
         self._last_number = number
         state = self.state
         state.incomplete = None
