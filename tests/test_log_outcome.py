@@ -115,6 +115,8 @@ def test_single_build_logs_stay_one_build() -> None:
 def test_polygraphy_debug_iterations_are_builds() -> None:
     f = read_log(SAMPLES / "polygraphy_debug_precision.log")
     assert [b.missing_scale_count for b in f.builds] == [1, 2] and f.build_index == 2
+    # every iteration builds with the debug command's flags
+    assert (f.build.producer, f.build.int8, f.build.fp16) == ("polygraphy", True, True)
 
 
 def test_analyze_picks_a_build_and_the_document_lists_all(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ the :class:`LogCollector` and any extra consumers (e.g. the engine layer-listing
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -67,7 +68,9 @@ class LogCollector:
             if self._splitter.opens_build(marker, _has_content(self._draft())):
                 self._finish(number - 1)
                 self._first_line = number
+                previous = self.state
                 self._start()
+                _carry_over(previous, self.state, marker)
             self._splitter.saw(marker)
             if marker is Marker.SAMPLE_RUN:  # "INT8 run:..." states the precision of sampleINT8's engine
                 precision = line.message.split(" ", 1)[0]
@@ -131,6 +134,16 @@ class LogCollector:
         assert facts is not None
         return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
                        build_index=chosen)
+
+
+def _carry_over(previous: LogState, state: LogState, marker: Marker) -> None:
+    """What a new build inherits: within one process (not a new ``&&&& RUNNING``) the producer; within one
+    Polygraphy ``debug`` command also its configuration (every iteration builds with the same flags)."""
+    if marker is Marker.RUN:
+        return
+    state.votes = copy.deepcopy(previous.votes)
+    if marker is Marker.ITERATION:
+        state.config = copy.deepcopy(previous.config)
 
 
 def _has_content(draft: FactsDraft) -> bool:
