@@ -12,6 +12,7 @@ from trtdiag.io.scan import scan
 from trtdiag.io.versions import decode_trt_version
 from trtdiag.log.collector import LogCollector, read_log
 from trtdiag.log.handlers import HANDLERS
+from trtdiag.log.segments import KEYWORDS as SEGMENT_KEYWORDS
 from trtdiag.log.state import FactsDraft, LogState
 
 WARN = "Missing scale and zero-point for tensor {}, expect fall back to non-int8 implementation for any layer consuming or producing given tensor"
@@ -156,8 +157,8 @@ class _Custom:
 
 def test_scanner_keywords_are_derived_from_the_handlers(tmp_path: Path) -> None:
     keywords = LogCollector().keywords
-    assert keywords == tuple(dict.fromkeys(k for make in HANDLERS for k in make().keywords))
-    assert len(keywords) == 34  # 30 + the Q/DQ markers (log/handlers/qdq.py)
+    assert keywords == tuple(dict.fromkeys([*SEGMENT_KEYWORDS, *(k for make in HANDLERS for k in make().keywords)]))
+    assert len(keywords) == 85
     collector = LogCollector((*HANDLERS, _Custom))
     assert collector.keywords[-1] == b"Hello TensorRT"
     path = _log(tmp_path, "[I] nothing\n[I] Hello TensorRT\n")

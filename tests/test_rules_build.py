@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from trtdiag.calib.cache import CacheEntry, CacheFormat, CalibrationCache
 from trtdiag.findings import Severity
+from trtdiag.log.facts import BuildOutcome, Event, Outcome
 from trtdiag.naming import GRAPH_INPUT, UNKNOWN, WEIGHT
 from trtdiag.onnx.graph import GraphIndex, index_model
 from trtdiag.rules.base import ContextKind
@@ -15,6 +17,7 @@ from trtdiag.rules.builds import plugin_without_int8
 from trtdiag.rules.cache_check import CacheCheck
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.registry import BUILD_RULES, rule_ids, run_rules
+from trtdiag.rules.transformer_names import weigh_names
 
 from .rules_kit import build_ctx, encoder, event, facts, graph, tensor
 
@@ -60,8 +63,20 @@ def _range_check(scale: float) -> CacheCheck:
     return CacheCheck(cache, 1, (), (), 0, None, None, False, None)
 
 
+
+FAILED = replace(facts(int8=True), outcome=BuildOutcome(
+    Outcome.FAILED, "onnx-int8-weights", 17, "Found unsupported datatype ... invalid weights type of Int8", None,
+    (Event("onnx-int8-weights", 17, "invalid weights type of Int8"), Event("run-failed", 22, "&&&& FAILED"))))
+BUILT = replace(facts(int8=True), outcome=BuildOutcome(Outcome.BUILT, None, 40, None, 40, ()))
+FELL_BACK = replace(facts(), precision_fallback=(event("int8-fallback-to-fp16", 2,
+                                                       "INT8 calibration file not specified. Trying FP16 mode."),))
+NO_INT8_LAYER = replace(facts(int8=True, evidence={"int8": 3}), layer_info_lines=12, layer_info_int8=0)
+SOME_INT8_LAYER = replace(NO_INT8_LAYER, layer_info_int8=4)
+
 Case = Callable[[], BuildContext]
 CASES: dict[str, tuple[Case, Case]] = {
+    "build-failed": (lambda: build_ctx(FAILED), lambda: build_ctx(BUILT)),
+    "int8-requested-not-used": (lambda: build_ctx(FELL_BACK), lambda: build_ctx(SOME_INT8_LAYER)),
     "model-log-mismatch": (
         lambda: build_ctx(INT8_FP16, tensor("conv1"), g=encoder(), mismatch_reason="only 0 of 5 names exist"),
         lambda: build_ctx(INT8_FP16, QUERY, g=encoder()),
@@ -187,3 +202,33 @@ def test_a_calibrator_on_a_qdq_network_is_calibrator_on_qdq_not_no_calibration()
 def test_transformer_recognised_from_names_without_a_model() -> None:
     names = [tensor(n) for n in ("/l0/attention/MatMul_out", "/l0/Softmax_out", "/l0/LayerNorm_out")]
     assert _RULES["implicit-int8-transformer"].check(build_ctx(INT8_FP16, *names)) is not None
+
+
+def test_build_failed_names_the_first_line_its_cause_and_what_follows() -> None:
+    f = _RULES["build-failed"].check(build_ctx(FAILED))
+    assert f is not None and f.severity is Severity.ERROR
+    assert f.title == "The build failed at line 17: the ONNX parser rejects INT8 weights"
+    assert "TensorRT >= 8.0" in f.fix and "1 more failure line(s) follow, first at line 22" in f.explanation
+    assert f.evidence.lines == (17, 22)
+
+
+def test_build_failed_without_int8_fallback_proposes_fp16() -> None:
+    crashed = replace(facts(), outcome=BuildOutcome(Outcome.CRASHED, "no-int8-fallback", 4, "No non-int8 ...", None,
+                                                    (Event("no-int8-fallback", 4, "No non-int8 ..."),)))
+    f = _RULES["build-failed"].check(build_ctx(crashed))
+    assert f is not None and f.title.startswith("The build crashed at line 4") and "--fp16" in f.fix
+
+
+def test_int8_requested_not_used_from_layer_information() -> None:
+    f = _RULES["int8-requested-not-used"].check(build_ctx(NO_INT8_LAYER))
+    assert f is not None and "lists 12 layers and none runs in Int8" in f.explanation and f.evidence.lines == (3,)
+    assert _RULES["int8-requested-not-used"].check(build_ctx(replace(NO_INT8_LAYER, outcome=FAILED.outcome))) is None
+
+
+def test_transformer_names_are_weighed() -> None:
+    assert weigh_names(["encoder.layer.2.attention.output.LayerNorm.bias_output"]).convincing
+    assert weigh_names(["input_ids"]).convincing
+    assert weigh_names(["/model/decoder/layers.0/Softmax_output_0"]).convincing
+    assert not weigh_names(["node_softmax_output", "softmax", "linear"]).convincing
+    helpers = weigh_names(["ONNXTRT_Broadcast_1_output", "/embeddings/LayerNorm/Sub_output_0"])
+    assert "ONNXTRT_Broadcast helpers next to LayerNorm names (ONNXTRT_Broadcast_1_output)" in helpers.describe()

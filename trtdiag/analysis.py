@@ -210,6 +210,7 @@ def analyze(
     fp16_profile: str | os.PathLike[str] | None = None,
     int8_profile: str | os.PathLike[str] | None = None,
     outputs: list[str | os.PathLike[str]] | None = None,
+    build: int | None = None,
 ) -> Analysis:
     """Analyse a TensorRT build log and, if given, the ONNX model it was built from.
 
@@ -224,6 +225,9 @@ def analyze(
 
     ``outputs`` (Polygraphy RunResults JSON or ``.npz`` files) add the accuracy comparison: the findings of
     the outputs join the log's (:func:`with_accuracy`).
+
+    A log of several builds is analysed for its last build, or for ``build`` (1-based);
+    ``Analysis.log.builds`` lists them all.
     """
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
@@ -236,7 +240,7 @@ def analyze(
     # The log is streamed once: its engine listings, profiles and summaries are read by the same pass as
     # its messages, whether or not a comparison was asked for (the verdict weighs the layer precisions).
     scanned = LogScan(log)
-    facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned)
+    facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned, build)
     comparison, engine, engine_findings = _engines(log, facts, scanned, fp16_paths, int8_paths, graph, compute,
                                                    cache)
     result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,
@@ -314,10 +318,10 @@ def _lint(facts: LogFacts, graph: GraphIndex | None, compute: ComputeProfile | N
 
 
 def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,
-                allow_truncated: bool, scanned: LogScan | None) -> LogFacts:
+                allow_truncated: bool, scanned: LogScan | None, build: int | None = None) -> LogFacts:
     try:
         return read_log(log, scanner=scanner, on_progress=on_progress,
-                        extra_consumers=scanned.consumers if scanned else ())
+                        extra_consumers=scanned.consumers if scanned else (), build=build)
     except TruncatedInputError as exc:
         if not allow_truncated or not isinstance(exc.partial, LogFacts):
             raise
@@ -394,6 +398,9 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
         by_class = Counter(t.cls for t in mapping.tensors)
         parts = ", ".join(f"{by_class[c]} {c}" for c in CLASSES if by_class.get(c))
         details.append(f"{n_tensors} tensors lacked INT8 scales ({n_warn} warnings): {parts}.")
+    failed = next((f for f in findings if f.id == "build-failed"), None)
+    if failed is not None:  # a failed build is never "ok", INT8 or not
+        return Verdict("error", failed.title + ".", (*details, failed.explanation))
     if not facts.has_int8_build and not engines_found:
         return Verdict("ok", "This log shows no INT8 build: nothing to diagnose.", tuple(details))
     if mapping.mismatch:

@@ -131,13 +131,17 @@ def _analyze_and_write(
 @click.option("--outputs", multiple=True, type=click.Path(path_type=Path),
               help="Saved outputs (Polygraphy RunResults JSON or .npz; repeatable): the INT8 engine's, and the FP32 "
                    "reference's unless MODEL is given (then the reference runs on CPU).")
+@click.option("--build", "build", type=click.IntRange(min=1),
+              help="In a log of several builds, analyse build K (1 = the first; default: the last).")
 def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path | None, shapes: str | None,
             calib_cache: Path | None, fp16_layers: Path | None, int8_layers: Path | None, fp16_profile: Path | None,
             int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, fail_on: str,
-            min_int8_mac_share: float | None, quiet: bool, outputs: tuple[Path, ...]) -> None:
+            min_int8_mac_share: float | None, quiet: bool, outputs: tuple[Path, ...],
+            build: int | None) -> None:
     """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
-    engines = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
-               "int8_profile": int8_profile, "outputs": list(outputs) or None}
+    engines: dict[str, Any] = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
+                               "int8_profile": int8_profile, "outputs": list(outputs) or None,
+                               "build": build}  # passed on to analysis.analyze
     _run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
         quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines, fail_on=fail_on,

@@ -165,6 +165,9 @@ def _build(a: Analysis) -> dict[str, Any]:
         "calibration_dynamic": b.calibration_dynamic,
         "fp32_int8_notice": b.fp32_int8_notice,
         "evidence_lines": dict(sorted(b.evidence.items())),
+        "outcome": _outcome(a),
+        "int8_evidence": [asdict(e) for e in a.log.int8_evidence],
+        "index": a.log.build_index,
         **_quantization(a),
     }
 
@@ -176,6 +179,18 @@ def _quantization(a: Analysis) -> dict[str, Any]:
         "quantization": None if q is None or q.mode is None else q.mode.value,
         "quantization_evidence": [asdict(e) for e in q.evidence] if q is not None else [],
     }
+
+
+def _outcome(a: Analysis) -> dict[str, Any]:
+    o = a.log.outcome
+    return {"outcome": o.outcome.value, "cause": o.cause, "line": o.line, "text": o.text, "built_line": o.built_line,
+            "failures": [asdict(e) for e in o.failures]}
+
+
+def _builds(a: Analysis) -> list[dict[str, Any]]:
+    """Every build of the log (one row each); ``build`` above describes the one whose ``index`` it has."""
+    return [asdict(s) | {"outcome": s.outcome.value, "analysed": s.index == a.log.build_index}
+            for s in a.log.builds]
 
 
 def _calibration(a: Analysis) -> dict[str, Any]:
@@ -305,6 +320,7 @@ FIELDS: tuple[Field, ...] = (
     Field("inputs", _inputs),
     Field("versions", _versions),
     Field("build", _build),
+    Field("builds", _builds),
     Field("calibration", _calibration),
     Field("missing_scale", _missing_scale),
     Field("missing_scale_summary", _missing_scale_summary),

@@ -7,32 +7,80 @@ the :class:`LogCollector` and any extra consumers (e.g. the engine layer-listing
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from trtdiag.errors import TruncatedInputError
+from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.io.prefix import split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
-from trtdiag.log.facts import BuildConfig, LogFacts
+from trtdiag.log.facts import BuildConfig, BuildSegment, LogFacts
 from trtdiag.log.handlers import HANDLERS
+from trtdiag.log.handlers.int8_evidence import QDQ_KINDS
 from trtdiag.log.handlers.producer import vote_on_sample
+from trtdiag.log.segments import KEYWORDS as SEGMENT_KEYWORDS
+from trtdiag.log.segments import BuildSplitter, Marker, marker_of
 from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState
+
+#: Stand-in read statistics of a build that is not the last: the file's are known only at its end.
+_NO_STATS = ReadStats(path="", size_bytes=0, compressed=False, lines=0, candidate_lines=0, crlf=False,
+                      undecodable_lines=0, ends_with_newline=True, truncated_stream=False, scanner="")
 
 
 class LogCollector:
-    """A :class:`~trtdiag.io.scan.LineConsumer` that accumulates :class:`LogFacts`.
+    """A :class:`~trtdiag.io.scan.LineConsumer` that accumulates :class:`LogFacts`, build by build.
 
     Kept as an explicit state machine (not a parse of the whole file) so the reader can stream.
-    Its ``keywords`` are the union of the handlers' keywords.
+    Its ``keywords`` are the union of the handlers' keywords and the build start markers
+    (:mod:`trtdiag.log.segments`). At a start marker that opens a new build, the current build's
+    facts are finished and a fresh set of handlers starts; only the summary of a finished build is
+    kept (and its facts while it is the chosen one or the last), so memory does not grow with the
+    number of builds. ``build`` (1-based) picks the build whose facts :meth:`result` returns; the
+    default is the last one.
     """
 
-    def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS) -> None:
-        self._handlers = tuple(make() for make in handlers)
+    def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS, *, build: int | None = None) -> None:
+        self._factories = tuple(handlers)
+        self._wanted = build
+        self._head: str | None = None
+        self._splitter = BuildSplitter()
+        self._segments: list[BuildSegment] = []
+        self._kept: LogFacts | None = None  # the wanted build, once finished
+        self._previous: LogFacts | None = None  # the last finished build (an empty tail folds back into it)
+        self._first_line = 1
+        self._last_number = 0
+        self._start()
+        self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(
+            [*SEGMENT_KEYWORDS, *(k for h in self._handlers for k in h.keywords)]))
+
+    def _start(self) -> None:
+        self._handlers = tuple(make() for make in self._factories)
         self.state = LogState()
-        self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(k for h in self._handlers for k in h.keywords))
+        if self._head is not None:
+            vote_on_sample(self._head, self.state.votes)
+        self._splitter.reset()
 
     def feed(self, number: int, text: str) -> bool:
         line = split_prefix(number, text)
+        marker = marker_of(line.message)
+        if marker is not None:
+            if self._splitter.opens_build(marker, _has_content(self._draft())):
+                self._finish(number - 1)
+                self._first_line = number
+                previous = self.state
+                self._start()
+                _carry_over(previous, self.state, marker)
+            self._splitter.saw(marker)
+            if marker is Marker.SAMPLE_RUN:  # "INT8 run:..." states the precision of sampleINT8's engine
+                precision = line.message.split(" ", 1)[0]
+                self.state.config.set("precision", precision, number)
+                if precision in ("INT8", "FP16"):
+                    self.state.config.set(precision.lower(), True, number)
+                else:  # an FP32 run: neither
+                    self.state.config.set("int8", False, number)
+                    self.state.config.set("fp16", False, number)
+        self._last_number = number
         state = self.state
         state.incomplete = None
         for handler in self._handlers:
@@ -42,38 +90,105 @@ class LogCollector:
 
     def vote_on_sample(self, sample: str) -> None:
         """Producer votes from the head of the file (see :mod:`trtdiag.log.handlers.producer`)."""
+        self._head = sample
         vote_on_sample(sample, self.state.votes)
 
-    def result(self, stats: ReadStats) -> LogFacts:
+    def _draft(self) -> FactsDraft:
         draft = FactsDraft()
         for handler in self._handlers:
             handler.contribute(draft)
+        return draft
+
+    def _finish(self, last_line: int) -> None:
+        """Close the current build: its summary row, and its facts if they may be returned."""
+        draft = self._draft()
+        facts = _facts(self.state, draft, _NO_STATS)
+        index = len(self._segments) + 1
+        self._segments.append(segment_of(facts, index, self._first_line, max(last_line, self._first_line)))
+        if index == self._wanted:
+            self._kept = facts
+        self._previous = facts
+
+    def result(self, stats: ReadStats) -> LogFacts:
+        draft = self._draft()
         truncated = stats.truncated_stream or (not stats.ends_with_newline and self.state.incomplete is not None)
         reason = None
         if stats.truncated_stream:
             reason = "the gzip stream ends early"
         elif truncated:
             reason = f"the log ends in the middle of a message at line {self.state.incomplete}"
-        return LogFacts(
-            read=stats,
-            build=_build_config(self.state, draft),
-            missing_scale=draft.missing_scale,
-            warning_order=draft.warning_order,
-            no_int8_impl=draft.no_int8_impl,
-            calibration=draft.calibration,
-            parsed_nodes=draft.parsed_nodes,
-            registrations=draft.registrations,
-            tensor_registrations=draft.tensor_registrations,
-            network_inputs=draft.network_inputs,
-            network_outputs=draft.network_outputs,
-            trt11=draft.trt11,
-            deprecations=draft.deprecations,
-            plugins=draft.plugins,
-            layer_info_lines=draft.layer_info_lines,
-            qdq_events=draft.qdq_events,
-            truncated=truncated,
-            truncation_reason=reason,
-        )
+        last = max(stats.lines, self._last_number, self._first_line)
+        if self._previous is not None and not _has_content(draft):
+            # An inference tail or trailing text after the last build: part of that build, not one of its own.
+            tail = self._segments[-1]
+            self._segments[-1] = replace(tail, last_line=last)
+            current = self._previous
+        else:
+            current = _facts(self.state, draft, stats)
+            self._segments.append(segment_of(current, len(self._segments) + 1, self._first_line, last))
+        segments = tuple(self._segments)
+        chosen = self._wanted or len(segments)
+        if not 1 <= chosen <= len(segments):
+            raise InputError(f"{stats.path}: the log holds {len(segments)} build(s); there is no build {chosen}")
+        facts = current if chosen == len(segments) else self._kept
+        assert facts is not None
+        return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
+                       build_index=chosen)
+
+
+def _carry_over(previous: LogState, state: LogState, marker: Marker) -> None:
+    """What a new build inherits: within one process (not a new ``&&&& RUNNING``) the producer; within one
+    Polygraphy ``debug`` command also its configuration (every iteration builds with the same flags)."""
+    if marker is Marker.RUN:
+        return
+    state.votes = copy.deepcopy(previous.votes)
+    if marker is Marker.ITERATION:
+        state.config = copy.deepcopy(previous.config)
+
+
+def _has_content(draft: FactsDraft) -> bool:
+    """Does a build hold anything of its own (see :mod:`trtdiag.log.segments`)?"""
+    return bool(draft.missing_scale or draft.parsed_nodes or draft.registrations or draft.layer_info_lines
+                or draft.no_int8_impl or draft.calibration.batches or draft.calibration.started_line
+                or draft.outcome.line is not None or draft.outcome.failures
+                or any(e.kind != "config" for e in draft.int8_evidence))  # a command line alone is a header
+
+
+def _facts(state: LogState, draft: FactsDraft, stats: ReadStats) -> LogFacts:
+    return LogFacts(
+        read=stats,
+        build=_build_config(state, draft),
+        missing_scale=draft.missing_scale,
+        warning_order=draft.warning_order,
+        no_int8_impl=draft.no_int8_impl,
+        calibration=draft.calibration,
+        parsed_nodes=draft.parsed_nodes,
+        registrations=draft.registrations,
+        tensor_registrations=draft.tensor_registrations,
+        network_inputs=draft.network_inputs,
+        network_outputs=draft.network_outputs,
+        trt11=draft.trt11,
+        deprecations=draft.deprecations,
+        plugins=draft.plugins,
+        layer_info_lines=draft.layer_info_lines,
+        qdq_events=draft.qdq_events,
+        truncated=False,
+        truncation_reason=None,
+        outcome=draft.outcome,
+        int8_evidence=draft.int8_evidence,
+        precision_fallback=draft.precision_fallback,
+        layer_info_int8=draft.layer_info_int8,
+    )
+
+
+def segment_of(facts: LogFacts, index: int, first_line: int, last_line: int) -> BuildSegment:
+    """The summary row of one build."""
+    b = facts.build
+    explicit = any(e.kind in QDQ_KINDS for e in facts.int8_evidence)
+    return BuildSegment(index=index, first_line=first_line, last_line=last_line, producer=b.producer,
+                        tensorrt_version=b.tensorrt_version, int8=b.int8, fp16=b.fp16,
+                        quantization="explicit" if explicit else None, outcome=facts.outcome.outcome,
+                        missing_scale_count=len(facts.missing_scale))
 
 
 def _resolved_precisions(config: ConfigBoard, draft: FactsDraft, evidence: dict[str, int]) -> tuple[bool | None,
@@ -98,6 +213,10 @@ def _resolved_precisions(config: ConfigBoard, draft: FactsDraft, evidence: dict[
         if hint is not None:
             int8 = True
             evidence["int8"] = hint
+    if not int8 and draft.int8_evidence:
+        # Q/DQ parser lines, Int8 formats, calibration batches...: the build ran INT8 whatever was stated.
+        int8 = True
+        evidence["int8"] = min(e.line for e in draft.int8_evidence)
     return int8, fp16
 
 
@@ -131,6 +250,7 @@ def read_log(
     scanner: str = "auto",
     on_progress: Callable[[int], None] | None = None,
     extra_consumers: Sequence[LineConsumer] = (),
+    build: int | None = None,
 ) -> LogFacts:
     """Read a TensorRT log (plain or gzip) and return what it says.
 
@@ -138,9 +258,10 @@ def read_log(
     :func:`trtdiag.io.scan.scan`); the log's facts do not depend on them. Raises
     :class:`~trtdiag.errors.InputError` for unreadable input and
     :class:`~trtdiag.errors.TruncatedInputError` (carrying the partial :class:`LogFacts`) when the
-    log ends early.
+    log ends early. A log of several builds yields the facts of the last one, or of ``build``
+    (1-based); ``LogFacts.builds`` lists them all.
     """
-    collector = LogCollector()
+    collector = LogCollector(build=build)
     stats = scan(path, (collector, *extra_consumers), scanner=scanner, on_progress=on_progress,
                  on_head=collector.vote_on_sample)
     facts = collector.result(stats)

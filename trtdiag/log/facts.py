@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from trtdiag.enums import StrEnum
 from trtdiag.io.scan import ReadStats
 
 
@@ -79,6 +80,56 @@ class CalibrationSummary:
     events: tuple[Event, ...]  # cache, not-used, explicit-precision, profile, failure ...
 
 
+class Outcome(StrEnum):
+    """How a build ended, as far as the log tells."""
+
+    BUILT = "built"
+    FAILED = "failed"
+    CRASHED = "crashed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """The outcome of one build and the decisive line: the first failure or crash line, else the line
+    that shows an engine exists. ``cause`` is a stable id of the failure (see
+    :mod:`trtdiag.log.handlers.outcome`); ``built_line`` is kept even when the build later failed."""
+
+    outcome: Outcome = Outcome.UNKNOWN
+    cause: str | None = None
+    line: int | None = None
+    text: str | None = None
+    built_line: int | None = None
+    failures: tuple[Event, ...] = ()  # every failure/crash line (bounded), first first
+
+
+@dataclass(frozen=True)
+class Int8Evidence:
+    """One kind of INT8 evidence, at its first line: ``kind`` is a stable id
+    (:data:`trtdiag.log.handlers.int8_evidence.KINDS`)."""
+
+    kind: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class BuildSegment:
+    """One build of a log that holds several (CI jobs, retries, ``polygraphy debug precision``...):
+    its line range and the few facts that tell the builds apart. ``index`` counts from 1."""
+
+    index: int
+    first_line: int
+    last_line: int
+    producer: str
+    tensorrt_version: str | None
+    int8: bool | None
+    fp16: bool | None
+    quantization: str | None  # "explicit" when Q/DQ evidence shows, else None (not known from the log)
+    outcome: Outcome
+    missing_scale_count: int
+
+
 @dataclass(frozen=True)
 class LogFacts:
     """Everything trtdiag extracted from one log."""
@@ -101,6 +152,12 @@ class LogFacts:
     truncated: bool
     truncation_reason: str | None
     qdq_events: tuple[Event, ...] = ()  # Q/DQ optimizer passes and Q/DQ layer names (explicit quantization)
+    outcome: BuildOutcome = BuildOutcome()
+    int8_evidence: tuple[Int8Evidence, ...] = ()
+    precision_fallback: tuple[Event, ...] = ()  # "INT8 calibration file not specified. Trying FP16 mode."
+    layer_info_int8: int = 0  # Layer(...) lines with an Int8 format
+    builds: tuple[BuildSegment, ...] = ()  # every build of the log, in order (one for a single build)
+    build_index: int = 1  # which of ``builds`` these facts describe
 
     @property
     def warned_tensors(self) -> list[str]:
@@ -127,5 +184,7 @@ class LogFacts:
             or b.calibration_cache_written
             or self.trt11
             or self.qdq_events
+            or self.int8_evidence
+            or self.precision_fallback
         )
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from trtdiag.io.prefix import Line
-from trtdiag.log.facts import CalibrationSummary, Event, MissingScale, ParsedNode, Registration
+from trtdiag.log.facts import (
+    BuildOutcome,
+    CalibrationSummary,
+    Event,
+    Int8Evidence,
+    MissingScale,
+    ParsedNode,
+    Registration,
+)
 
 MAX_EVENTS = 200
 
@@ -108,6 +116,10 @@ class FactsDraft:
     plugins: tuple[Event, ...] = ()
     layer_info_lines: int = 0
     qdq_events: tuple[Event, ...] = ()
+    layer_info_int8: int = 0
+    outcome: BuildOutcome = field(default_factory=BuildOutcome)
+    int8_evidence: tuple[Int8Evidence, ...] = ()
+    precision_fallback: tuple[Event, ...] = ()
 
 
 class Handler(Protocol):

@@ -34,6 +34,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("verdict", "Verdict", "verdict", "sections/verdict.html.j2"),
     Section("notes", "Notes", "notes", "sections/notes.html.j2"),
     Section("build", "Build configuration", "build", "sections/build.html.j2"),
+    Section("builds", "Build outcome and builds in the log", "builds", "sections/builds.html.j2"),
     Section("calibration", "Calibration", "calibration", "sections/calibration.html.j2"),
     Section("findings", "Findings", "findings", "sections/findings.html.j2"),
     Section("engine-layers", "INT8 engine: layers by precision", "engine_layers", "sections/engine_layers.html.j2"),

@@ -7,8 +7,7 @@ import shlex
 from trtdiag.naming import WEIGHT, MappedTensor
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.rules.context import BuildContext
-
-_TRANSFORMER_NAME_KEYS = ("attention", "LayerNorm", "layer_norm", "self_attn", "Softmax", "encoder/layer")
+from trtdiag.rules.transformer_names import NameEvidence, weigh_names
 
 
 def q(text: str) -> str:
@@ -52,10 +51,15 @@ def is_implicit_int8(ctx: BuildContext) -> bool:
     return not ctx.explicit_quantization
 
 
+def transformer_name_evidence(ctx: BuildContext) -> NameEvidence:
+    """Without a model: the transformer names among the warned tensors and parsed nodes (see
+    :mod:`trtdiag.rules.transformer_names`)."""
+    return weigh_names([t.tensor for t in ctx.tensors] + [n.name for n in ctx.facts.parsed_nodes])
+
+
 def looks_like_transformer_from_names(ctx: BuildContext) -> bool:
-    """Without a model: do the warned tensors and parsed nodes carry transformer names?"""
-    names = [t.tensor for t in ctx.tensors] + [n.name for n in ctx.facts.parsed_nodes]
-    return sum(1 for n in names if any(k in n for k in _TRANSFORMER_NAME_KEYS)) >= 3
+    """Without a model: do the warned tensors and parsed nodes carry unambiguous transformer names?"""
+    return transformer_name_evidence(ctx).convincing
 
 
 def block_gemms(ctx: BuildContext) -> list[str]:

@@ -18,12 +18,14 @@ from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.builds import (
     activations_missing_scales,
     benign_warnings_only,
+    build_failed,
     calibration_profile,
     calibration_range_overflow,
     calibrator_on_qdq,
     fp16_overflow_constant,
     implicit_int8_deprecated,
     implicit_int8_transformer,
+    int8_requested_not_used,
     int8_without_fp16,
     integer_inputs,
     model_log_mismatch,
@@ -48,10 +50,12 @@ if TYPE_CHECKING:
 
 #: Build-log rules, most fundamental first (findings of equal severity keep this order).
 BUILD_RULES: tuple[Rule[BuildContext], ...] = (
+    build_failed.RULE,
     model_log_mismatch.RULE,
     trt11_implicit_int8_removed.RULE,
     int8_without_fp16.RULE,
     implicit_int8_transformer.RULE,
+    int8_requested_not_used.RULE,
     stale_calibration_cache.RULE,
     calibration_range_overflow.RULE,
     activations_missing_scales.RULE,

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from trtdiag.log.handlers.build_config import BuildConfigHandler
 from trtdiag.log.handlers.calibration import CalibrationHandler
 from trtdiag.log.handlers.deprecations import DeprecationHandler
+from trtdiag.log.handlers.int8_evidence import Int8EvidenceHandler
 from trtdiag.log.handlers.layer_info import LayerInfoHandler
 from trtdiag.log.handlers.missing_scale import MissingScaleHandler
+from trtdiag.log.handlers.outcome import OutcomeHandler
 from trtdiag.log.handlers.parser import ParserHandler
 from trtdiag.log.handlers.plugins import PluginHandler
 from trtdiag.log.handlers.producer import ProducerHandler
@@ -30,6 +32,8 @@ from trtdiag.log.state import Handler
 #: Handler factories, in dispatch order (one fresh set of handlers per log).
 HANDLERS: tuple[Callable[[], Handler], ...] = (
     ProducerHandler,
+    Int8EvidenceHandler,  # observes only: before the families that claim their lines
+    OutcomeHandler,  # observes only, as above
     MissingScaleHandler,
     ParserHandler,
     LayerInfoHandler,

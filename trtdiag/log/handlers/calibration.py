@@ -58,6 +58,7 @@ class CalibrationHandler:
         self._batches = 0
         self._seconds = 0.0
         self._done: tuple[float, int] | None = None
+        self._first_batch: int | None = None
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message
@@ -71,6 +72,8 @@ class CalibrationHandler:
     def _run(self, stripped: str, line: Line, config: ConfigBoard) -> bool:
         m = CALIB_BATCH_RE.match(stripped)
         if m:
+            if self._first_batch is None:
+                self._first_batch = line.number
             self._batches += 1
             self._seconds += float(m.group("s"))
             return True
@@ -156,7 +159,8 @@ class CalibrationHandler:
 
     def contribute(self, draft: FactsDraft) -> None:
         draft.calibration = CalibrationSummary(
-            started_line=self._start,
+            # An excerpt may keep the "Calibrated batch" lines without "Starting Calibration": it still calibrated.
+            started_line=self._start if self._start is not None else self._first_batch,
             batch_size=self._batch_size,
             batches=self._batches,
             batch_seconds=round(self._seconds, 6),

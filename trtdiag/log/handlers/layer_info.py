@@ -19,6 +19,7 @@ class LayerInfoHandler:
 
     def __init__(self) -> None:
         self._count = 0
+        self._int8 = 0
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message
@@ -29,8 +30,10 @@ class LayerInfoHandler:
             if "Half" in msg:
                 state.config.set("observed_fp16", True, line.number)
             if "Int8" in msg:
+                self._int8 += 1
                 state.config.set("observed_int8", True, line.number)
         return True
 
     def contribute(self, draft: FactsDraft) -> None:
         draft.layer_info_lines = self._count
+        draft.layer_info_int8 = self._int8

@@ -19,7 +19,12 @@ PRODUCER_BY_PREFIX: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:WARNING|ERROR|INFO): \[TRT\]:|nvdsinfer"), "deepstream"),
     (re.compile(r"Conversion Context\]"), "torch-tensorrt"),
     (re.compile(r"^\[\d\d/\d\d/\d{4}-[\d:]+\] \[[VIWEF]\] \[TRT\] "), "trtexec"),
+    (re.compile(r"^\[[VIWEF]\] \[TRT\] "), "samples"),  # the samples logger without timestamps (sampleINT8)
 )
+#: A TensorRT sample names itself (``sample_int8``, ``sampleINT8``, "... for INT8 sample"): it is not trtexec,
+#: although its logger writes trtexec's prefixes.
+SAMPLE_RE = re.compile(r"\bsample_?\w*INT8\w*|\bsample_\w+|GPU inference engine for \w+ sample", re.IGNORECASE)
+SAMPLE_VOTE = 150
 
 MAX_PRODUCERS = 50
 HEAD_LINES = 2000
@@ -39,11 +44,17 @@ def vote_on_sample(sample: str, votes: ProducerVotes) -> None:
 
 
 class ProducerHandler:
-    keywords: tuple[bytes, ...] = ()
+    keywords: tuple[bytes, ...] = (b"sample_", b"sampleINT8", b" sample")
+
+    def __init__(self) -> None:
+        self._sample = False
 
     def feed(self, line: Line, state: LogState) -> bool:
         if line.has_prefix and len(state.votes) < MAX_PRODUCERS:
             vote_by_prefix(line.raw, state.votes)
+        if not self._sample and "ample" in line.message and SAMPLE_RE.search(line.message):
+            self._sample = True
+            state.votes.vote("samples", SAMPLE_VOTE)
         return False
 
     def contribute(self, draft: FactsDraft) -> None:

@@ -6,6 +6,8 @@ authoritative (the trtexec header, rank 0, is handled by :mod:`trtdiag.log.handl
 
 from __future__ import annotations
 
+import re
+
 from trtdiag.io.prefix import Line
 from trtdiag.io.versions import (
     CACHE_HEADER_RE,
@@ -16,9 +18,12 @@ from trtdiag.io.versions import (
 )
 from trtdiag.log.state import FactsDraft, LogState
 
+#: ``libnvinfer.so.8.6.1``, ``libnvinfer_plugin.so.10.3.0``: ldd output, loader errors, install listings.
+LIBNVINFER_RE = re.compile(r"libnvinfer(?:_[a-z_]+)?\.so\.(?P<v>\d+\.\d+\.\d+(?:\.\d+)?)")
+
 
 class VersionHandler:
-    keywords = (b"TensorRT v", b"TensorRT-", b"tensorrt==")
+    keywords = (b"TensorRT v", b"TensorRT-", b"tensorrt==", b"libnvinfer")
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message
@@ -34,6 +39,10 @@ class VersionHandler:
             m = TRT_PIP_VERSION_RE.search(msg)
             if m:
                 config.set_version(m.group("v"), "pip package version", n, 2)
+        if "libnvinfer" in msg:
+            m = LIBNVINFER_RE.search(msg)
+            if m:
+                config.set_version(m.group("v"), "libnvinfer library path", n, 3)
         if "TRT-" in msg:
             # "TRT-8601-EntropyCalibration2": a calibration cache header, quoted by the calibration messages
             m = CACHE_HEADER_RE.search(msg)

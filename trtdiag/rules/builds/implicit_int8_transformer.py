@@ -10,7 +10,7 @@ from trtdiag.fixes import (
     modelopt_command,
 )
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import block_gemms, is_implicit_int8, looks_like_transformer_from_names, model_name
+from trtdiag.rules.build_traits import block_gemms, is_implicit_int8, model_name, transformer_name_evidence
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence, pct
 
@@ -25,9 +25,10 @@ def _transformer_evidence(ctx: BuildContext) -> tuple[list[str], str] | None:
                f"{g.transformer.layernorms} LayerNorms and {g.transformer.blocks} encoder blocks, and no Q/DQ "
                "nodes")
         return list(g.transformer.softmax_nodes), why
-    if not looks_like_transformer_from_names(ctx):
+    names = transformer_name_evidence(ctx)
+    if not names.convincing:
         return None
-    return [], "the tensor and node names in the log are those of a transformer (attention, LayerNorm)"
+    return [], "the tensor and node names in the log are those of a transformer: " + names.describe()
 
 
 def _commands(ctx: BuildContext) -> list[str]:
