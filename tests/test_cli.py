@@ -34,11 +34,11 @@ FIXTURE_CASES = [
      ["int8-without-fp16", "implicit-int8-transformer", "activations-missing-scales", "implicit-int8-deprecated",
       "integer-inputs"]),
     ("xlmr_int8_fp16_pyapi_calibrator.log", "xlmr_tiny_ts_op17.onnx",
-     ["implicit-int8-transformer", "foreign-node-not-int8", "calibration-profile", "fp16-overflow-constant",
-      "implicit-int8-deprecated", "integer-inputs"]),  # the log prints its engine: a Myelin region in FP16
+     ["implicit-int8-transformer", "int8-requested-not-used", "foreign-node-not-int8", "calibration-profile",
+      "fp16-overflow-constant", "implicit-int8-deprecated", "integer-inputs"]),  # its engine: no Int8 layer, Myelin FP16
     ("xlmr_verbose_parse_trt10.log", "xlmr_tiny_ts_op17.onnx",
-     ["implicit-int8-transformer", "activations-missing-scales", "foreign-node-not-int8", "fp16-overflow-constant",
-      "implicit-int8-deprecated", "integer-inputs"]),
+     ["implicit-int8-transformer", "int8-requested-not-used", "activations-missing-scales", "foreign-node-not-int8",
+      "fp16-overflow-constant", "implicit-int8-deprecated", "integer-inputs"]),
     ("xlmr_trt11_failure.log", "xlmr_tiny_ts_op17.onnx", ["trt11-implicit-int8-removed"]),
     ("resnet_like_benign_int8_fp16.log", "tiny_cnn_op17.onnx", ["benign-warnings-only", "integer-inputs"]),
 ]

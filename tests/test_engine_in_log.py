@@ -59,9 +59,10 @@ def test_int8_engine_rules_run_without_a_comparison() -> None:
 def test_analyze_alone_judges_the_layer_listing_in_the_log(tmp_path: Path) -> None:
     a = analyze(SWIN_INT8)
     assert a.verdict.severity == "error"
-    assert [f.id for f in a.findings][:1] == ["foreign-node-not-int8"]
+    # No Int8 layer at all (the log's view) and the Myelin region in FP16 (the engine's view): both errors
+    assert [f.id for f in a.findings][:2] == ["int8-requested-not-used", "foreign-node-not-int8"]
     assert "gemm-not-int8" in {f.id for f in a.findings}
-    assert a.failures("error") == ["error foreign-node-not-int8"]
+    assert a.failures("error") == ["error int8-requested-not-used", "error foreign-node-not-int8"]
     doc = a.to_dict(timestamp=False)
     e = doc["engine_layers"]
     assert e["layers"] == 6 and e["by_precision"] == {"FP16": 4} and e["timed"] is False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.log.facts import Outcome
-from trtdiag.rules.base import ContextKind, Rule, RuleText
+from trtdiag.rules.base import ContextKind, Rule, RuleText, Scope
 from trtdiag.rules.build_traits import model_name, q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
@@ -116,4 +116,6 @@ RULE = Rule[BuildContext](
     fix=_GENERIC_FIX,
     check=check,
     variants=VARIANTS,
+    scope=Scope.ANY,
+    scope_reason='a build that failed is a failure whatever the INT8 mode',
 )

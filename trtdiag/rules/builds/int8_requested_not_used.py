@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from trtdiag.findings import Finding, Severity
 from trtdiag.log.facts import Outcome
-from trtdiag.rules.base import ContextKind, Rule
+from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -43,4 +43,6 @@ RULE = Rule[BuildContext](
     "trtexec needs --calib=<cache> or a Q/DQ (explicitly quantized) model. Then check the engine's layer "
     "information (--dumpLayerInfo --profilingVerbosity=detailed) for Int8 layers.",
     check=check,
+    scope=Scope.ANY,
+    scope_reason='INT8 asked for and absent from the engine is wrong in either mode',
 )
