@@ -24,7 +24,7 @@ from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor
 from trtdiag.engine.artifacts import LogScan, load_artifacts
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
-from trtdiag.log.collector import read_log
+from trtdiag.log.collector import read_log, require_tensorrt_lines
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
@@ -141,8 +141,7 @@ class Analysis:
     def summary_line(self, report: str | None = None, json_path: str | None = None,
                      failures: list[str] | None = None) -> str:
         """One line for CI logs: verdict, INT8-blocked MACs, counts, findings, outputs, failed gates."""
-        v = self.verdict
-        parts = [f"trtdiag: {'FAIL: ' if failures else ''}{v.severity}: {v.headline}"]
+        parts = [f"trtdiag: {'FAIL: ' if failures else ''}{_summary_verdict(self)}"]
         if self.int8_blocked_share is not None:
             parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%")
         if self.log.missing_scale:
@@ -172,6 +171,15 @@ class Analysis:
     @property
     def truncated(self) -> bool:
         return self.log.truncated
+
+
+def _summary_verdict(a: Analysis) -> str:
+    """``severity: headline``; a truncated log never reads "ok": the verdict covers only the part read."""
+    v = a.verdict
+    if not a.truncated:
+        return f"{v.severity}: {v.headline}"
+    severity = "incomplete" if v.severity in ("ok", "info") else v.severity
+    return f"{severity}: log truncated ({a.log.truncation_reason}), verdict on the part read: {v.headline}"
 
 
 def analyze(
@@ -212,6 +220,7 @@ def analyze(
     # The log is streamed once: its engine listings are read by the same pass as its messages.
     scanned = LogScan(log) if fp16_paths or int8_paths else None
     facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned)
+    require_tensorrt_lines(facts)  # a README, a cache or a layer JSON given as the log: exit 2, with a hint
     result = analyze_facts(facts, graph, compute=compute, cache=cache)
     if fp16_paths and not int8_paths and facts.layer_info_lines:
         int8_paths = [log]

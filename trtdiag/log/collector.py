@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from trtdiag.errors import TruncatedInputError
+from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.io.prefix import split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
+from trtdiag.io.sniff import TextSignals, text_signals
 from trtdiag.log.facts import BuildConfig, LogFacts
 from trtdiag.log.handlers import HANDLERS
 from trtdiag.log.handlers.producer import vote_on_sample
@@ -30,9 +32,13 @@ class LogCollector:
         self._handlers = tuple(make() for make in handlers)
         self.state = LogState()
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(k for h in self._handlers for k in h.keywords))
+        self.signals = TextSignals()
+        self._prefixed = 0  # keyword lines with a TensorRT-style severity prefix
 
     def feed(self, number: int, text: str) -> bool:
         line = split_prefix(number, text)
+        if line.severity:
+            self._prefixed += 1
         state = self.state
         state.incomplete = None
         for handler in self._handlers:
@@ -41,8 +47,10 @@ class LogCollector:
         return False  # a log message is one line: never inside a section
 
     def vote_on_sample(self, sample: str) -> None:
-        """Producer votes from the head of the file (see :mod:`trtdiag.log.handlers.producer`)."""
+        """Producer votes and the is-it-a-log signals from the head of the file (see
+        :mod:`trtdiag.log.handlers.producer` and :mod:`trtdiag.io.sniff`)."""
         vote_on_sample(sample, self.state.votes)
+        self.signals = text_signals(sample.encode("utf-8", errors="replace"))
 
     def result(self, stats: ReadStats) -> LogFacts:
         draft = FactsDraft()
@@ -72,7 +80,26 @@ class LogCollector:
             layer_info_lines=draft.layer_info_lines,
             truncated=truncated,
             truncation_reason=reason,
+            signals=replace(self.signals, tensorrt_lines=self.signals.tensorrt_lines + self._prefixed),
         )
+
+
+def require_tensorrt_lines(facts: LogFacts) -> None:
+    """InputError when the file given as a log holds no TensorRT line at all (whitespace, a README, a
+    calibration cache, a layer-information JSON...): analysing it would only say "no INT8 build".
+
+    Decided from what the pass already gathered (prefixed lines, understood messages), at no cost.
+    """
+    if facts.has_tensorrt_lines:
+        return
+    name = facts.read.path
+    if facts.truncated:
+        raise InputError(f"no TensorRT log lines in {name} before it ends early ({facts.truncation_reason})")
+    if facts.signals.blank:
+        raise InputError(f"log file is empty (only whitespace): {name}")
+    hint = facts.signals.hint or ("expected the output of trtexec, Polygraphy or a TensorRT builder "
+                                  "(its [I]/[W]/[TRT] lines)")
+    raise InputError(f"no TensorRT log lines in {name}: {hint}")
 
 
 def _resolved_precisions(config: ConfigBoard, draft: FactsDraft, evidence: dict[str, int]) -> tuple[bool | None,

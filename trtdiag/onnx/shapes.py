@@ -32,6 +32,7 @@ Shapes = dict[str, tuple[int, ...]]
 TensorShapes = dict[str, tuple[int, ...] | None]
 
 DEFAULT_BATCH = 1
+MAX_DIM = 2**31 - 1  # TensorRT dims are int32; larger values also overflow ONNX's int64 dim fields
 DEFAULT_SEQUENCE = 128
 _BATCH_NAMES = re.compile(r"^(?:batch|batch_size|bs|n|N|b|B|unk__\d+)$|batch", re.IGNORECASE)
 
@@ -53,6 +54,8 @@ def parse_shapes(spec: str) -> Shapes:
             raise InputError(f"bad --shapes entry {item!r}: dimensions must be integers separated by 'x'") from exc
         if any(v <= 0 for v in values):
             raise InputError(f"bad --shapes entry {item!r}: dimensions must be positive")
+        if any(v > MAX_DIM for v in values):
+            raise InputError(f"bad --shapes entry {item!r}: a dimension is larger than TensorRT allows ({MAX_DIM})")
         shapes[name] = values
     return shapes
 
