@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trtdiag.io.files import looks_json
 from trtdiag.io.versions import CACHE_HEADER_RE
 
 #: Lines a TensorRT build writes whatever the tool: trtexec ``[date] [I] [TRT]``, Python API
@@ -56,8 +57,8 @@ class TextSignals:
 def text_signals(head: bytes) -> TextSignals:
     """The signals of a file's head (the first 64 KiB are enough: a log says who wrote it early)."""
     sample = head[:_SIGNAL_BYTES]
-    return TextSignals(tensorrt_lines=len(_TENSORRT_LINE.findall(sample)), blank=not sample.strip(),
-                       hint=text_hint(sample))
+    lines = {sample.rfind(b"\n", 0, m.start()) for m in _TENSORRT_LINE.finditer(sample)}
+    return TextSignals(tensorrt_lines=len(lines), blank=not sample.strip(), hint=text_hint(sample))
 
 
 def text_hint(head: bytes) -> str | None:
@@ -66,7 +67,7 @@ def text_hint(head: bytes) -> str | None:
     first = text.split(b"\n", 1)[0].strip()
     if CACHE_HEADER_RE.fullmatch(first.decode("ascii", errors="replace")) or _ORT_JSON_TABLE.match(text):
         return CACHE_HINT
-    if text[:1] in (b"{", b"["):
+    if looks_json(text):
         for markers, hint in _JSON_KINDS:
             if any(m in text for m in markers):
                 return hint
