@@ -70,6 +70,16 @@ def test_gzip_log_from_a_pipe_and_default_report_name(tmp_path: Path) -> None:
     assert doc["inputs"]["log"]["compressed"] is True and doc["inputs"]["log"]["lines"] == 304
 
 
+def test_stdin_build_log_is_also_the_int8_engine_artifact(tmp_path: Path) -> None:
+    """The INT8 side defaults to the log's Engine Layer Information: read from the one pass over stdin."""
+    build = FIXTURES / "engines" / "int8_implicit" / "build.log"
+    proc = run("analyze", "-", "--fp16-layers", str(ENGINES / "layers.json"), "-o", str(tmp_path / "r.html"),
+               "--json", str(tmp_path / "r.json"), stdin=build.read_bytes())
+    assert proc.returncode == 0, proc.stderr
+    comparison = json.loads((tmp_path / "r.json").read_text())["comparison"]
+    assert comparison["int8"]["layers"] > 0 and comparison["int8"]["sources"] == ["-"]
+
+
 def test_dev_stdin_is_read_as_a_stream(tmp_path: Path) -> None:
     if not Path("/dev/stdin").exists():
         pytest.skip("no /dev/stdin on this system")
