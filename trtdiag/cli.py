@@ -82,6 +82,9 @@ def _analyze_and_write(
 
     if not is_stdin(log) and not log.exists():
         raise TrtdiagError(f"log file not found: {log}")
+    if is_stdin(log) and sys.stdin is not None and sys.stdin.isatty():
+        raise TrtdiagError("LOG is '-' but standard input is a terminal: pipe a log in (trtexec ... 2>&1 | trtdiag "
+                           "analyze -)")
     size = log.stat().st_size if log.is_file() else 0
     show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
     if show:
