@@ -30,7 +30,7 @@ from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
 from trtdiag.lint.explicit import blocks_int8, joined_findings, lint_for_build
 from trtdiag.lint.run import LintResult
-from trtdiag.log.collector import read_log
+from trtdiag.log.collector import read_log, require_tensorrt_lines
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
@@ -161,8 +161,7 @@ class Analysis:
     def summary_line(self, report: str | None = None, json_path: str | None = None,
                      failures: list[str] | None = None) -> str:
         """One line for CI logs: verdict, INT8-blocked MACs, counts, findings, outputs, failed gates."""
-        v = self.verdict
-        parts = [f"trtdiag: {'FAIL: ' if failures else ''}{v.severity}: {v.headline}"]
+        parts = [f"trtdiag: {'FAIL: ' if failures else ''}{_summary_verdict(self)}"]
         if self.int8_blocked_share is not None:
             parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%")
         if self.log.missing_scale:
@@ -192,6 +191,15 @@ class Analysis:
     @property
     def truncated(self) -> bool:
         return self.log.truncated
+
+
+def _summary_verdict(a: Analysis) -> str:
+    """``severity: headline``; a truncated log never reads "ok": the verdict covers only the part read."""
+    v = a.verdict
+    if not a.truncated:
+        return f"{v.severity}: {v.headline}"
+    severity = "incomplete" if v.severity in ("ok", "info") else v.severity
+    return f"{severity}: log truncated ({a.log.truncation_reason}), verdict on the part read: {v.headline}"
 
 
 def analyze(
@@ -241,6 +249,7 @@ def analyze(
     # its messages, whether or not a comparison was asked for (the verdict weighs the layer precisions).
     scanned = LogScan(log)
     facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned, build)
+    require_tensorrt_lines(facts)  # a README, a cache or a layer JSON given as the log: exit 2, with a hint
     comparison, engine, engine_findings = _engines(log, facts, scanned, fp16_paths, int8_paths, graph, compute,
                                                    cache)
     result = analyze_facts(facts, graph, compute=compute, cache=cache, engine=engine,

@@ -78,9 +78,13 @@ def _analyze_and_write(
     min_int8_mac_share: float | None = None,
 ) -> int:
     from trtdiag.analysis import analyze
+    from trtdiag.io.files import is_stdin
 
-    if not log.exists():
+    if not is_stdin(log) and not log.exists():
         raise TrtdiagError(f"log file not found: {log}")
+    if is_stdin(log) and sys.stdin is not None and sys.stdin.isatty():
+        raise TrtdiagError("LOG is '-' but standard input is a terminal: pipe a log in (trtexec ... 2>&1 | trtdiag "
+                           "analyze -)")
     size = log.stat().st_size if log.is_file() else 0
     show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
     if show:
@@ -90,7 +94,7 @@ def _analyze_and_write(
     else:
         result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True,
                          **(engines or {}))
-    html_path = html_out if html_out is not None else Path(f"{log.name}.trtdiag.html")
+    html_path = html_out if html_out is not None else Path(f"{'stdin' if is_stdin(log) else log.name}.trtdiag.html")
     _write(html_path, result.to_html(timestamp=timestamp))
     if json_out is not None:
         _write(json_out, result.to_json(timestamp=timestamp))
@@ -138,7 +142,7 @@ def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path
             int8_profile: Path | None, no_timestamp: bool, scanner: str, progress: bool | None, fail_on: str,
             min_int8_mac_share: float | None, quiet: bool, outputs: tuple[Path, ...],
             build: int | None) -> None:
-    """Analyse a TensorRT build LOG (plain or .gz) and optionally its ONNX MODEL."""
+    """Analyse a TensorRT build LOG (plain or .gz; - for standard input) and optionally its ONNX MODEL."""
     engines: dict[str, Any] = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
                                "int8_profile": int8_profile, "outputs": list(outputs) or None,
                                "build": build}  # passed on to analysis.analyze
@@ -209,10 +213,15 @@ def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, 
 @click.option("--out", "out_dir", default="trtdiag-artifacts", show_default=True, help="Folder for the artifacts.")
 def recipe(model: Path, trt_version: str | None, shapes: str | None, calib_cache: str | None, out_dir: str) -> None:
     """Print the trtexec and Polygraphy commands that produce everything trtdiag reads."""
+    from trtdiag.io.files import check_file
     from trtdiag.recipe import build_recipe
 
-    _run_guarded(lambda: click.echo(build_recipe(str(model), trt_version=trt_version, shapes=shapes,
-                                                 out_dir=out_dir, calib_cache=calib_cache).text(), nl=False))
+    def run() -> None:
+        check_file(model)  # a recipe for a model that is not there is a typo: exit 2
+        click.echo(build_recipe(str(model), trt_version=trt_version, shapes=shapes, out_dir=out_dir,
+                                calib_cache=calib_cache).text(), nl=False)
+
+    _run_guarded(run)
 
 
 @main.command()

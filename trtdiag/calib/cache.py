@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from trtdiag.errors import InputError
+from trtdiag.io.files import looks_binary
 from trtdiag.io.versions import CACHE_HEADER_RE, decode_trt_version
 
 _TRT_ENTRY = re.compile(r"^(?P<name>.+): (?P<hex>[0-9a-fA-F]{1,8})$")
@@ -93,21 +94,19 @@ def _problem(value: float) -> str | None:
 
 
 def read_calibration_cache(path: str | os.PathLike[str]) -> CalibrationCache:
-    """Read a TensorRT or ONNX Runtime calibration cache; raise InputError when it is neither."""
+    """Read a TensorRT or ONNX Runtime calibration cache; raise InputError (one line) when it is neither.
+
+    The file is read once, up to a cap, so that pipes (``--calib-cache <(zcat c.gz)``) work too.
+    """
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"calibration cache not found: {p}")
-    size = p.stat().st_size
-    if size == 0:
-        raise InputError(f"calibration cache is empty: {p}")
-    if size > _MAX_CACHE_BYTES:
-        raise InputError(f"{p} is {size} bytes: too large for a calibration cache")
-    data = p.read_bytes()
-    if b"\x00" in data:
+    data = _read_cache_bytes(p)
+    if looks_binary(data[:65536]):
         raise InputError(f"{p} is a binary file, not a calibration cache (TensorRT text cache or ORT table)")
     text = data.decode("utf-8", errors="replace")
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped:
+        raise InputError(f"calibration cache is empty: {p}")
+    if stripped.startswith(("{", "[")):
         return _read_ort_json(p, stripped)
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
@@ -115,6 +114,24 @@ def read_calibration_cache(path: str | os.PathLike[str]) -> CalibrationCache:
     if m:
         return _read_trt(p, lines, first, m.group("code"), m.group("algo"))
     return _read_ort_text(p, lines)
+
+
+def _read_cache_bytes(p: Path) -> bytes:
+    """The bytes of a cache file or stream; InputError when missing, a directory, unreadable or too large."""
+    if not p.exists():
+        raise InputError(f"calibration cache not found: {p}")
+    if p.is_dir():
+        raise InputError(f"calibration cache path is a directory, not a file: {p}")
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(_MAX_CACHE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read calibration cache {p}: {exc.strerror or exc}") from exc
+    if not data:
+        raise InputError(f"calibration cache is empty: {p}")
+    if len(data) > _MAX_CACHE_BYTES:
+        raise InputError(f"{p} is larger than {_MAX_CACHE_BYTES >> 20} MiB: too large for a calibration cache")
+    return data
 
 
 def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], group: str,
@@ -131,7 +148,11 @@ def _parse_entries(lines: list[str], first_line: int, pattern: re.Pattern[str], 
         if not m:
             unparsed.append(i)
             continue
-        value = to_float(m.group(group))
+        try:
+            value = to_float(m.group(group))
+        except ValueError:  # "..." or "1e5e5" matched the loose number pattern
+            unparsed.append(i)
+            continue
         entries.append(CacheEntry(m.group("name"), value, m.group(group), i))
         problem = _problem(value)
         if problem:
@@ -160,19 +181,38 @@ def _read_ort_json(p: Path, text: str) -> CalibrationCache:
         table = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p} looks like JSON but does not parse: {exc.msg} at line {exc.lineno}") from exc
+    except (RecursionError, ValueError) as exc:  # nesting, or an integer of thousands of digits
+        raise InputError(f"{p} is JSON but not a calibration table ({type(exc).__name__})") from exc
     if not isinstance(table, dict) or not table:
         raise InputError(f"{p} is JSON but not a calibration table ({{tensor: [min, max]}})")
     entries: list[CacheEntry] = []
     bad: list[BadValue] = []
     for name, value in table.items():
-        if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        if isinstance(value, list | tuple) and len(value) == 2 and all(_is_number(v) for v in value):
             rng = max(abs(float(value[0])), abs(float(value[1])))
-        elif isinstance(value, int | float):
+        elif _is_number(value):
             rng = float(value)
         else:
-            raise InputError(f"{p}: entry {name!r} is not [min, max] or a number")
+            raise InputError(f"{p} is JSON but not a calibration table: entry {_short(name)!r} is not [min, max] "
+                             "or a number")
         entries.append(CacheEntry(str(name), rng, json.dumps(value), 0))
         problem = _problem(rng)
         if problem:
             bad.append(BadValue(str(name), problem, 0))
     return CalibrationCache(str(p), CacheFormat.ORT_JSON, None, None, None, tuple(entries), tuple(bad), ())
+
+
+def _is_number(v: object) -> bool:
+    """A JSON number a float can hold (not a bool, not an integer beyond float range)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        float(v)
+    except OverflowError:
+        return False
+    return True
+
+
+def _short(name: object) -> str:
+    text = str(name)
+    return text if len(text) <= 60 else text[:57] + "..."

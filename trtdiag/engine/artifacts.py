@@ -281,7 +281,7 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str, scanned: Log
     """
     files: list[Path] = []
     for p in map(Path, paths):
-        if not p.exists():
+        if not p.exists() and not (scanned is not None and _same_file(p, scanned.path)):  # "-": the scanned stdin
             raise InputError(f"{label} artifact not found: {p}")
         files.extend(sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p])
     found: dict[Role, Artifact] = {}

@@ -22,8 +22,9 @@ from typing import NamedTuple
 import numpy as np
 
 from trtdiag.errors import InputError
-from trtdiag.io.files import looks_binary, one_line, open_binary
+from trtdiag.io.files import display_name, is_stdin, looks_binary, one_line, open_binary, regular_size
 from trtdiag.io.matchers import Matcher
+from trtdiag.io.sniff import binary_hint
 
 CHUNK_BYTES = 8 << 20
 HEAD_BYTES = 65536
@@ -39,6 +40,7 @@ class Wording:
     directory: str
     empty: str
     binary: str
+    subject: str = "file"  # what the pass expects: "log" adds the hints of a file given in a log's place
 
 
 LOG_WORDING = Wording(
@@ -46,6 +48,7 @@ LOG_WORDING = Wording(
     directory="log path is a directory, not a file: {p}",
     empty="log file is empty: {p}",
     binary="{p} is a binary file, not a text log (expected a TensorRT build log, optionally gzip-compressed)",
+    subject="log",
 )
 TEXT_WORDING = Wording(
     not_found="file not found: {p}",
@@ -55,13 +58,19 @@ TEXT_WORDING = Wording(
 )
 
 
-def check_path(path: Path, wording: Wording) -> int:
-    """The size of ``path``; InputError when it is missing, a directory or empty."""
+def check_path(path: Path, wording: Wording) -> int | None:
+    """The size of ``path``, None for a stream (standard input, a pipe, ``/proc``: see
+    :func:`trtdiag.io.files.regular_size`); InputError when it is missing, a directory or empty."""
+    if is_stdin(path):
+        return None
     if not path.exists():
         raise InputError(wording.not_found.format(p=path))
     if path.is_dir():
         raise InputError(wording.directory.format(p=path))
-    size = path.stat().st_size
+    try:
+        size = regular_size(path)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {one_line(str(exc))}") from exc
     if size == 0:
         raise InputError(wording.empty.format(p=path))
     return size
@@ -84,6 +93,7 @@ class ChunkReader:
         self.path = path
         self.compressed = False
         self.truncated_stream = False
+        self.bytes_read = 0  # text bytes (decompressed): the size of a stream, which stat cannot give
         self._wording = wording
         self._chunk_bytes = chunk_bytes
         self._on_progress = on_progress
@@ -121,15 +131,28 @@ class ChunkReader:
                 yield view[:cut]
 
     def _read_into(self, fh: io.RawIOBase | io.BufferedIOBase, view: memoryview) -> int:
-        """Fill ``view``; 0 at the end. A gzip stream is decompressed piece by piece so that a
-        truncated stream loses at most its last piece (what was read is kept)."""
+        """Fill ``view``; 0 at the end. A pipe delivers a little per read, so reads repeat until the
+        view is full. A gzip stream is decompressed piece by piece so that a truncated stream loses
+        at most its last piece (what was read is kept)."""
         if self.truncated_stream:
             return 0
-        if not isinstance(fh, io.BufferedIOBase):
-            try:
-                return fh.readinto(view) or 0
-            except OSError as exc:
-                raise InputError(f"cannot read {self.path}: {one_line(str(exc))}") from exc
+        filled = self._fill(fh, view) if not isinstance(fh, io.BufferedIOBase) else self._fill_gzip(fh, view)
+        self.bytes_read += filled
+        return filled
+
+    def _fill(self, fh: io.RawIOBase, view: memoryview) -> int:
+        filled = 0
+        try:
+            while filled < len(view):
+                n = fh.readinto(view[filled:])
+                if not n:
+                    break
+                filled += n
+        except OSError as exc:
+            raise InputError(f"cannot read {self.path}: {one_line(str(exc))}") from exc
+        return filled
+
+    def _fill_gzip(self, fh: io.BufferedIOBase, view: memoryview) -> int:
         filled = 0
         try:
             while filled < len(view):
@@ -143,10 +166,11 @@ class ChunkReader:
 
     def _check_head(self, view: memoryview, n: int) -> None:
         if n == 0 and not self.truncated_stream:
-            raise InputError(self._wording.empty.format(p=self.path))
+            raise InputError(self._wording.empty.format(p=display_name(self.path)))
         head = bytes(view[: min(n, HEAD_BYTES)])
         if looks_binary(head):
-            raise InputError(self._wording.binary.format(p=self.path))
+            name = display_name(self.path)
+            raise InputError(self._wording.binary.format(p=name) + binary_hint(head, self._wording.subject, name))
         if self._on_head is not None:
             self._on_head(head.decode("utf-8", errors="replace"))
 

@@ -3,6 +3,11 @@ and what it looks like (binary, JSON), and whole-file JSON values.
 
 Why one module: each artifact reader used to repeat these checks with slightly different messages;
 the error model (one line, :class:`trtdiag.errors.InputError`) lives here once.
+
+Streams: ``-`` is standard input, and pipes, ``/dev/stdin``, ``<(zcat x.gz)`` process substitutions
+and ``/proc`` files are read like files. They have no size (``st_size`` is 0) and cannot seek, so
+emptiness is judged by reading (the first read returns nothing) and the gzip magic is sniffed
+into a small buffer that is handed back before the rest of the stream (:class:`_Prepended`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import gzip
 import io
 import json
 import os
+import stat
 import zlib
 from pathlib import Path
 from typing import IO, Any, cast
@@ -32,22 +38,95 @@ class _OwningGzipFile(gzip.GzipFile):
             self._owned.close()
 
 
-def open_binary(path: Path) -> tuple[io.RawIOBase | io.BufferedIOBase, bool]:
-    """Open a file for binary reading, gunzipping transparently; also says whether it was gzip.
+#: The path that names standard input.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
-    The file is opened once: the magic bytes are sniffed on the same handle, which is rewound
-    (one open per read keeps a pass over a log a single pass, see ``tests/test_log_single_pass.py``).
+
+def is_stdin(path: str | os.PathLike[str]) -> bool:
+    return os.fspath(path) == STDIN
+
+
+def display_name(path: str | os.PathLike[str]) -> str:
+    """The path as the report shows it (``<stdin>`` for ``-``)."""
+    return STDIN_NAME if is_stdin(path) else os.fspath(path)
+
+
+class _Prepended(io.RawIOBase):
+    """A raw stream that first hands back bytes already read from it: the gzip magic sniffed on a
+    pipe, which cannot be rewound."""
+
+    def __init__(self, head: bytes, raw: io.RawIOBase) -> None:
+        super().__init__()
+        self._head = head
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._raw.readinto(buffer) or 0
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def _open_raw(path: Path) -> io.RawIOBase:
+    if is_stdin(path):  # standard input stays open for the caller
+        return cast(io.RawIOBase, open(0, "rb", buffering=0, closefd=False))
+    return cast(io.RawIOBase, path.open("rb", buffering=0))
+
+
+def _read_exactly(raw: io.RawIOBase, n: int) -> bytes:
+    """Up to ``n`` bytes: a pipe may deliver fewer per read."""
+    data = b""
+    while len(data) < n:
+        more = raw.read(n - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def open_binary(path: Path) -> tuple[io.RawIOBase | io.BufferedIOBase, bool]:
+    """Open a file or stream for binary reading, gunzipping transparently; also says whether it was gzip.
+
+    The file is opened once: the magic bytes are sniffed on the same handle, which is rewound, or,
+    on a stream that cannot seek, handed back first (one open per read keeps a pass over a log a
+    single pass, see ``tests/test_log_single_pass.py``).
     """
-    raw = path.open("rb", buffering=0)
+    raw = _open_raw(path)
     try:
-        magic = raw.read(2)
-        raw.seek(0)
+        magic = _read_exactly(raw, 2)
+        if raw.seekable():
+            raw.seek(0)
+        else:
+            raw = _Prepended(magic, raw)
     except OSError:
         raw.close()
         raise
     if magic == b"\x1f\x8b":
         return _OwningGzipFile(raw), True
     return raw, False
+
+
+def regular_size(path: str | os.PathLike[str]) -> int | None:
+    """The size of a regular file; None for standard input, pipes, devices, and ``/proc`` files (whose
+    ``st_size`` says 0 whatever they hold), which only reading can measure."""
+    if is_stdin(path):
+        return None
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode) or (st.st_size == 0 and os.fspath(path).startswith("/proc/")):
+        return None
+    return st.st_size
 
 
 def looks_binary(sample: bytes) -> bool:
@@ -64,12 +143,15 @@ def looks_binary(sample: bytes) -> bool:
 
 
 def check_file(path: str | os.PathLike[str]) -> Path:
+    """The path of an existing, non-empty file or stream (a stream's emptiness shows when it is read)."""
     p = Path(path)
+    if is_stdin(p):
+        return p
     if not p.exists():
         raise InputError(f"file not found: {p}")
     if p.is_dir():
         raise InputError(f"expected a file but got a directory: {p}")
-    if p.stat().st_size == 0:
+    if regular_size(p) == 0:
         raise InputError(f"file is empty: {p}")
     return p
 

@@ -33,6 +33,7 @@ from trtdiag.io.chunks import (
     check_path,
     find_keyword_lines,
 )
+from trtdiag.io.files import display_name
 from trtdiag.io.matchers import make_matcher
 
 __all__ = ["CHUNK_BYTES", "KeywordFeed", "LineConsumer", "ReadStats", "scan", "scan_marked_lines"]
@@ -68,7 +69,7 @@ class ReadStats:
     """
 
     path: str
-    size_bytes: int
+    size_bytes: int  # of the file on disk; for a stream (stdin, a pipe), the text bytes read
     compressed: bool
     lines: int
     candidate_lines: int
@@ -190,8 +191,8 @@ def scan(
             done, future = pending.popleft()
             dispatch.chunk(done, future.result())
     return ReadStats(
-        path=str(p),
-        size_bytes=size,
+        path=display_name(p),
+        size_bytes=size if size is not None else reader.bytes_read,
         compressed=reader.compressed,
         lines=dispatch.lines,
         candidate_lines=dispatch.candidates,

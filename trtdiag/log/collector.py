@@ -15,6 +15,7 @@ from dataclasses import replace
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.io.prefix import split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
+from trtdiag.io.sniff import TextSignals, text_signals
 from trtdiag.log.facts import BuildConfig, BuildSegment, LogFacts
 from trtdiag.log.handlers import HANDLERS
 from trtdiag.log.handlers.int8_evidence import QDQ_KINDS
@@ -50,6 +51,8 @@ class LogCollector:
         self._previous: LogFacts | None = None  # the last finished build (an empty tail folds back into it)
         self._first_line = 1
         self._last_number = 0
+        self.signals = TextSignals()  # is it a TensorRT log at all (trtdiag/io/sniff.py)
+        self._prefixed = 0  # keyword lines with a TensorRT-style severity prefix
         self._start()
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(
             [*SEGMENT_KEYWORDS, *(k for h in self._handlers for k in h.keywords)]))
@@ -63,6 +66,8 @@ class LogCollector:
 
     def feed(self, number: int, text: str) -> bool:
         line = split_prefix(number, text)
+        if line.severity:
+            self._prefixed += 1
         marker = marker_of(line.message)
         if marker is not None:
             if self._splitter.opens_build(marker, _has_content(self._draft())):
@@ -89,9 +94,11 @@ class LogCollector:
         return False  # a log message is one line: never inside a section
 
     def vote_on_sample(self, sample: str) -> None:
-        """Producer votes from the head of the file (see :mod:`trtdiag.log.handlers.producer`)."""
+        """Producer votes and the is-it-a-log signals from the head of the file (see
+        :mod:`trtdiag.log.handlers.producer` and :mod:`trtdiag.io.sniff`)."""
         self._head = sample
         vote_on_sample(sample, self.state.votes)
+        self.signals = text_signals(sample.encode("utf-8", errors="replace"))
 
     def _draft(self) -> FactsDraft:
         draft = FactsDraft()
@@ -132,8 +139,9 @@ class LogCollector:
             raise InputError(f"{stats.path}: the log holds {len(segments)} build(s); there is no build {chosen}")
         facts = current if chosen == len(segments) else self._kept
         assert facts is not None
+        signals = replace(self.signals, tensorrt_lines=self.signals.tensorrt_lines + self._prefixed)
         return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
-                       build_index=chosen)
+                       build_index=chosen, signals=signals)
 
 
 def _carry_over(previous: LogState, state: LogState, marker: Marker) -> None:
@@ -189,6 +197,24 @@ def segment_of(facts: LogFacts, index: int, first_line: int, last_line: int) -> 
                         tensorrt_version=b.tensorrt_version, int8=b.int8, fp16=b.fp16,
                         quantization="explicit" if explicit else None, outcome=facts.outcome.outcome,
                         missing_scale_count=len(facts.missing_scale))
+
+
+def require_tensorrt_lines(facts: LogFacts) -> None:
+    """InputError when the file given as a log holds no TensorRT line at all (whitespace, a README, a
+    calibration cache, a layer-information JSON...): analysing it would only say "no INT8 build".
+
+    Decided from what the pass already gathered (prefixed lines, understood messages), at no cost.
+    """
+    if facts.has_tensorrt_lines:
+        return
+    name = facts.read.path
+    if facts.truncated:
+        raise InputError(f"no TensorRT log lines in {name} before it ends early ({facts.truncation_reason})")
+    if facts.signals.blank:
+        raise InputError(f"log file is empty (only whitespace): {name}")
+    hint = facts.signals.hint or ("expected the output of trtexec, Polygraphy or a TensorRT builder "
+                                  "(its [I]/[W]/[TRT] lines)")
+    raise InputError(f"no TensorRT log lines in {name}: {hint}")
 
 
 def _resolved_precisions(config: ConfigBoard, draft: FactsDraft, evidence: dict[str, int]) -> tuple[bool | None,

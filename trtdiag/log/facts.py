@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from trtdiag.enums import StrEnum
 from trtdiag.io.scan import ReadStats
+from trtdiag.io.sniff import TextSignals
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,26 @@ class LogFacts:
     layer_info_int8: int = 0  # Layer(...) lines with an Int8 format
     builds: tuple[BuildSegment, ...] = ()  # every build of the log, in order (one for a single build)
     build_index: int = 1  # which of ``builds`` these facts describe
+    signals: TextSignals = field(default_factory=TextSignals)  # is it a TensorRT log at all (see has_tensorrt_lines)
+
+    @property
+    def has_tensorrt_lines(self) -> bool:
+        """True when some line was written by TensorRT or a tool running it: a prefixed TensorRT line
+        (head of the file or keyword lines), or any message the handlers understood."""
+        b = self.build
+        return bool(
+            self.signals.tensorrt_lines
+            or self.has_int8_build
+            or self.layer_info_lines
+            or self.parsed_nodes
+            or self.registrations
+            or self.network_inputs
+            or self.deprecations
+            or self.plugins
+            or b.command
+            or b.fp16 is not None
+            or b.producer != "unknown"
+        )
 
     @property
     def warned_tensors(self) -> list[str]:

@@ -1,7 +1,10 @@
-"""Compute weighting: multiply-accumulates (MACs) per MatMul/Gemm/Conv from ONNX shape inference.
+"""Compute weighting: multiply-accumulates (MACs) per MatMul/Gemm/Conv from shape inference.
 
 Why: "62 tensors lacked scales" says little; "94% of the matrix-multiply work cannot run in INT8"
-says what it costs. The shapes the MACs are computed from come from :mod:`trtdiag.onnx.shapes`.
+says what it costs. The shapes the MACs are computed from come from :mod:`trtdiag.onnx.shapes`:
+ONNX Runtime's symbolic shape inference when installed (it resolves every GEMM of the TorchScript
+opset 11-17 exports at batch 1); ONNX's inference with its two workarounds otherwise, or when the
+symbolic one leaves more GEMMs unresolved.
 
 ``onnx`` is imported inside :func:`_infer_macs` only: it is a heavy import that ``import trtdiag``
 should not pay for.
@@ -16,7 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from trtdiag.onnx.graph import InputDims
-from trtdiag.onnx.shapes import Shapes, concrete_shapes, infer_tensor_shapes, with_input_shapes
+from trtdiag.onnx.shapes import ShapeInference, Shapes, concrete_shapes, infer_shapes, with_input_shapes
 
 # parse_shapes lives in trtdiag.onnx.shapes; the pipelines import it from here with the MACs they feed.
 from trtdiag.onnx.shapes import parse_shapes as parse_shapes
@@ -77,13 +80,13 @@ def compute_profile(model: ModelProto | str | os.PathLike[str], inputs: InputDim
     its weights, which is copied for each inference run instead of re-reading the file).
     """
     concrete, notes = concrete_shapes(inputs, shapes)
-    run = _infer_macs(model, concrete)
-    if run.failure:
-        notes.append(run.failure)
-    if run.unresolved:
-        run = _retry_at_opset_17(model, concrete, run, notes)
-    if run.unresolved and any(dims and dims[0] == 1 for dims in concrete.values()):
-        run = _retry_at_batch_2(model, concrete, run, notes)
+    run = _infer_macs(model, concrete, engine=ShapeInference.ONNXRUNTIME)
+    if run.failure or run.unresolved:  # onnxruntime absent or failing, or some GEMM left unknown
+        onnx_notes: list[str] = []
+        fallback = _onnx_inference_runs(model, concrete, onnx_notes)
+        if run.failure or len(fallback.unresolved) < len(run.unresolved):
+            run = fallback
+            notes.extend(onnx_notes)
     if run.unresolved:
         notes.append(f"{len(run.unresolved)} GEMM/Conv nodes have shapes that inference could not resolve; "
                      "their MACs are not counted")
@@ -93,11 +96,24 @@ def compute_profile(model: ModelProto | str | os.PathLike[str], inputs: InputDim
     )
 
 
+def _onnx_inference_runs(model: ModelProto | str | os.PathLike[str], concrete: Shapes,
+                         notes: list[str]) -> _MacsRun:
+    """ONNX shape inference, retried on the model at opset 17 and at batch 2 while GEMMs stay unknown."""
+    run = _infer_macs(model, concrete, engine=ShapeInference.ONNX)
+    if run.failure:
+        notes.append(run.failure)
+    if run.unresolved:
+        run = _retry_at_opset_17(model, concrete, run, notes)
+    if run.unresolved and any(dims and dims[0] == 1 for dims in concrete.values()):
+        run = _retry_at_batch_2(model, concrete, run, notes)
+    return run
+
+
 def _retry_at_opset_17(model: ModelProto | str | os.PathLike[str], concrete: Shapes, run: _MacsRun,
                        notes: list[str]) -> _MacsRun:
     """ONNX data propagation handles few ops of old opsets (opset 11 Unsqueeze/Reshape chains); the same
     graph converted to opset 17 resolves. Node names survive the conversion."""
-    upgraded = _infer_macs(model, concrete, upgrade=True)
+    upgraded = _infer_macs(model, concrete, engine=ShapeInference.ONNX, upgrade=True)
     if upgraded.failure is None and len(upgraded.unresolved) < len(run.unresolved):
         notes.append("shapes were inferred on the model converted to opset 17 (the original opset's shape "
                      "inference could not resolve them)")
@@ -110,7 +126,7 @@ def _retry_at_batch_2(model: ModelProto | str | os.PathLike[str], concrete: Shap
     """ONNX inference loses dims that broadcast against 1 (e.g. an Expand of a [1, seq] buffer to
     [batch, seq]); with batch 2 they resolve. GEMM MACs are linear in the batch dim, so halve."""
     doubled = {k: ((2, *v[1:]) if v and v[0] == 1 else v) for k, v in concrete.items()}
-    at_2 = _infer_macs(model, doubled)
+    at_2 = _infer_macs(model, doubled, engine=ShapeInference.ONNX)
     if len(at_2.unresolved) < len(run.unresolved):
         notes.append("MACs were inferred at batch 2 and halved: ONNX shape inference cannot resolve "
                      "this model's broadcasts at batch 1")
@@ -118,16 +134,18 @@ def _retry_at_batch_2(model: ModelProto | str | os.PathLike[str], concrete: Shap
     return run
 
 
-def _infer_macs(model: ModelProto | str | os.PathLike[str], concrete: Shapes, *, upgrade: bool = False) -> _MacsRun:
-    """Run ONNX shape inference with concrete input dims; MACs per resolved GEMM-like node."""
+def _infer_macs(model: ModelProto | str | os.PathLike[str], concrete: Shapes, *, engine: ShapeInference,
+                upgrade: bool = False) -> _MacsRun:
+    """Run one shape inference with concrete input dims; MACs per resolved GEMM-like node."""
     from onnx import helper
 
     try:
         shaped = with_input_shapes(model, concrete, upgrade=upgrade)
     except ValueError as exc:  # the opset conversion is a second chance only
         return _MacsRun({}, [], str(exc))
-    shape, failure = infer_tensor_shapes(shaped)
-    run = _MacsRun({}, [], failure)
+    inferred = infer_shapes(shaped, engine)
+    shape = inferred.shapes
+    run = _MacsRun({}, [], inferred.failure)
     for i, n in enumerate(shaped.graph.node):
         if n.op_type not in GEMM_OPS:
             continue

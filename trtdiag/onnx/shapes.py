@@ -2,19 +2,24 @@
 
 Why a module of its own: MACs (:mod:`trtdiag.onnx.compute`) only multiply dims; getting the dims is
 the hard part. The input shapes come from the user (trtexec ``--shapes`` syntax) or from defaults
-derived from the graph's input dims, and are propagated with ONNX shape inference (data propagation
-on, so TorchScript's Shape->Gather->Concat->Reshape chains resolve) on a copy of the model.
+derived from the graph's input dims, and are propagated on a copy of the model by ONNX Runtime's
+symbolic shape inference when ``onnxruntime`` is installed (it evaluates the Shape->Gather->Concat->
+Reshape/Expand chains of TorchScript exports at every opset, where ONNX's own data propagation stops
+at opset 11-13 ops and at broadcasts against 1), else by ONNX shape inference (data propagation on).
 
-``onnx`` is imported inside the functions that need it: it is a heavy import, and ``import trtdiag``
-(and the CLI's ``--help``) should not pay for it.
+``onnx`` and the optional ``onnxruntime`` are imported inside the functions that need them: they are
+heavy imports, and ``import trtdiag`` (and the CLI's ``--help``) should not pay for them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trtdiag.enums import StrEnum
 from trtdiag.errors import InputError
 from trtdiag.onnx.graph import InputDims
 
@@ -27,6 +32,7 @@ Shapes = dict[str, tuple[int, ...]]
 TensorShapes = dict[str, tuple[int, ...] | None]
 
 DEFAULT_BATCH = 1
+MAX_DIM = 2**31 - 1  # TensorRT dims are int32; larger values also overflow ONNX's int64 dim fields
 DEFAULT_SEQUENCE = 128
 _BATCH_NAMES = re.compile(r"^(?:batch|batch_size|bs|n|N|b|B|unk__\d+)$|batch", re.IGNORECASE)
 
@@ -48,6 +54,8 @@ def parse_shapes(spec: str) -> Shapes:
             raise InputError(f"bad --shapes entry {item!r}: dimensions must be integers separated by 'x'") from exc
         if any(v <= 0 for v in values):
             raise InputError(f"bad --shapes entry {item!r}: dimensions must be positive")
+        if any(v > MAX_DIM for v in values):
+            raise InputError(f"bad --shapes entry {item!r}: a dimension is larger than TensorRT allows ({MAX_DIM})")
         shapes[name] = values
     return shapes
 
@@ -136,12 +144,84 @@ def with_input_shapes(model: ModelProto | str | os.PathLike[str], concrete: Shap
     return copy
 
 
-def infer_tensor_shapes(model: ModelProto) -> tuple[TensorShapes, str | None]:
-    """Static shape of every tensor ONNX shape inference resolves, plus weights and constants.
+class ShapeInference(StrEnum):
+    """Which shape inference produced a set of tensor shapes."""
 
-    Returns (shapes, failure): inference is best effort, so a failure is a note for the report (the
-    shapes known without inference are still returned), never an exception.
+    ONNXRUNTIME = "onnxruntime"  # onnxruntime.tools.symbolic_shape_infer
+    ONNX = "onnx"  # onnx.shape_inference with data propagation
+
+
+@dataclass(frozen=True)
+class InferredShapes:
+    """The static shape of every tensor one inference run resolved, and how it was obtained."""
+
+    shapes: TensorShapes
+    engine: ShapeInference
+    failure: str | None = None  # a note for the report when the inference itself failed
+
+
+def infer_shapes(model: ModelProto, engine: ShapeInference | None = None) -> InferredShapes:
+    """Shapes of every tensor of ``model`` (its graph inputs already concrete, see :func:`with_input_shapes`).
+
+    ``engine`` None: ONNX Runtime's symbolic inference when it is installed and runs, else ONNX's.
+    Inference is best effort: a failure is a note (the shapes known without inference are still
+    returned), never an exception.
     """
+    if engine in (None, ShapeInference.ONNXRUNTIME):
+        symbolic = _ort_symbolic_inference(model)
+        if symbolic is not None:
+            return InferredShapes(_tensor_shapes(symbolic, model), ShapeInference.ONNXRUNTIME)
+        if engine is ShapeInference.ONNXRUNTIME:
+            return InferredShapes(_tensor_shapes(model, model), ShapeInference.ONNXRUNTIME,
+                                  "ONNX Runtime symbolic shape inference is not installed or failed")
+    return _onnx_inference(model)
+
+
+def infer_tensor_shapes(model: ModelProto) -> tuple[TensorShapes, str | None]:
+    """(shapes, failure) from the best available inference: see :func:`infer_shapes`."""
+    inferred = infer_shapes(model)
+    return inferred.shapes, inferred.failure
+
+
+def symbolic_inference_available() -> bool:
+    """True when ONNX Runtime's symbolic shape inference can be imported."""
+    try:
+        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference  # noqa: F401
+    except Exception:  # ImportError, or a broken onnxruntime install: fall back to ONNX inference
+        return False
+    return True
+
+
+def _ort_symbolic_inference(model: ModelProto) -> ModelProto | None:
+    """The model with ONNX Runtime's inferred value_info; None when onnxruntime is absent or fails.
+
+    The loop of ``SymbolicShapeInference.infer_shapes`` is run here because that function writes
+    ``sym_shape_infer_temp.onnx`` into the working directory whenever one shape stays unknown (a
+    custom TensorRT plugin op is enough) and then raises, dropping every shape it did resolve.
+    """
+    try:
+        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+    except Exception:  # ImportError, or a broken onnxruntime install
+        return None
+    if not any(o.domain in ("", "ai.onnx") and o.version >= 7 for o in model.opset_import):
+        return None  # ORT's inference supports opset 7 and above only
+    log = logging.getLogger(SymbolicShapeInference.__module__)
+    was_disabled, log.disabled = log.disabled, True  # its merge warnings are not the user's business
+    try:
+        sym = SymbolicShapeInference(2**31 - 1, True, False, 0)  # int_max, auto_merge, guess_output_rank, verbose
+        sym._preprocess(model)
+        while sym.run_:
+            sym._infer_impl()
+        sym._update_output_from_vi()
+        out: ModelProto = sym.out_mp_
+    except Exception:  # assorted errors on graphs it cannot handle: ONNX inference takes over
+        return None
+    finally:
+        log.disabled = was_disabled
+    return out
+
+
+def _onnx_inference(model: ModelProto) -> InferredShapes:
     from onnx import shape_inference
 
     failure = None
@@ -150,6 +230,11 @@ def infer_tensor_shapes(model: ModelProto) -> tuple[TensorShapes, str | None]:
     except Exception as exc:  # inference is best effort: unknown shapes are reported, not fatal
         failure = f"ONNX shape inference failed ({type(exc).__name__}); MACs unknown"
         inferred = model
+    return InferredShapes(_tensor_shapes(inferred, model), ShapeInference.ONNX, failure)
+
+
+def _tensor_shapes(inferred: ModelProto, model: ModelProto) -> TensorShapes:
+    """Static dims of the inferred value_info, plus the weights' and constants' dims of ``model``."""
     shape: TensorShapes = {}
     for vi in (*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output):
         tt = vi.type.tensor_type
@@ -164,4 +249,4 @@ def infer_tensor_shapes(model: ModelProto) -> tuple[TensorShapes, str | None]:
             for a in n.attribute:
                 if a.name == "value":
                     shape[n.output[0]] = tuple(a.t.dims)
-    return shape, failure
+    return shape
