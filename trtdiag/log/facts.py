@@ -168,7 +168,12 @@ class LogFacts:
         b = self.build
         return bool(
             self.signals.tensorrt_lines
-            or self.has_int8_build
+            # messages only TensorRT prints (not has_int8_build: its loose INT8 evidence, such as "QDQ" or
+            # "--int8" in prose, also matches READMEs and layer-information JSON)
+            or self.missing_scale
+            or self.no_int8_impl
+            or self.calibration.started_line is not None
+            or self.trt11
             or self.layer_info_lines
             or self.parsed_nodes
             or self.registrations
@@ -177,7 +182,6 @@ class LogFacts:
             or self.plugins
             or b.command
             or b.fp16 is not None
-            or b.producer != "unknown"
         )
 
     @property
