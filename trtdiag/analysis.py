@@ -163,7 +163,7 @@ class Analysis:
         return analysis_document(self, timestamp=timestamp)
 
     def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
-        return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
         """The HTML report, rendered from the same document as :meth:`to_json`."""
@@ -276,11 +276,24 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
     if facts.read.undecodable_lines:
         notes.append(f"{facts.read.undecodable_lines} log lines had bytes that are not UTF-8; "
                      "they were read with replacements.")
+    notes.extend(_size_notes(facts))
     if not facts.has_int8_build:
-        notes.append("This log shows no INT8 build: no INT8 flag, calibration or missing-scale warning was found.")
+        notes.append("This log shows no INT8 flag, calibration or missing-scale warning was found.")
     if mapping.mismatch and mapping.mismatch_reason:
         notes.insert(0, "Model and log do not match: " + mapping.mismatch_reason + ".")
     return tuple(notes)
+
+
+def _size_notes(facts: LogFacts) -> list[str]:
+    """What the input caps left out (see "Limits and guarantees" in README.md)."""
+    notes = []
+    if facts.read.long_lines:
+        notes.append(f"{facts.read.long_lines} log lines were longer than 1 MiB: their first MiB was read, "
+                     f"the remaining {facts.read.skipped_bytes} bytes were skipped.")
+    if facts.long_messages:
+        notes.append(f"{facts.long_messages} log lines were longer than 16 KiB: messages were matched on their "
+                     "first 16 KiB.")
+    return notes
 
 
 def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...],

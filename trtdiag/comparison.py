@@ -17,7 +17,9 @@ of the layer they feed).
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import json
 import os
 import re
@@ -31,6 +33,7 @@ from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMap
 from trtdiag.engine.model import EngineProfile
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
 from trtdiag.enums import StrEnum
+from trtdiag.io.outputs import csv_safe
 from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import render_comparison
@@ -131,13 +134,21 @@ class Comparison:
         return pd.DataFrame(rows, columns=columns)
 
     def to_csv(self) -> str:
-        return self.nodes_df().to_csv(index=False)
+        """The per-node table as CSV: cells a spreadsheet would run as formulas are neutralised
+        (OWASP), MACs stay integers."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(UNIT_COLUMNS)
+        for u in self.units:
+            row = unit_dict(u)
+            writer.writerow(["" if row[c] is None else csv_safe(row[c]) for c in UNIT_COLUMNS])
+        return out.getvalue()
 
     def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
         return comparison_document(self, timestamp=timestamp)
 
     def to_json(self, *, timestamp: bool = True) -> str:
-        return json.dumps(self.to_dict(timestamp=timestamp), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(timestamp=timestamp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
         return render_comparison(self, timestamp=timestamp)

@@ -120,6 +120,7 @@ class EngineProfile:
     runs: int
     layers: tuple[LayerTiming, ...]
     total_ms: float | None
+    dropped_timings: int = 0  # rows whose time was NaN, infinite, negative or not a number
 
 
 @dataclass(frozen=True)

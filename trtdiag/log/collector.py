@@ -18,6 +18,10 @@ from trtdiag.log.handlers import HANDLERS
 from trtdiag.log.handlers.producer import vote_on_sample
 from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState
 
+#: Messages are matched on their first MESSAGE_CAP characters: a TensorRT message is never
+#: megabytes long, and the cap bounds the work of every handler pattern on an adversarial line.
+MESSAGE_CAP = 16384
+
 
 class LogCollector:
     """A :class:`~trtdiag.io.scan.LineConsumer` that accumulates :class:`LogFacts`.
@@ -29,9 +33,13 @@ class LogCollector:
     def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS) -> None:
         self._handlers = tuple(make() for make in handlers)
         self.state = LogState()
+        self.long_messages = 0
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(k for h in self._handlers for k in h.keywords))
 
     def feed(self, number: int, text: str) -> bool:
+        if len(text) > MESSAGE_CAP:
+            self.long_messages += 1
+            text = text[:MESSAGE_CAP]
         line = split_prefix(number, text)
         state = self.state
         state.incomplete = None
@@ -72,6 +80,7 @@ class LogCollector:
             layer_info_lines=draft.layer_info_lines,
             truncated=truncated,
             truncation_reason=reason,
+            long_messages=self.long_messages,
         )
 
 

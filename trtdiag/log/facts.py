@@ -100,6 +100,7 @@ class LogFacts:
     layer_info_lines: int
     truncated: bool
     truncation_reason: str | None
+    long_messages: int = 0  # lines whose message was matched on its first collector.MESSAGE_CAP characters only
 
     @property
     def warned_tensors(self) -> list[str]:

@@ -5,7 +5,6 @@ Patterns are matched on the message after the prefix; each names the versions it
 
 from __future__ import annotations
 
-import re
 from array import array
 
 from trtdiag.io.prefix import Line
@@ -13,12 +12,42 @@ from trtdiag.log.facts import Event, MissingScale
 from trtdiag.log.state import FactsDraft, LogState
 
 #: TRT 8.0-10.x "Missing scale and zero-point", TRT 6/7 "Missing dynamic range" (may end with ".").
-#: Tensor names contain spaces, brackets and commas: match lazily up to ", expect fall back".
-MISSING_RE = re.compile(
-    r"Missing (?P<kind>scale and zero-point|dynamic range) for tensor (?P<t>.+?), expect fall back to non-int8"
+#: Tensor names contain spaces, brackets and commas, so the name runs up to the first
+#: ", expect fall back" after the prefix. Found with ``str.find`` rather than a lazy regex group:
+#: a regex ``search`` restarts at every occurrence of the prefix and rescans the rest of the line,
+#: quadratic on a line of repeated prefixes; two ``find`` calls are linear.
+MISSING_PREFIXES = (
+    ("Missing scale and zero-point for tensor ", "scale-and-zero-point"),
+    ("Missing dynamic range for tensor ", "dynamic-range"),
 )
-NBSPATIAL_RE = re.compile(r"Dynamic range would not be set for tensor (?P<t>.+?) for nbSpatialDims")
-NO_NON_INT8_RE = re.compile(r"No non-int8 implementation of layer (?P<l>.+?) is supported")
+MISSING_SUFFIX = ", expect fall back to non-int8"
+NBSPATIAL = ("Dynamic range would not be set for tensor ", " for nbSpatialDims")
+NO_NON_INT8 = ("No non-int8 implementation of layer ", " is supported")
+
+
+def between(msg: str, prefix: str, suffix: str) -> str | None:
+    """The text between the first ``prefix`` and the first ``suffix`` after it (at least one
+    character), as the lazy regex ``prefix(.+?)suffix`` would find it; linear in the line length."""
+    start = msg.find(prefix)
+    if start < 0:
+        return None
+    start += len(prefix)
+    end = msg.find(suffix, start + 1)
+    return msg[start:end] if end >= 0 else None
+
+
+def missing_tensor(msg: str) -> tuple[str, str] | None:
+    """(tensor, wording) of a "Missing scale/dynamic range" warning; the earliest prefix wins."""
+    best: tuple[int, str, str] | None = None
+    for prefix, wording in MISSING_PREFIXES:
+        pos = msg.find(prefix)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, prefix, wording)
+    if best is None:
+        return None
+    tensor = between(msg[best[0]:], best[1], MISSING_SUFFIX)
+    return (tensor, best[2]) if tensor is not None else None
+
 
 MAX_LINES_PER_TENSOR = 20
 
@@ -45,22 +74,21 @@ class MissingScaleHandler:
         msg = line.message
         n = line.number
         if "Missing " in msg:
-            m = MISSING_RE.search(msg)
-            if m:
-                wording = "dynamic-range" if m.group("kind") == "dynamic range" else "scale-and-zero-point"
-                self._missing(m.group("t"), n, wording)
+            found = missing_tensor(msg)
+            if found is not None:
+                self._missing(found[0], n, found[1])
                 return True
             # A warning cut short (no ", expect fall back" tail) marks a truncated log if it is last.
             state.incomplete = n
         if "Dynamic range would" in msg:
-            m = NBSPATIAL_RE.search(msg)
-            if m:
-                self._missing(m.group("t"), n, "nbspatialdims")
+            tensor = between(msg, *NBSPATIAL)
+            if tensor is not None:
+                self._missing(tensor, n, "nbspatialdims")
                 return True
         if "No non-int8" in msg:
-            m = NO_NON_INT8_RE.search(msg)
-            if m:
-                self._no_int8.append(Event("no-non-int8-implementation", n, m.group("l")))
+            layer = between(msg, *NO_NON_INT8)
+            if layer is not None:
+                self._no_int8.append(Event("no-non-int8-implementation", n, layer))
                 return True
         return False
 
