@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from trtdiag.engine.formats.common import settle_profiles, split_profile, to_flo
 from trtdiag.engine.formats.layers_json import json_text
 from trtdiag.engine.model import EngineProfile, FormatId, LayerTiming
 from trtdiag.errors import InputError
-from trtdiag.io.files import load_json_values
+from trtdiag.io.json_values import load_json_values
 
 FORMAT = FormatId.PROFILE_JSON
 
@@ -82,4 +83,6 @@ def profile_from_json(values: list[Any], source: str) -> EngineProfile:
 def read(path: str | os.PathLike[str]) -> EngineProfile:
     """Per-layer timings of the last run in an ``--exportProfile`` file."""
     p = Path(path)
-    return profile_from_json(load_json_values(p), str(p))
+    values = load_json_values(p)
+    profile = profile_from_json(values, str(p))
+    return replace(profile, read_note=values.cut) if values.cut else profile

@@ -9,6 +9,7 @@ from trtdiag.io.prefix import Line
 from trtdiag.log.facts import Event
 from trtdiag.log.state import FactsDraft, LogState, add_event
 
+
 @dataclass(frozen=True)
 class Then:
     """``first``, then ``then`` anywhere after it: what the regex ``first.*then`` matches, without its
