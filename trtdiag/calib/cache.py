@@ -155,22 +155,33 @@ def _read_ort_text(p: Path, lines: list[str]) -> CalibrationCache:
     return CalibrationCache(str(p), CacheFormat.ORT_TEXT, None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
 
 
+def _ort_range(value: object) -> float | None:
+    """The range of an ONNX Runtime table entry ([min, max] or one number), None if it is neither."""
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        return max(abs(float(value[0])), abs(float(value[1])))
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
 def _read_ort_json(p: Path, text: str) -> CalibrationCache:
     try:
         table = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p} looks like JSON but does not parse: {exc.msg} at line {exc.lineno}") from exc
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, deep nesting
+        raise InputError(f"{p} is JSON that cannot be read as a calibration table: {type(exc).__name__}") from exc
     if not isinstance(table, dict) or not table:
         raise InputError(f"{p} is JSON but not a calibration table ({{tensor: [min, max]}})")
     entries: list[CacheEntry] = []
     bad: list[BadValue] = []
     for name, value in table.items():
-        if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
-            rng = max(abs(float(value[0])), abs(float(value[1])))
-        elif isinstance(value, int | float):
-            rng = float(value)
-        else:
-            raise InputError(f"{p}: entry {name!r} is not [min, max] or a number")
+        try:
+            rng = _ort_range(value)
+        except OverflowError:
+            rng = None
+        if rng is None:
+            raise InputError(f"{p}: entry {str(name)[:200]!r} is not [min, max] or a number of float range")
         entries.append(CacheEntry(str(name), rng, json.dumps(value), 0))
         problem = _problem(rng)
         if problem:

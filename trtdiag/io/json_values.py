@@ -21,12 +21,19 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson  # type: ignore[import-untyped]
+import numpy as np
 
 from trtdiag.errors import InputError
 from trtdiag.io.files import check_file, looks_binary, one_line, open_binary_stream, read_head
 
 #: Decompressed JSON bytes read from one file; past it the file counts as cut short.
 MAX_JSON_BYTES = 64 << 20
+#: Nesting deeper than this is refused: engine JSON is a few levels deep, and the parser's cost
+#: grows with the square of the depth.
+MAX_JSON_DEPTH = 512
+_OPEN = np.zeros(256, dtype=np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -37,10 +44,14 @@ class JsonValues(list[Any]):
 
 
 class _CappedReader(io.RawIOBase):
-    """A byte stream that stops after ``cap`` bytes, drops a leading BOM and remembers EOF."""
+    """A byte stream that stops after ``cap`` bytes, drops a leading BOM, remembers EOF and refuses
+    nesting deeper than :data:`MAX_JSON_DEPTH` (brackets counted with numpy, strings included: a
+    name with unbalanced brackets shifts the count by a few, not by hundreds)."""
 
-    def __init__(self, fh: IO[bytes], cap: int) -> None:
+    def __init__(self, fh: IO[bytes], cap: int, source: Path) -> None:
         self._fh = fh
+        self._source = source
+        self._depth = 0
         self._left = cap
         self.total = 0
         self.at_end = False
@@ -64,9 +75,19 @@ class _CappedReader(io.RawIOBase):
             data = data[len(_BOM):] if data.startswith(_BOM) else data
         if not data:
             self.at_end = True
+        self._check_depth(data)
         self._left -= len(data)
         self.total += len(data)
         return data
+
+    def _check_depth(self, data: bytes) -> None:
+        if not data:
+            return
+        steps = _OPEN[np.frombuffer(data, dtype=np.uint8)].astype(np.int32)
+        depth = self._depth + np.cumsum(steps)
+        if int(depth.max()) > MAX_JSON_DEPTH:
+            raise InputError(f"{self._source}: JSON nested deeper than {MAX_JSON_DEPTH} levels; not an engine artifact")
+        self._depth = int(depth[-1])
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -85,7 +106,7 @@ def load_json_values(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_
         raise InputError(f"{p} is a binary file, not JSON")
     try:
         with open_binary_stream(p) as fh:
-            reader = _CappedReader(fh, max_bytes)
+            reader = _CappedReader(fh, max_bytes, p)
             values = JsonValues()
             try:
                 values.extend(ijson.items(reader, "", multiple_values=True, use_float=True))
@@ -111,7 +132,7 @@ def _partial_values(p: Path, max_bytes: int, why: str) -> JsonValues:
     builder: Any = None
     path_stack: list[Any] = []
     with open_binary_stream(p) as fh:
-        events = ijson.parse(_CappedReader(fh, max_bytes), multiple_values=True, use_float=True)
+        events = ijson.parse(_CappedReader(fh, max_bytes, p), multiple_values=True, use_float=True)
         try:
             for prefix, event, value in events:
                 if builder is None:

@@ -41,7 +41,7 @@ def normalise_dtype(text: str | None) -> str | None:
     that is ``FP16``; in ``Half[-1,32:8,28,28]`` it is ``Half``. Words are matched whole, so the
     ``Thirty-two`` of a vectorisation never reads as a type.
     """
-    if not text:
+    if not text or not isinstance(text, str):  # JSON may hold a number or a list here
         return None
     for word in _WORD.findall(text):
         dtype = _DTYPE_TOKENS.get(word.lower())
