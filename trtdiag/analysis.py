@@ -27,7 +27,7 @@ from trtdiag.findings import Finding
 from trtdiag.log.collector import read_log
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
-from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import analysis_html
 from trtdiag.rules.base import verdict_failures
@@ -35,6 +35,7 @@ from trtdiag.rules.cache_check import CacheCheck, check_cache
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.registry import run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
+from trtdiag.validate import check_shapes, check_threshold
 
 if TYPE_CHECKING:
     import pandas as pd  # third-party edge: pandas ships no type information
@@ -129,6 +130,7 @@ class Analysis:
     # -- CI verdict
     def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
         """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
+        check_threshold("min_int8_mac_share", min_int8_mac_share, 0.0, 1.0)
         out = verdict_failures(self.findings, fail_on)
         if min_int8_mac_share is not None:
             share = self.int8_blocked_share
@@ -204,7 +206,7 @@ def analyze(
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
         raise InputError("--shapes needs the ONNX model (the shapes weigh its MatMul/Gemm/Conv nodes)")
-    parsed = parse_shapes(shapes) if isinstance(shapes, str) else shapes
+    parsed = check_shapes(shapes)
     cache = read_calibration_cache(calib_cache) if calib_cache is not None else None
     compute = compute_profile(graph.structure, graph.inputs, parsed) if graph is not None else None
     fp16_paths = [*(fp16 or []), *([fp16_layers] if fp16_layers else []), *([fp16_profile] if fp16_profile else [])]
@@ -278,7 +280,7 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
                      "they were read with replacements.")
     notes.extend(_size_notes(facts))
     if not facts.has_int8_build:
-        notes.append("This log shows no INT8 flag, calibration or missing-scale warning was found.")
+        notes.append("This log shows no INT8 build: no INT8 flag, calibration or missing-scale warning was found.")
     if mapping.mismatch and mapping.mismatch_reason:
         notes.insert(0, "Model and log do not match: " + mapping.mismatch_reason + ".")
     return tuple(notes)

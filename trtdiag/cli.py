@@ -6,7 +6,6 @@ Exit codes: 0 pass, 1 verdict failed (``--fail-on``, ``--min-int8-mac-share``, `
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -62,8 +61,9 @@ def _echo_summary(line: str, outputs: tuple[Path | None, ...]) -> None:
 
 def _threshold(name: str, value: float | None, low: float, high: float) -> None:
     """A CI threshold that is NaN or out of range would pass every build: refuse it (exit 2)."""
-    if value is not None and not (math.isfinite(value) and low <= value <= high):
-        raise TrtdiagError(f"{name} must be a finite number in [{low:g}, {high:g}], got {value}")
+    from trtdiag.validate import check_threshold
+
+    check_threshold(name, value, low, high)
 
 
 def _run_guarded(fn: Callable[[], Any]) -> Any:
@@ -190,7 +190,7 @@ def demo(output_dir: Path, no_timestamp: bool) -> None:
 
 def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None,
                        html_out: Path, json_out: Path | None, csv_out: Path | None, timestamp: bool,
-                       fail_on: str = "never", min_speedup: float | None = None) -> int:
+                       fail_on: str = "never", min_speedup: float | None = None, strict: bool = False) -> int:
     from trtdiag.comparison import compare_artifacts
 
     _threshold("--min-speedup", min_speedup, 0.0, 1e6)
@@ -202,6 +202,10 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
     if csv_out is not None:
         _write(csv_out, result.to_csv())
     failures = result.failures(fail_on, min_speedup)
+    if result.mismatch:
+        click.echo(f"trtdiag: warning: {result.mismatch}", err=True)
+        if strict:
+            failures.append("the inputs look like different networks")
     _echo_summary(result.summary_line(str(html_out), failures), (html_out, json_out, csv_out))
     return EXIT_VERDICT if failures else 0
 
@@ -221,12 +225,14 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
               help="Exit 1 when a comparison finding of this severity or worse is found.")
 @click.option("--min-speedup", type=float, help="Exit 1 unless INT8 is at least this many times faster than FP16.")
+@click.option("--strict", is_flag=True, help="Exit 1 when the engines (or engines and model) look like different "
+              "networks (no common I/O tensor, almost no model node covered).")
 def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None, html_out: Path,
             json_out: Path | None, csv_out: Path | None, no_timestamp: bool, fail_on: str,
-            min_speedup: float | None) -> None:
+            min_speedup: float | None, strict: bool) -> None:
     """Compare an FP16 and an INT8 engine layer by layer, aligned on ONNX nodes."""
     _run_guarded(lambda: _compare_and_write(fp16, int8, model, shapes, html_out, json_out, csv_out,
-                                            not no_timestamp, fail_on, min_speedup))
+                                            not no_timestamp, fail_on, min_speedup, strict))
 
 
 @main.command()
@@ -239,6 +245,8 @@ def recipe(model: Path, trt_version: str | None, shapes: str | None, calib_cache
     """Print the trtexec and Polygraphy commands that produce everything trtdiag reads."""
     from trtdiag.recipe import build_recipe
 
+    if not model.is_file():
+        _fail(f"model not found: {model}" if not model.exists() else f"model is not a file: {model}")
     _run_guarded(lambda: click.echo(build_recipe(str(model), trt_version=trt_version, shapes=shapes,
                                                  out_dir=out_dir, calib_cache=calib_cache).text(), nl=False))
 

@@ -31,14 +31,16 @@ from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit
 from trtdiag.engine.artifacts import load_artifacts
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
+from trtdiag.engine.overlap import inputs_mismatch
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
 from trtdiag.enums import StrEnum
 from trtdiag.io.outputs import csv_safe
-from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import render_comparison
 from trtdiag.rules.base import verdict_failures
 from trtdiag.rules.registry import run_comparison_rules
+from trtdiag.validate import check_shapes, check_threshold
 
 __all__ = [
     "ATTRIBUTION_RULE", "Alignment", "BlockRow", "Comparison", "EngineArtifacts", "EngineSummary", "LayerRow",
@@ -75,6 +77,7 @@ class Comparison:
     attribution_rule: str = ATTRIBUTION_RULE
     model: str | None = None
     report_path: str | None = None
+    mismatch: str | None = None  # why the engines (and model) look like different networks
 
     def totals(self) -> tuple[float | None, float | None, str]:
         """(FP16 ms, INT8 ms, basis) measured the same way for both engines: per-layer profile sums when
@@ -93,6 +96,7 @@ class Comparison:
 
     def failures(self, fail_on: str = "never", min_speedup: float | None = None) -> list[str]:
         """Why this comparison fails a CI gate (empty: it passes)."""
+        check_threshold("min_speedup", min_speedup, 0.0, 1e6)
         out = verdict_failures(self.findings, fail_on)
         if min_speedup is not None and (self.speedup is None or self.speedup + 1e-9 < min_speedup):
             out.append(f"speed-up below {min_speedup:.2f}x")
@@ -316,11 +320,15 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
         notes.append("The two engines share no ONNX node names (different exports, e.g. FP16 vs QAT) and no "
                      "model was given: compute layers were paired by kind and output shape, in engine order.")
     blocks = _blocks(s16, s8, graph, n16, n8)
+    mismatch = inputs_mismatch(fp16, int8, (s16, s8), graph is not None)
+    if mismatch:
+        notes.insert(0, mismatch)
     comp = Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       notes=tuple(notes), model=graph.path if graph else None)
     findings = run_comparison_rules(comp, graph, compute)
     return Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
-                      findings=findings, notes=tuple(notes), model=graph.path if graph else None)
+                      findings=findings, notes=tuple(notes), model=graph.path if graph else None,
+                      mismatch=mismatch)
 
 
 #: Operation family of a compute layer, from its type and name: what structural alignment pairs on
@@ -419,7 +427,7 @@ def compare_artifacts(fp16: list[str | os.PathLike[str]] | str | os.PathLike[str
         return list(x) if isinstance(x, list | tuple) else [x]
 
     graph = load_graph(model) if model is not None else None
-    compute = compute_profile(graph.structure, graph.inputs, parse_shapes(shapes) if shapes else None) \
+    compute = compute_profile(graph.structure, graph.inputs, check_shapes(shapes)) \
         if graph is not None else None
     a16 = load_artifacts(as_list(fp16), "FP16")
     a8 = load_artifacts(as_list(int8), "INT8")
