@@ -53,17 +53,24 @@ def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=TIMEOUT_S, preexec_fn=_limits, errors="replace")
 
 
+def _strict_json(text: str, what: str) -> None:
+    def bare(token: str) -> None:
+        pytest.fail(f"{what}: bare {token} is not JSON")
+
+    json.loads(text, parse_constant=bare)
+
+
 def _check_outputs(out: Path, stdout: str) -> None:
     for f in out.iterdir():
         text = f.read_text(encoding="utf-8", errors="strict")
         if f.suffix == ".json":
-            json.loads(text, parse_constant=lambda c: pytest.fail(f"{f.name}: bare {c} is not JSON"))
+            _strict_json(text, f.name)
         if f.suffix == ".html":
             assert "<script>alert(1)" not in text, f"{f.name}: unescaped payload"
         if f.suffix == ".csv":
             assert "\n=cmd" not in text and ",=cmd" not in text, "CSV formula not neutralised"
     if stdout.lstrip().startswith("{"):
-        json.loads(stdout, parse_constant=lambda c: pytest.fail(f"stdout: bare {c} is not JSON"))
+        _strict_json(stdout, "stdout")
 
 
 def test_crafted_corpus_through_the_cli(tmp_path: Path) -> None:

@@ -290,7 +290,7 @@ def _size_notes(facts: LogFacts) -> list[str]:
     """What the input caps left out (see "Limits and guarantees" in README.md)."""
     notes = []
     if facts.read.long_lines:
-        notes.append(f"{facts.read.long_lines} log lines were longer than 1 MiB: their first MiB was read, "
+        notes.append(f"{facts.read.long_lines} log lines did not fit in one 8 MiB read: their first MiB was read, "
                      f"the remaining {facts.read.skipped_bytes} bytes were skipped.")
     if facts.long_messages:
         notes.append(f"{facts.long_messages} log lines were longer than 16 KiB: messages were matched on their "

@@ -27,9 +27,9 @@ from trtdiag.io.matchers import Matcher
 
 CHUNK_BYTES = 8 << 20
 HEAD_BYTES = 65536
-#: A line longer than this keeps its first MAX_LINE_BYTES; the rest, up to the next newline, is
-#: skipped and counted (``ChunkReader.skipped_bytes``): no TensorRT message or layer line is
-#: megabytes long, and accumulating an endless line would grow memory with it.
+#: A line that does not fit in one read (CHUNK_BYTES) keeps its first MAX_LINE_BYTES; the rest, up
+#: to the next newline, is skipped and counted (``ChunkReader.skipped_bytes``): no TensorRT message
+#: or layer line is megabytes long, and accumulating an endless line would grow memory with it.
 MAX_LINE_BYTES = 1 << 20
 
 
