@@ -41,8 +41,10 @@ def _writer(request: pytest.FixtureRequest, folder: Path, suffix: str) -> Callab
     reports = request.node.stash.setdefault(_REPORTS, [])
 
     def write(result: Any) -> Any:
+        from trtdiag.io.outputs import write_atomic
+
         path = folder / f"{stem}-{suffix}{len(reports) + 1}.html"
-        path.write_text(result.to_html(timestamp=False), encoding="utf-8")
+        write_atomic(path, result.to_html(timestamp=False))
         reports.append(path)
         return replace(result, report_path=str(path))
 
