@@ -27,10 +27,13 @@ STDOUT = "-"
 
 def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
     """A comparable identity: the resolved path, and (device, inode) when the file exists."""
-    resolved = path.expanduser().resolve()
+    try:
+        resolved = path.expanduser().resolve()
+    except (ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        raise InputError(f"not a usable path: {str(path)!r} ({exc})") from exc
     try:
         st = resolved.stat()
-    except OSError:
+    except (OSError, ValueError):
         return str(resolved), None
     return str(resolved), (st.st_dev, st.st_ino)
 
