@@ -5,6 +5,7 @@ Patterns are matched on the message after the prefix; each names the versions it
 
 from __future__ import annotations
 
+import sys
 from array import array
 
 from trtdiag.io.prefix import Line
@@ -55,7 +56,9 @@ MAX_LINES_PER_TENSOR = 20
 class MissingScaleHandler:
     """One entry per tensor (first appearance order), every warning's index kept in ``warning_order``.
 
-    Verbose logs repeat a warning per tactic and per layer: the state is column lists, not objects.
+    Verbose logs repeat a warning per tactic and per layer, and a large model warns about a million
+    distinct tensors: the state is typed arrays and interned names, not objects. Lines after the
+    first are kept only for tensors warned more than once (``_more``).
     """
 
     keywords = (b"Missing ", b"Dynamic range would", b"No non-int8")
@@ -63,9 +66,9 @@ class MissingScaleHandler:
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
         self._names: list[str] = []
-        self._count: list[int] = []
-        self._first: list[int] = []
-        self._lines: list[list[int]] = []
+        self._count = array("Q")
+        self._first = array("Q")
+        self._more: dict[int, list[int]] = {}
         self._wording: list[str] = []
         self._order = array("I")
         self._no_int8: list[Event] = []
@@ -96,15 +99,17 @@ class MissingScaleHandler:
         idx = self._index.get(tensor)
         if idx is None:
             idx = len(self._names)
+            tensor = sys.intern(tensor)
             self._index[tensor] = idx
             self._names.append(tensor)
-            self._count.append(0)
+            self._count.append(1)
             self._first.append(n)
-            self._lines.append([])
-            self._wording.append(wording)
-        self._count[idx] += 1
-        if len(self._lines[idx]) < MAX_LINES_PER_TENSOR:
-            self._lines[idx].append(n)
+            self._wording.append(wording)  # one of a few constant strings: shared, not copied
+        else:
+            self._count[idx] += 1
+            more = self._more.setdefault(idx, [])
+            if len(more) < MAX_LINES_PER_TENSOR - 1:
+                more.append(n)
         self._order.append(idx)
 
     def contribute(self, draft: FactsDraft) -> None:
@@ -113,7 +118,7 @@ class MissingScaleHandler:
                 tensor=name,
                 count=self._count[i],
                 first_line=self._first[i],
-                lines=tuple(self._lines[i]),
+                lines=(self._first[i], *self._more.get(i, ())),
                 wording=self._wording[i],
             )
             for i, name in enumerate(self._names)
