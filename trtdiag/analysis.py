@@ -33,7 +33,7 @@ from trtdiag.lint.run import LintResult
 from trtdiag.log.collector import read_log, require_tensorrt_lines
 from trtdiag.log.facts import LogFacts
 from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
-from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import analysis_html
 from trtdiag.rules.base import verdict_failures
@@ -42,6 +42,7 @@ from trtdiag.rules.context import BuildContext
 from trtdiag.rules.quantization import QuantizationMode, quantization_mode
 from trtdiag.rules.registry import run_int8_engine_rules, run_rules
 from trtdiag.transformer_view import TransformerGrid, build_grid
+from trtdiag.validate import check_shapes, check_threshold
 
 if TYPE_CHECKING:
     import pandas as pd  # third-party edge: pandas ships no type information
@@ -149,6 +150,7 @@ class Analysis:
     # -- CI verdict
     def failures(self, fail_on: str = "never", min_int8_mac_share: float | None = None) -> list[str]:
         """Why this analysis fails a CI gate (empty: it passes); the CLI's exit code 1 comes from here."""
+        check_threshold("min_int8_mac_share", min_int8_mac_share, 0.0, 1.0)
         out = verdict_failures(self.verdict_findings, fail_on)
         if min_int8_mac_share is not None:
             share = self.int8_blocked_share
@@ -182,7 +184,7 @@ class Analysis:
         return analysis_document(self, timestamp=timestamp)
 
     def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
-        return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
         """The HTML report, rendered from the same document as :meth:`to_json`."""
@@ -240,7 +242,7 @@ def analyze(
     graph = load_graph(model) if model is not None else None  # fail fast on bad inputs
     if shapes is not None and graph is None:
         raise InputError("--shapes needs the ONNX model (the shapes weigh its MatMul/Gemm/Conv nodes)")
-    parsed = parse_shapes(shapes) if isinstance(shapes, str) else shapes
+    parsed = check_shapes(shapes)
     cache = read_calibration_cache(calib_cache) if calib_cache is not None else None
     compute = compute_profile(graph.structure, graph.inputs, parsed) if graph is not None else None
     fp16_paths = [*(fp16 or []), *([fp16_layers] if fp16_layers else []), *([fp16_profile] if fp16_profile else [])]
@@ -391,11 +393,24 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
     if facts.read.undecodable_lines:
         notes.append(f"{facts.read.undecodable_lines} log lines had bytes that are not UTF-8; "
                      "they were read with replacements.")
+    notes.extend(_size_notes(facts))
     if not facts.has_int8_build:
         notes.append("This log shows no INT8 build: no INT8 flag, calibration or missing-scale warning was found.")
     if mapping.mismatch and mapping.mismatch_reason:
         notes.insert(0, "Model and log do not match: " + mapping.mismatch_reason + ".")
     return tuple(notes)
+
+
+def _size_notes(facts: LogFacts) -> list[str]:
+    """What the input caps left out (see "Limits and guarantees" in README.md)."""
+    notes = []
+    if facts.read.long_lines:
+        notes.append(f"{facts.read.long_lines} log lines did not fit in one 8 MiB read: their first MiB was read, "
+                     f"the remaining {facts.read.skipped_bytes} bytes were skipped.")
+    if facts.long_messages:
+        notes.append(f"{facts.long_messages} log lines were longer than 16 KiB: messages were matched on their "
+                     "first 16 KiB.")
+    return notes
 
 
 def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...],

@@ -29,11 +29,41 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise TrtdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    """Write one output atomically (``-`` is stdout); its folder is created if missing."""
+    from trtdiag.io.outputs import write_atomic
+
+    if str(path) != "-":
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TrtdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_atomic(path, text)
+
+
+def _check_outputs(inputs: list[Path | None], outputs: dict[str, Path | None]) -> None:
+    """Refuse, before anything is read or written, outputs that clash with an input or each other.
+
+    A model's external-data files (``model.onnx.data`` and the files it names) count as inputs."""
+    from trtdiag.io.outputs import check_outputs, model_inputs
+
+    expanded: list[Path | None] = []
+    for item in inputs:
+        expanded.append(item)
+        if item is not None and item.suffix.lower() == ".onnx":
+            expanded.extend(model_inputs(item))
+    check_outputs(expanded, outputs)
+
+
+def _echo_summary(line: str, outputs: tuple[Path | None, ...]) -> None:
+    """The summary line goes to stderr when a document is written to stdout (stdout stays valid JSON/HTML)."""
+    click.echo(line, err=any(o is not None and str(o) == "-" for o in outputs))
+
+
+def _threshold(name: str, value: float | None, low: float, high: float) -> None:
+    """A CI threshold that is NaN or out of range would pass every build: refuse it (exit 2)."""
+    from trtdiag.validate import check_threshold
+
+    check_threshold(name, value, low, high)
 
 
 def _run_guarded(fn: Callable[[], Any]) -> Any:
@@ -85,6 +115,9 @@ def _analyze_and_write(
     if is_stdin(log) and sys.stdin is not None and sys.stdin.isatty():
         raise TrtdiagError("LOG is '-' but standard input is a terminal: pipe a log in (trtexec ... 2>&1 | trtdiag "
                            "analyze -)")
+    _threshold("--min-int8-mac-share", min_int8_mac_share, 0.0, 1.0)
+    html_path = html_out if html_out is not None else Path(f"{'stdin' if is_stdin(log) else log.name}.trtdiag.html")
+    _check_outputs([log, model, calib_cache, *(engines or {}).values()], {"-o": html_path, "--json": json_out})
     size = log.stat().st_size if log.is_file() else 0
     show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
     if show:
@@ -94,13 +127,13 @@ def _analyze_and_write(
     else:
         result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True,
                          **(engines or {}))
-    html_path = html_out if html_out is not None else Path(f"{'stdin' if is_stdin(log) else log.name}.trtdiag.html")
     _write(html_path, result.to_html(timestamp=timestamp))
     if json_out is not None:
         _write(json_out, result.to_json(timestamp=timestamp))
     failures = result.failures(fail_on, min_int8_mac_share)
     if not quiet or failures:
-        click.echo(result.summary_line(str(html_path), str(json_out) if json_out else None, failures))
+        _echo_summary(result.summary_line(str(html_path), str(json_out) if json_out else None, failures),
+                      (html_path, json_out))
     if result.truncated:
         raise TrtdiagError(
             f"{log}: log is truncated ({result.log.truncation_reason}); partial report written to {html_path}")
@@ -129,7 +162,7 @@ def _analyze_and_write(
               help="Progress bar on stderr (default: on for large logs when stderr is a terminal).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
               help="Exit 1 when a finding of this severity or worse is found.")
-@click.option("--min-int8-mac-share", type=click.FloatRange(0, 1),
+@click.option("--min-int8-mac-share", type=float,
               help="Exit 1 when less than this share of GEMM/Conv MACs can run in INT8 (needs the model).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @click.option("--outputs", multiple=True, type=click.Path(path_type=Path),
@@ -168,9 +201,11 @@ def demo(output_dir: Path, no_timestamp: bool) -> None:
 
 def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None,
                        html_out: Path, json_out: Path | None, csv_out: Path | None, timestamp: bool,
-                       fail_on: str = "never", min_speedup: float | None = None) -> int:
+                       fail_on: str = "never", min_speedup: float | None = None, strict: bool = False) -> int:
     from trtdiag.comparison import compare_artifacts
 
+    _threshold("--min-speedup", min_speedup, 0.0, 1e6)
+    _check_outputs([*fp16, *int8, model], {"-o": html_out, "--json": json_out, "--csv": csv_out})
     result = compare_artifacts(list(fp16), list(int8), model=model, shapes=shapes)
     _write(html_out, result.to_html(timestamp=timestamp))
     if json_out is not None:
@@ -178,7 +213,11 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
     if csv_out is not None:
         _write(csv_out, result.to_csv())
     failures = result.failures(fail_on, min_speedup)
-    click.echo(result.summary_line(str(html_out), failures))
+    if result.mismatch:
+        click.echo(f"trtdiag: warning: {result.mismatch}", err=True)
+        if strict:
+            failures.append("the inputs look like different networks")
+    _echo_summary(result.summary_line(str(html_out), failures), (html_out, json_out, csv_out))
     return EXIT_VERDICT if failures else 0
 
 
@@ -197,12 +236,14 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
               help="Exit 1 when a comparison finding of this severity or worse is found.")
 @click.option("--min-speedup", type=float, help="Exit 1 unless INT8 is at least this many times faster than FP16.")
+@click.option("--strict", is_flag=True, help="Exit 1 when the engines (or engines and model) look like different "
+              "networks (no common I/O tensor, almost no model node covered).")
 def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None, html_out: Path,
             json_out: Path | None, csv_out: Path | None, no_timestamp: bool, fail_on: str,
-            min_speedup: float | None) -> None:
+            min_speedup: float | None, strict: bool) -> None:
     """Compare an FP16 and an INT8 engine layer by layer, aligned on ONNX nodes."""
     _run_guarded(lambda: _compare_and_write(fp16, int8, model, shapes, html_out, json_out, csv_out,
-                                            not no_timestamp, fail_on, min_speedup))
+                                            not no_timestamp, fail_on, min_speedup, strict))
 
 
 @main.command()
@@ -305,6 +346,8 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
             raise TrtdiagError("give the reference feeds once: --inputs or --data")
         if reference is None and model is None and model_opt is None:
             raise TrtdiagError("give --reference outputs, or the ONNX MODEL to run the reference on CPU")
+        _check_outputs([model, model_opt, reference, *candidates, inputs, data],
+                       {"-o": html_out, "--json": json_out})
         result = accuracy_from_files(list(candidates), reference=reference, model=model or model_opt,
                                      inputs=inputs or data, mark=mark, atol=atol, rtol=rtol)
         if build_log is not None:
@@ -318,8 +361,8 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
         if json_out is not None:
             _write(json_out, to_json(result, timestamp=not no_timestamp))
         failures = result.failures(fail_on)
-        click.echo(result.summary_line(str(html_out) if html_out else None, str(json_out) if json_out else None,
-                                       failures))
+        _echo_summary(result.summary_line(str(html_out) if html_out else None,
+                                          str(json_out) if json_out else None, failures), (html_out, json_out))
         return EXIT_VERDICT if failures else 0
 
     _run_guarded(run)
@@ -343,6 +386,7 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
         from trtdiag.lint.report import render_lint_html
         from trtdiag.lint.run import lint_model
 
+        _check_outputs([model], {"-o": html_out, "--json": json_out})
         result = lint_model(model, shapes=shapes)
         if html_out is not None:
             _write(html_out, render_lint_html(result, timestamp=not no_timestamp))
@@ -350,9 +394,11 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
             _write(json_out, lint_json(result, timestamp=not no_timestamp))
         failures = result.failures(fail_on)
         if not quiet or failures:
-            click.echo(result.summary_line(str(html_out) if html_out else None, str(json_out) if json_out else None))
+            to_err = any(o is not None and str(o) == "-" for o in (html_out, json_out))
+            click.echo(result.summary_line(str(html_out) if html_out else None, str(json_out) if json_out else None),
+                       err=to_err)
             for line in result.finding_lines():
-                click.echo(line)
+                click.echo(line, err=to_err)
         return EXIT_VERDICT if failures else 0
 
     _run_guarded(run)

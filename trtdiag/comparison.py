@@ -17,7 +17,9 @@ of the layer they feed).
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import json
 import os
 import re
@@ -29,16 +31,19 @@ from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit
 from trtdiag.engine.artifacts import load_artifacts
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
+from trtdiag.engine.overlap import inputs_mismatch
 from trtdiag.engine.qdq_fusion import names_qdq, unfused_layers
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
 from trtdiag.enums import StrEnum
+from trtdiag.io.outputs import csv_safe
 from trtdiag.lint.explicit import LintLink, link_lint, lint_for_build
 from trtdiag.lint.run import LintResult
-from trtdiag.onnx.compute import ComputeProfile, compute_profile, parse_shapes
+from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import render_comparison
 from trtdiag.rules.base import verdict_failures
 from trtdiag.rules.registry import run_comparison_rules
+from trtdiag.validate import check_shapes, check_threshold
 
 __all__ = [
     "ATTRIBUTION_RULE", "Alignment", "BlockRow", "Comparison", "EngineArtifacts", "EngineSummary", "LayerRow",
@@ -76,6 +81,7 @@ class Comparison:
     model: str | None = None
     report_path: str | None = None
     linked_lint: tuple[LintLink, ...] = ()  # explicit INT8 engine: unfused layers and the lint on their nodes
+    mismatch: str | None = None  # why the engines (and model) look like different networks
 
     def totals(self) -> tuple[float | None, float | None, str]:
         """(FP16 ms, INT8 ms, basis) measured the same way for both engines: per-layer profile sums when
@@ -94,6 +100,7 @@ class Comparison:
 
     def failures(self, fail_on: str = "never", min_speedup: float | None = None) -> list[str]:
         """Why this comparison fails a CI gate (empty: it passes)."""
+        check_threshold("min_speedup", min_speedup, 0.0, 1e6)
         out = verdict_failures(self.findings, fail_on)
         if min_speedup is not None and (self.speedup is None or self.speedup + 1e-9 < min_speedup):
             out.append(f"speed-up below {min_speedup:.2f}x")
@@ -135,13 +142,21 @@ class Comparison:
         return pd.DataFrame(rows, columns=columns)
 
     def to_csv(self) -> str:
-        return self.nodes_df().to_csv(index=False)
+        """The per-node table as CSV: cells a spreadsheet would run as formulas are neutralised
+        (OWASP), MACs stay integers."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(UNIT_COLUMNS)
+        for u in self.units:
+            row = unit_dict(u)
+            writer.writerow(["" if row[c] is None else csv_safe(row[c]) for c in UNIT_COLUMNS])
+        return out.getvalue()
 
     def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
         return comparison_document(self, timestamp=timestamp)
 
     def to_json(self, *, timestamp: bool = True) -> str:
-        return json.dumps(self.to_dict(timestamp=timestamp), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(timestamp=timestamp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_html(self, *, timestamp: bool = True) -> str:
         return render_comparison(self, timestamp=timestamp)
@@ -322,6 +337,9 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
         notes.append("The two engines share no ONNX node names (different exports, e.g. FP16 vs QAT) and no "
                      "model was given: compute layers were paired by kind and output shape, in engine order.")
     blocks = _blocks(s16, s8, graph, n16, n8)
+    mismatch = inputs_mismatch(fp16, int8, (s16, s8), graph is not None)
+    if mismatch:
+        notes.insert(0, mismatch)
     comp = Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       notes=tuple(notes), model=graph.path if graph else None)
     findings = run_comparison_rules(comp, graph, compute)
@@ -330,7 +348,7 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
         lint = lint_for_build(graph, compute)
     return Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       findings=findings, notes=tuple(notes), model=graph.path if graph else None,
-                      linked_lint=link_lint(unfused, lint))
+                      linked_lint=link_lint(unfused, lint), mismatch=mismatch)
 
 
 #: Operation family of a compute layer, from its type and name: what structural alignment pairs on
@@ -429,7 +447,7 @@ def compare_artifacts(fp16: list[str | os.PathLike[str]] | str | os.PathLike[str
         return list(x) if isinstance(x, list | tuple) else [x]
 
     graph = load_graph(model) if model is not None else None
-    compute = compute_profile(graph.structure, graph.inputs, parse_shapes(shapes) if shapes else None) \
+    compute = compute_profile(graph.structure, graph.inputs, check_shapes(shapes)) \
         if graph is not None else None
     a16 = load_artifacts(as_list(fp16), "FP16")
     a8 = load_artifacts(as_list(int8), "INT8")

@@ -47,9 +47,10 @@ def _writer(request: pytest.FixtureRequest, folder: Path, suffix: str,
     reports = request.node.stash.setdefault(_REPORTS, [])
 
     def write(result: Any) -> Any:
+        from trtdiag.io.outputs import write_atomic
+
         path = folder / f"{stem}-{suffix}{len(reports) + 1}.html"
-        html = render(result) if render is not None else result.to_html(timestamp=False)
-        path.write_text(html, encoding="utf-8")
+        write_atomic(path, render(result) if render is not None else result.to_html(timestamp=False))
         reports.append(path)
         return replace(result, report_path=str(path))
 

@@ -45,14 +45,21 @@ class Recipe:
     notes: tuple[str, ...]
 
     def text(self) -> str:
-        lines = [f"# trtdiag recipe for {self.model} (TensorRT {self.trt_major}.x); outputs in {self.out_dir}/"]
-        lines += [f"# {n}" for n in self.notes]
+        lines = [_comment(f"trtdiag recipe for {shlex.quote(self.model)} (TensorRT {self.trt_major}.x); "
+                          f"outputs in {shlex.quote(self.out_dir)}/")]
+        lines += [_comment(n) for n in self.notes]
         for s in self.steps:
-            lines += ["", f"# {s.name}", s.shell]
+            lines += ["", _comment(s.name), s.shell]
         lines += ["", "# then:",
                   f"trtdiag compare --fp16 {shlex.quote(self.out_dir)}/fp16 --int8 {shlex.quote(self.out_dir)}/int8 "
                   f"--model {shlex.quote(self.model)} -o compare.html --json compare.json --csv nodes.csv"]
         return "\n".join(lines) + "\n"
+
+
+def _comment(text: str) -> str:
+    """A shell comment line: a newline or carriage return inside ``text`` (a file name can hold one)
+    is escaped, so it cannot end the comment and inject a command into the printed script."""
+    return "# " + text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def parse_version(text: str | None) -> int:

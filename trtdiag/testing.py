@@ -20,8 +20,11 @@ from typing import Any
 
 from trtdiag.accuracy.testing import assert_int8_engaged, assert_outputs_close
 from trtdiag.findings import Severity
+from trtdiag.lint.registry import RULE_BY_ID as LINT_RULES
 from trtdiag.lint.testing import assert_qdq_placement_clean
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, WEIGHT
+from trtdiag.rules.registry import rule_ids
+from trtdiag.validate import check_known_id, check_patterns, check_result, check_threshold
 
 __all__ = [
     "assert_int8_coverage",
@@ -83,6 +86,8 @@ def assert_no_missing_scales(analysis: Any, allow: Iterable[str] = DEFAULT_ALLOW
     parser ``"helpers"``) and regular expressions matched against tensor names. The default allows
     integer tensors and weights, whose warnings are harmless.
     """
+    check_result(analysis, "analysis", ("mapping", "findings"))
+    allow = check_patterns("allow", allow)
     bad = [t for t in analysis.mapping.tensors if not _allowed(t, allow)]
     if not bad:
         return
@@ -101,7 +106,12 @@ def assert_no_missing_scales(analysis: Any, allow: Iterable[str] = DEFAULT_ALLOW
 
 
 def assert_no_finding(analysis: Any, finding_id: str) -> None:
-    """Fail if the analysis (or comparison) produced the finding with this id."""
+    """Fail if the analysis (or comparison) produced the finding with this id.
+
+    An id that no rule produces is refused (ValueError listing the known ids): a misspelt id
+    would otherwise pass every time."""
+    check_result(analysis, "analysis", ("findings",))
+    check_known_id(finding_id, [*rule_ids(), *LINT_RULES, *(f.id for f in analysis.findings)])
     for f in analysis.findings:
         if f.id == finding_id:
             ev = f.evidence
@@ -127,6 +137,8 @@ def _int8_mac_share(obj: Any) -> tuple[float | None, list[str]]:
 
 def assert_int8_coverage(analysis_or_comparison: Any, min_mac_share: float = 0.9) -> None:
     """Fail unless at least ``min_mac_share`` of the model's GEMM/Conv MACs run (or can run) in INT8."""
+    check_result(analysis_or_comparison, "analysis_or_comparison", ("findings",))
+    check_threshold("min_mac_share", min_mac_share, 0.0, 1.0)
     share, blocked = _int8_mac_share(analysis_or_comparison)
     if share is None:
         raise AssertionError("INT8 coverage is unknown: give the ONNX model (and for a comparison, detailed layer "
@@ -144,6 +156,8 @@ def assert_int8_coverage(analysis_or_comparison: Any, min_mac_share: float = 0.9
 
 def assert_int8_faster(comparison: Any, min_speedup: float = 1.2) -> None:
     """Fail unless the INT8 engine is at least ``min_speedup`` times faster than the FP16 engine."""
+    check_result(comparison, "comparison", ("totals", "units"))
+    check_threshold("min_speedup", min_speedup, 0.0, 1e6)
     t16, t8, _basis = comparison.totals()
     if not t16 or not t8:
         raise AssertionError("engine times are missing: give per-layer profiles or performance summaries of both "
@@ -164,6 +178,7 @@ def assert_int8_faster(comparison: Any, min_speedup: float = 1.2) -> None:
 
 def assert_layers_in_precision(comparison: Any, pattern: str, precision: str, engine: str = "int8") -> None:
     """Fail unless every layer of ``engine`` whose name or ONNX nodes match ``pattern`` runs in ``precision``."""
+    check_result(comparison, "comparison", ("fp16", "int8"))
     want = precision.upper().replace("FLOAT16", "FP16").replace("FLOAT32", "FP32").replace("HALF", "FP16")
     summary = getattr(comparison, engine.lower())
     rx = re.compile(pattern)

@@ -176,6 +176,15 @@ def _read_ort_text(p: Path, lines: list[str]) -> CalibrationCache:
     return CalibrationCache(str(p), CacheFormat.ORT_TEXT, None, None, None, tuple(entries), tuple(bad), tuple(unparsed))
 
 
+def _ort_range(value: object) -> float | None:
+    """The range of an ONNX Runtime table entry ([min, max] or one number), None if it is neither."""
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        return max(abs(float(value[0])), abs(float(value[1])))
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
 def _read_ort_json(p: Path, text: str) -> CalibrationCache:
     try:
         table = json.loads(text)
@@ -188,13 +197,12 @@ def _read_ort_json(p: Path, text: str) -> CalibrationCache:
     entries: list[CacheEntry] = []
     bad: list[BadValue] = []
     for name, value in table.items():
-        if isinstance(value, list | tuple) and len(value) == 2 and all(_is_number(v) for v in value):
-            rng = max(abs(float(value[0])), abs(float(value[1])))
-        elif _is_number(value):
-            rng = float(value)
-        else:
-            raise InputError(f"{p} is JSON but not a calibration table: entry {_short(name)!r} is not [min, max] "
-                             "or a number")
+        try:
+            rng = _ort_range(value)
+        except OverflowError:
+            rng = None
+        if rng is None:
+            raise InputError(f"{p}: entry {str(name)[:200]!r} is not [min, max] or a number of float range")
         entries.append(CacheEntry(str(name), rng, json.dumps(value), 0))
         problem = _problem(rng)
         if problem:

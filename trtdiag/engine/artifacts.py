@@ -304,5 +304,9 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str, scanned: Log
     assert profile is None or isinstance(profile, EngineProfile)
     assert perf is None or isinstance(perf, PerfSummary)
     assert times is None or isinstance(times, InferenceTimes)
+    notes.extend(f"{Path(a.source).name}: {a.read_note}" for a in (layers, profile) if a is not None and a.read_note)
+    if profile is not None and profile.dropped_timings:
+        notes.append(f"{Path(profile.source).name}: {profile.dropped_timings} layer timings were not finite "
+                     "non-negative numbers (NaN, Infinity, negative) and were left out")
     return EngineArtifacts(label, layers, profile, perf, times, tuple(str(f) for f in files), tuple(notes))
 

@@ -85,6 +85,7 @@ class EngineLayers:
     tensorrt_version: str | None
     layers: tuple[EngineLayer, ...]
     io_tensors: tuple[TensorInfo, ...]
+    read_note: str | None = None  # why the source may be incomplete (cut short, size cap)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ class EngineProfile:
     runs: int
     layers: tuple[LayerTiming, ...]
     total_ms: float | None
+    dropped_timings: int = 0  # rows whose time was NaN, infinite, negative or not a number
+    read_note: str | None = None  # why the source may be incomplete (cut short, size cap)
 
 
 @dataclass(frozen=True)

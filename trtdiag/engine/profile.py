@@ -15,7 +15,8 @@ from pathlib import Path
 from trtdiag.engine.formats import dump_profile, perf_summary, profile_json, times_json, trex_metadata
 from trtdiag.engine.model import EngineProfile, InferenceTimes, PerfSummary
 from trtdiag.errors import InputError
-from trtdiag.io.files import load_json_values, looks_binary, looks_json, read_head
+from trtdiag.io.files import looks_binary, looks_json, read_head
+from trtdiag.io.json_values import load_json_values
 
 
 def read_profile(path: str | os.PathLike[str]) -> EngineProfile:

@@ -28,6 +28,10 @@ from trtdiag.io.sniff import binary_hint
 
 CHUNK_BYTES = 8 << 20
 HEAD_BYTES = 65536
+#: A line that does not fit in one read (CHUNK_BYTES) keeps its first MAX_LINE_BYTES; the rest, up
+#: to the next newline, is skipped and counted (``ChunkReader.skipped_bytes``): no TensorRT message
+#: or layer line is megabytes long, and accumulating an endless line would grow memory with it.
+MAX_LINE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class ChunkReader:
         self._on_progress = on_progress
         self._on_head = on_head
         self._raw_pos = 0
+        self.long_lines = 0  # lines cut at MAX_LINE_BYTES
+        self.skipped_bytes = 0  # bytes of those lines past the cap, not read
 
     def __iter__(self) -> Iterator[memoryview]:
         try:
@@ -107,6 +113,7 @@ class ChunkReader:
             raise InputError(f"cannot read {self.path}: {one_line(str(exc))}") from exc
         tail = b""
         first = True
+        skipping = False  # inside the part of an overlong line past the cap
         with fh:
             while True:
                 # np.empty: no zero-filling of a buffer that readinto overwrites anyway
@@ -118,6 +125,10 @@ class ChunkReader:
                     first = False
                     self._check_head(view, n)
                 self._progress(fh)
+                if skipping and n:
+                    n, skipping = self._skip_to_newline(buf, len(tail), n)
+                    if skipping:
+                        continue
                 filled = len(tail) + n
                 if n == 0:
                     if tail:
@@ -126,9 +137,26 @@ class ChunkReader:
                 cut = _last_newline(buf, view, filled) + 1
                 if cut == 0:
                     tail = bytes(view[:filled])
+                    if filled > MAX_LINE_BYTES:
+                        self.long_lines += 1
+                        self.skipped_bytes += filled - MAX_LINE_BYTES
+                        tail, skipping = tail[:MAX_LINE_BYTES], True
                     continue
                 tail = bytes(view[cut:filled])
                 yield view[:cut]
+
+    def _skip_to_newline(self, buf: np.ndarray, start: int, n: int) -> tuple[int, bool]:
+        """Drop the bytes of ``buf[start:start+n]`` before its first newline (counted as skipped).
+
+        Returns the bytes left after ``start`` (moved to ``start``) and whether skipping goes on."""
+        found = np.flatnonzero(buf[start : start + n] == 10)
+        if not len(found):
+            self.skipped_bytes += n
+            return 0, True
+        k = int(found[0])
+        self.skipped_bytes += k
+        buf[start : start + n - k] = buf[start + k : start + n].copy()
+        return n - k, False
 
     def _read_into(self, fh: io.RawIOBase | io.BufferedIOBase, view: memoryview) -> int:
         """Fill ``view``; 0 at the end. A pipe delivers a little per read, so reads repeat until the

@@ -1,5 +1,5 @@
 """File access shared by every reader: existence/empty checks, transparent gzip, the head of a file
-and what it looks like (binary, JSON), and whole-file JSON values.
+and what it looks like (binary, JSON). JSON values are read by :mod:`trtdiag.io.json_values`.
 
 Why one module: each artifact reader used to repeat these checks with slightly different messages;
 the error model (one line, :class:`trtdiag.errors.InputError`) lives here once.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import stat
 import zlib
@@ -172,41 +171,6 @@ def read_head(path: str | os.PathLike[str], size: int = 65536) -> bytes:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def load_json_values(path: str | os.PathLike[str]) -> list[Any]:
-    """All JSON values in a file, in order.
-
-    trtexec appends to ``--exportProfile``/``--exportTimes`` files in some wrappers, so one file
-    can hold several arrays back to back (seven runs in one file have been seen); a strict ``json.load``
-    rejects that. InputError (one line) when the file is not JSON.
-    """
-    p = check_file(path)
-    head = read_head(p, 65536)
-    if looks_binary(head):
-        raise InputError(f"{p} is a binary file, not JSON")
-    try:
-        with open_binary_stream(p) as fh:
-            text = fh.read().decode("utf-8-sig", errors="replace")
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read {p}: {one_line(str(exc))}") from exc
-    decoder = json.JSONDecoder()
-    values: list[Any] = []
-    pos = 0
-    n = len(text)
-    while True:
-        while pos < n and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= n:
-            break
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
-        values.append(value)
-    if not values:
-        raise InputError(f"{p} holds no JSON value")
-    return values
 
 
 def looks_json(head: bytes) -> bool:

@@ -27,10 +27,13 @@ STDOUT = "-"
 
 def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
     """A comparable identity: the resolved path, and (device, inode) when the file exists."""
-    resolved = path.expanduser().resolve()
+    try:
+        resolved = path.expanduser().resolve()
+    except (ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        raise InputError(f"not a usable path: {str(path)!r} ({exc})") from exc
     try:
         st = resolved.stat()
-    except OSError:
+    except (OSError, ValueError):
         return str(resolved), None
     return str(resolved), (st.st_dev, st.st_ino)
 
@@ -70,13 +73,28 @@ def check_outputs(inputs: Iterable[str | os.PathLike[str] | None],
         taken.append((option, ident))
 
 
+#: Where exporters put an ONNX model's external weights next to it (``torch.onnx``, ``onnx.save``).
+_EXTERNAL_DATA_NAMES = ("{name}.data", "{stem}.data", "{name}_data", "{stem}.onnx_data", "{stem}.bin")
+
+
+def model_inputs(model: str | os.PathLike[str]) -> list[Path]:
+    """The external-data files that exist next to an ONNX model, under the usual exporter names.
+
+    They are inputs too: an output must never overwrite the weights of the model it reads."""
+    p = Path(model)
+    names = {n.format(name=p.name, stem=p.stem) for n in _EXTERNAL_DATA_NAMES}
+    return [p.parent / n for n in sorted(names) if (p.parent / n).is_file()]
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, ``os.replace``).
 
     ``-`` writes to standard output. The permissions of an existing target are kept; a new file gets
     the usual ``0o666 & ~umask``. Raises InputError (one line) when the folder is missing or not writable.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    # A lone surrogate (JSON "\\ud800" read from an input) cannot be UTF-8: it is written as the
+    # escape it came from, which keeps JSON valid and HTML readable.
+    raw = data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else data
     if str(path) == STDOUT:
         sys.stdout.buffer.write(raw)
         sys.stdout.flush()

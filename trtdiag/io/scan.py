@@ -78,6 +78,8 @@ class ReadStats:
     ends_with_newline: bool
     truncated_stream: bool
     scanner: str
+    long_lines: int = 0  # lines longer than chunks.MAX_LINE_BYTES, kept up to the cap
+    skipped_bytes: int = 0  # their bytes past the cap, skipped unread
 
 
 def _keyword_union(consumers: Sequence[LineConsumer]) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
@@ -201,6 +203,8 @@ def scan(
         ends_with_newline=dispatch.ends_with_newline,
         truncated_stream=reader.truncated_stream,
         scanner=scanner_name,
+        long_lines=reader.long_lines,
+        skipped_bytes=reader.skipped_bytes,
     )
 
 

@@ -84,4 +84,4 @@ def lint_document(result: LintResult, *, timestamp: bool = True) -> dict[str, An
 
 
 def lint_json(result: LintResult, *, timestamp: bool = True) -> str:
-    return json.dumps(lint_document(result, timestamp=timestamp), indent=2) + "\n"
+    return json.dumps(lint_document(result, timestamp=timestamp), indent=2, allow_nan=False) + "\n"

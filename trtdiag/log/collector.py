@@ -28,6 +28,10 @@ from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState
 _NO_STATS = ReadStats(path="", size_bytes=0, compressed=False, lines=0, candidate_lines=0, crlf=False,
                       undecodable_lines=0, ends_with_newline=True, truncated_stream=False, scanner="")
 
+#: Messages are matched on their first MESSAGE_CAP characters: a TensorRT message is never
+#: megabytes long, and the cap bounds the work of every handler pattern on an adversarial line.
+MESSAGE_CAP = 16384
+
 
 class LogCollector:
     """A :class:`~trtdiag.io.scan.LineConsumer` that accumulates :class:`LogFacts`, build by build.
@@ -53,6 +57,7 @@ class LogCollector:
         self._last_number = 0
         self.signals = TextSignals()  # is it a TensorRT log at all (trtdiag/io/sniff.py)
         self._prefixed = 0  # keyword lines with a TensorRT-style severity prefix
+        self.long_messages = 0  # lines matched on their first MESSAGE_CAP characters only
         self._start()
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(
             [*SEGMENT_KEYWORDS, *(k for h in self._handlers for k in h.keywords)]))
@@ -65,6 +70,9 @@ class LogCollector:
         self._splitter.reset()
 
     def feed(self, number: int, text: str) -> bool:
+        if len(text) > MESSAGE_CAP:
+            self.long_messages += 1
+            text = text[:MESSAGE_CAP]
         line = split_prefix(number, text)
         if line.severity:
             self._prefixed += 1
@@ -141,7 +149,8 @@ class LogCollector:
         assert facts is not None
         signals = replace(self.signals, tensorrt_lines=self.signals.tensorrt_lines + self._prefixed)
         return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
-                       build_index=chosen, signals=signals)
+                       build_index=chosen, signals=signals,
+                       long_messages=self.long_messages)
 
 
 def _carry_over(previous: LogState, state: LogState, marker: Marker) -> None:

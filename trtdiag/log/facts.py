@@ -159,6 +159,7 @@ class LogFacts:
     layer_info_int8: int = 0  # Layer(...) lines with an Int8 format
     builds: tuple[BuildSegment, ...] = ()  # every build of the log, in order (one for a single build)
     build_index: int = 1  # which of ``builds`` these facts describe
+    long_messages: int = 0  # lines whose message was matched on its first collector.MESSAGE_CAP characters only
     signals: TextSignals = field(default_factory=TextSignals)  # is it a TensorRT log at all (see has_tensorrt_lines)
 
     @property

@@ -8,6 +8,7 @@ identically, or the layers of one engine read from two artifacts would not compa
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -40,7 +41,7 @@ def normalise_dtype(text: str | None) -> str | None:
     that is ``FP16``; in ``Half[-1,32:8,28,28]`` it is ``Half``. Words are matched whole, so the
     ``Thirty-two`` of a vectorisation never reads as a type.
     """
-    if not text:
+    if not text or not isinstance(text, str):  # JSON may hold a number or a list here
         return None
     for word in _WORD.findall(text):
         dtype = _DTYPE_TOKENS.get(word.lower())
@@ -173,13 +174,18 @@ def tactic_of(name: object, value: object) -> str | None:
 
 
 def to_float(value: object) -> float | None:
-    """A JSON number (or numeric string) as float; None for anything else."""
-    if not isinstance(value, int | float | str):
+    """A JSON number (or numeric string) as a finite, non-negative float; None for anything else.
+
+    Every figure read through here is a time, a share or a rate: NaN, infinities and negative
+    values are measurement garbage that would poison totals and the JSON documents (see
+    ``EngineProfile.dropped_timings``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return f if math.isfinite(f) and f >= 0 else None
 
 
 def settle_profiles(layers: Sequence[LayerTiming]) -> list[LayerTiming]:

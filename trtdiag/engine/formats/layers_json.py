@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from trtdiag.engine.formats.common import (
 )
 from trtdiag.engine.model import EngineLayer, EngineLayers, FormatId, TensorInfo
 from trtdiag.errors import InputError
-from trtdiag.io.files import load_json_values, looks_binary, looks_json
+from trtdiag.io.files import looks_binary, looks_json
+from trtdiag.io.json_values import load_json_values
 
 FORMAT = FormatId.LAYERS_JSON
 
@@ -120,7 +122,9 @@ def engine_layers_from_json(doc: Any, source: str) -> EngineLayers:
 def read(path: str | os.PathLike[str]) -> EngineLayers:
     """Layers of an ``--exportLayerInfo`` file (the last JSON value when several are appended)."""
     p = Path(path)
-    doc = load_json_values(p)[-1]
+    values = load_json_values(p)
+    doc = values[-1]
     if isinstance(doc, list):
         raise InputError(f"{p} is a JSON list (a --exportProfile or --exportTimes file?), not --exportLayerInfo output")
-    return engine_layers_from_json(doc, str(p))
+    layers = engine_layers_from_json(doc, str(p))
+    return replace(layers, read_note=values.cut) if values.cut else layers

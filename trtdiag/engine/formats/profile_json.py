@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from trtdiag.engine.formats.common import settle_profiles, split_profile, to_flo
 from trtdiag.engine.formats.layers_json import json_text
 from trtdiag.engine.model import EngineProfile, FormatId, LayerTiming
 from trtdiag.errors import InputError
-from trtdiag.io.files import load_json_values
+from trtdiag.io.json_values import load_json_values
 
 FORMAT = FormatId.PROFILE_JSON
 
@@ -38,9 +39,10 @@ def _record(rec: dict[str, Any]) -> LayerTiming | None:
                        median_ms=to_float(rec.get("medianMs")), percentage=to_float(rec.get("percentage")))
 
 
-def _run(run: list[Any]) -> tuple[int | None, list[LayerTiming]]:
+def _run(run: list[Any]) -> tuple[int | None, list[LayerTiming], int]:
     iterations: int | None = None
     layers: list[LayerTiming] = []
+    dropped = 0
     for rec in run:
         if not isinstance(rec, dict):
             continue
@@ -55,16 +57,18 @@ def _run(run: list[Any]) -> tuple[int | None, list[LayerTiming]]:
         timing = _record(rec)
         if timing is not None:
             layers.append(timing)
-    return iterations, layers
+        elif "averageMs" in rec:
+            dropped += 1
+    return iterations, layers, dropped
 
 
 def profile_from_json(values: list[Any], source: str) -> EngineProfile:
     runs = [v for v in values if isinstance(v, list)]
     parsed = [_run(run) for run in runs]
-    parsed = [(it, layers) for it, layers in parsed if layers or it is not None]
+    parsed = [(it, layers, d) for it, layers, d in parsed if layers or it is not None or d]
     if not parsed:
         raise InputError(f"{source} is JSON but not a per-layer profile (expected trtexec --exportProfile output)")
-    iterations, layers = parsed[-1]
+    iterations, layers, dropped = parsed[-1]
     return EngineProfile(
         source=source,
         format="profile-json",
@@ -72,10 +76,13 @@ def profile_from_json(values: list[Any], source: str) -> EngineProfile:
         runs=len(parsed),
         layers=tuple(settle_profiles(layers)),
         total_ms=sum(layer.average_ms for layer in layers) if layers else None,
+        dropped_timings=dropped,
     )
 
 
 def read(path: str | os.PathLike[str]) -> EngineProfile:
     """Per-layer timings of the last run in an ``--exportProfile`` file."""
     p = Path(path)
-    return profile_from_json(load_json_values(p), str(p))
+    values = load_json_values(p)
+    profile = profile_from_json(values, str(p))
+    return replace(profile, read_note=values.cut) if values.cut else profile

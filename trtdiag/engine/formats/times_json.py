@@ -18,7 +18,8 @@ from trtdiag.engine.formats.layers_json import json_text
 from trtdiag.engine.formats.profile_json import FIRST_RECORD_KEY
 from trtdiag.engine.model import FormatId, InferenceTimes
 from trtdiag.errors import InputError
-from trtdiag.io.files import load_json_values, looks_binary, looks_json, read_head
+from trtdiag.io.files import looks_binary, looks_json, read_head
+from trtdiag.io.json_values import load_json_values
 
 FORMAT = FormatId.TIMES_JSON
 

@@ -18,7 +18,7 @@ from trtdiag.engine.formats.profile_json import sniff as sniff_profile_json
 from trtdiag.engine.formats.times_json import sniff as sniff_times_json
 from trtdiag.engine.model import FormatId, PerfSummary
 from trtdiag.errors import InputError
-from trtdiag.io.files import load_json_values
+from trtdiag.io.json_values import load_json_values
 
 FORMAT = FormatId.TREX_METADATA
 

@@ -5,7 +5,7 @@ Patterns are matched on the message after the prefix; each names the versions it
 
 from __future__ import annotations
 
-import re
+import sys
 from array import array
 
 from trtdiag.io.prefix import Line
@@ -13,12 +13,42 @@ from trtdiag.log.facts import Event, MissingScale
 from trtdiag.log.state import FactsDraft, LogState
 
 #: TRT 8.0-10.x "Missing scale and zero-point", TRT 6/7 "Missing dynamic range" (may end with ".").
-#: Tensor names contain spaces, brackets and commas: match lazily up to ", expect fall back".
-MISSING_RE = re.compile(
-    r"Missing (?P<kind>scale and zero-point|dynamic range) for tensor (?P<t>.+?), expect fall back to non-int8"
+#: Tensor names contain spaces, brackets and commas, so the name runs up to the first
+#: ", expect fall back" after the prefix. Found with ``str.find`` rather than a lazy regex group:
+#: a regex ``search`` restarts at every occurrence of the prefix and rescans the rest of the line,
+#: quadratic on a line of repeated prefixes; two ``find`` calls are linear.
+MISSING_PREFIXES = (
+    ("Missing scale and zero-point for tensor ", "scale-and-zero-point"),
+    ("Missing dynamic range for tensor ", "dynamic-range"),
 )
-NBSPATIAL_RE = re.compile(r"Dynamic range would not be set for tensor (?P<t>.+?) for nbSpatialDims")
-NO_NON_INT8_RE = re.compile(r"No non-int8 implementation of layer (?P<l>.+?) is supported")
+MISSING_SUFFIX = ", expect fall back to non-int8"
+NBSPATIAL = ("Dynamic range would not be set for tensor ", " for nbSpatialDims")
+NO_NON_INT8 = ("No non-int8 implementation of layer ", " is supported")
+
+
+def between(msg: str, prefix: str, suffix: str) -> str | None:
+    """The text between the first ``prefix`` and the first ``suffix`` after it (at least one
+    character), as the lazy regex ``prefix(.+?)suffix`` would find it; linear in the line length."""
+    start = msg.find(prefix)
+    if start < 0:
+        return None
+    start += len(prefix)
+    end = msg.find(suffix, start + 1)
+    return msg[start:end] if end >= 0 else None
+
+
+def missing_tensor(msg: str) -> tuple[str, str] | None:
+    """(tensor, wording) of a "Missing scale/dynamic range" warning; the earliest prefix wins."""
+    best: tuple[int, str, str] | None = None
+    for prefix, wording in MISSING_PREFIXES:
+        pos = msg.find(prefix)
+        if pos >= 0 and (best is None or pos < best[0]):
+            best = (pos, prefix, wording)
+    if best is None:
+        return None
+    tensor = between(msg[best[0]:], best[1], MISSING_SUFFIX)
+    return (tensor, best[2]) if tensor is not None else None
+
 
 MAX_LINES_PER_TENSOR = 20
 
@@ -26,7 +56,9 @@ MAX_LINES_PER_TENSOR = 20
 class MissingScaleHandler:
     """One entry per tensor (first appearance order), every warning's index kept in ``warning_order``.
 
-    Verbose logs repeat a warning per tactic and per layer: the state is column lists, not objects.
+    Verbose logs repeat a warning per tactic and per layer, and a large model warns about a million
+    distinct tensors: the state is typed arrays and interned names, not objects. Lines after the
+    first are kept only for tensors warned more than once (``_more``).
     """
 
     keywords = (b"Missing ", b"Dynamic range would", b"No non-int8")
@@ -34,9 +66,9 @@ class MissingScaleHandler:
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
         self._names: list[str] = []
-        self._count: list[int] = []
-        self._first: list[int] = []
-        self._lines: list[list[int]] = []
+        self._count = array("Q")
+        self._first = array("Q")
+        self._more: dict[int, list[int]] = {}
         self._wording: list[str] = []
         self._order = array("I")
         self._no_int8: list[Event] = []
@@ -45,22 +77,21 @@ class MissingScaleHandler:
         msg = line.message
         n = line.number
         if "Missing " in msg:
-            m = MISSING_RE.search(msg)
-            if m:
-                wording = "dynamic-range" if m.group("kind") == "dynamic range" else "scale-and-zero-point"
-                self._missing(m.group("t"), n, wording)
+            found = missing_tensor(msg)
+            if found is not None:
+                self._missing(found[0], n, found[1])
                 return True
             # A warning cut short (no ", expect fall back" tail) marks a truncated log if it is last.
             state.incomplete = n
         if "Dynamic range would" in msg:
-            m = NBSPATIAL_RE.search(msg)
-            if m:
-                self._missing(m.group("t"), n, "nbspatialdims")
+            tensor = between(msg, *NBSPATIAL)
+            if tensor is not None:
+                self._missing(tensor, n, "nbspatialdims")
                 return True
         if "No non-int8" in msg:
-            m = NO_NON_INT8_RE.search(msg)
-            if m:
-                self._no_int8.append(Event("no-non-int8-implementation", n, m.group("l")))
+            layer = between(msg, *NO_NON_INT8)
+            if layer is not None:
+                self._no_int8.append(Event("no-non-int8-implementation", n, layer))
                 return True
         return False
 
@@ -68,15 +99,17 @@ class MissingScaleHandler:
         idx = self._index.get(tensor)
         if idx is None:
             idx = len(self._names)
+            tensor = sys.intern(tensor)
             self._index[tensor] = idx
             self._names.append(tensor)
-            self._count.append(0)
+            self._count.append(1)
             self._first.append(n)
-            self._lines.append([])
-            self._wording.append(wording)
-        self._count[idx] += 1
-        if len(self._lines[idx]) < MAX_LINES_PER_TENSOR:
-            self._lines[idx].append(n)
+            self._wording.append(wording)  # one of a few constant strings: shared, not copied
+        else:
+            self._count[idx] += 1
+            more = self._more.setdefault(idx, [])
+            if len(more) < MAX_LINES_PER_TENSOR - 1:
+                more.append(n)
         self._order.append(idx)
 
     def contribute(self, draft: FactsDraft) -> None:
@@ -85,7 +118,7 @@ class MissingScaleHandler:
                 tensor=name,
                 count=self._count[i],
                 first_line=self._first[i],
-                lines=tuple(self._lines[i]),
+                lines=(self._first[i], *self._more.get(i, ())),
                 wording=self._wording[i],
             )
             for i, name in enumerate(self._names)

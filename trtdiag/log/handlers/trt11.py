@@ -26,7 +26,8 @@ TRT11_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("best-strongly-typed", re.compile(r"--best is incompatible with --stronglyTyped")),
     (
         "polygraphy-unavailable",
-        re.compile(r"(?:int8|fp16|calibrator)\S* in \w+ is not available on TensorRT version 1[1-9]"),
+        # bounded: an unbounded \S* backtracks over a whole line of repeated "int8" (quadratic)
+        re.compile(r"(?:int8|fp16|calibrator)\S{0,200} in \w{1,200} is not available on TensorRT version 1[1-9]"),
     ),
     ("trtexec-unknown-option", re.compile(r"Unknown option:?\s*--(?:int8|fp16|best|calib|bf16|fp8|int4)")),
 )
