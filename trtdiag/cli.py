@@ -117,7 +117,10 @@ def _analyze_and_write(
                            "analyze -)")
     _threshold("--min-int8-mac-share", min_int8_mac_share, 0.0, 1.0)
     html_path = html_out if html_out is not None else Path(f"{'stdin' if is_stdin(log) else log.name}.trtdiag.html")
-    _check_outputs([log, model, calib_cache, *(engines or {}).values()], {"-o": html_path, "--json": json_out})
+    given = engines or {}
+    inputs = [log, model, calib_cache, *(given.get(k) for k in ("fp16_layers", "int8_layers", "fp16_profile",
+                                                                 "int8_profile")), *(given.get("outputs") or ())]
+    _check_outputs(inputs, {"-o": html_path, "--json": json_out})
     size = log.stat().st_size if log.is_file() else 0
     show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
     if show:
