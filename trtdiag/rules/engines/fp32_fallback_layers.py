@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+
+from trtdiag.commands import template
 from trtdiag.findings import Evidence, Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule
 from trtdiag.rules.context import EngineContext
@@ -22,7 +25,9 @@ def check(ctx: EngineContext) -> Finding | None:
                 "time": ms(time)},
         evidence=Evidence(nodes=tuple(nodes[:MAX_EVIDENCE]), notes=tuple(r.name[:160] for r in rows[:10]),
                           total_nodes=len(nodes)),
-        commands=("trtexec --onnx=model.onnx --int8 --fp16 ...",),
+        commands=(template(f"trtexec --onnx={shlex.quote(ctx.comparison.model or 'model.onnx')} --int8 --fp16 "
+                           "--calib=CACHE", "CACHE and the rest of the INT8 build's options (shapes, "
+                           "--saveEngine): the engine artifacts do not record its command"),),
         gemm_nodes=gemms, mac_share=ctx.share(gemms),
     )
 
