@@ -142,7 +142,8 @@ class Analysis:
                      failures: list[str] | None = None) -> str:
         """One line for CI logs: verdict, INT8-blocked MACs, counts, findings, outputs, failed gates."""
         v = self.verdict
-        parts = [f"trtdiag: {'FAIL: ' if failures else ''}{v.severity}: {v.headline}"]
+        # "verdict:", never "error:" alone: "trtdiag: error:" is the CLI's prefix for failures of the tool itself
+        parts = [f"trtdiag: {'FAIL: ' if failures else ''}verdict: {v.severity} \u2014 {v.headline}"]
         if self.int8_blocked_share is not None:
             parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%")
         if self.log.missing_scale:
@@ -150,7 +151,7 @@ class Analysis:
         if self.findings:
             parts.append("findings: " + ", ".join(f.id for f in self.findings))
         if report:
-            parts.append(f"report: {report}")
+            parts.append(f"open {report} in a browser")
         if json_path:
             parts.append(f"json: {json_path}")
         if failures:
