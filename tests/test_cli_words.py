@@ -60,4 +60,4 @@ def test_help_summaries_fit_and_commands_have_examples_and_exit_codes() -> None:
         assert "..." not in line and len(line) <= 80, line
     for name in COMMANDS:
         text = run(name, "--help").stdout
-        assert "Example:\n  trtdiag " + name in text and "Exit codes:" in text and "2 bad input" in text
+        assert "Example:\n    trtdiag " + name in text and "Exit codes:" in text and "2 bad input" in text
