@@ -136,7 +136,9 @@ class Comparison:
         return pd.DataFrame(rows, columns=columns)
 
     def to_csv(self) -> str:
-        return self.nodes_df().to_csv(index=False)
+        df = self.nodes_df()
+        df["macs"] = df["macs"].astype("Int64")  # counts, not floats (pandas makes None-holding columns float)
+        return df.to_csv(index=False)
 
     def to_dict(self, *, timestamp: bool = True) -> dict[str, Any]:
         return comparison_document(self, timestamp=timestamp)
