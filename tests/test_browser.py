@@ -77,7 +77,7 @@ def test_first_screen_has_verdict_and_top_fix(page: Page, reports: dict[str, Pat
     fix = _rect(page, ".topfix .cmd")
     change = _rect(page, ".topfix p")
     for r in (verdict, fix, change):
-        assert 0 <= r["top"] and r["bottom"] <= TALL, (name, r)
+        assert r["top"] >= 0 and r["bottom"] <= TALL, (name, r)
     assert page.js("document.querySelector('.topfix button.copy') !== null")
 
 
@@ -112,7 +112,7 @@ def test_grid_click_brings_filtered_rows_into_view(page: Page, reports: dict[str
               label: document.getElementById('cell-filter').hidden ? '' : document.getElementById('cell-filter').textContent};
     })()""")
     assert state["n"] > 0 and set(state["cells"]) == {cell}
-    assert 0 <= state["top"] and state["bottom"] <= TALL
+    assert state["top"] >= 0 and state["bottom"] <= TALL
     assert cell.replace("|", " / ") in state["label"] and "clear" in state["label"]
     page.js("document.getElementById('clear-cell').click()")
     assert page.js("document.getElementById('cell-filter').hidden")
