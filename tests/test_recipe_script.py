@@ -46,6 +46,7 @@ def test_recipe_runs_as_pasted(version: str, tmp_path: Path) -> None:
     proc = _run(script)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert (tmp_path / "compare.html").exists() and (tmp_path / "nodes.csv").exists()
+    assert "recipe: WARNING: the model has dynamic dimensions" in proc.stderr
     assert (tmp_path / "trtdiag-artifacts" / "int8" / "profile.json").exists()
 
 

@@ -54,6 +54,7 @@ class Recipe:
                  f"# trtdiag recipe for {self.model} (TensorRT {self.trt_major}.x); outputs in {self.out_dir}/"]
         lines += [f"# {n}" for n in self.notes]
         lines += ["set -euo pipefail"]
+        lines += [f"echo {shlex.quote('recipe: ' + n)} >&2" for n in self.notes if n.startswith("WARNING")]
         for path, what in self.needs:
             lines.append(f"test -f {shlex.quote(path)} || {{ echo {shlex.quote(f'recipe: {path} is missing: {what}')}"
                          " >&2; exit 1; }")
