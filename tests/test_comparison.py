@@ -11,7 +11,7 @@ import pytest
 
 import trtdiag
 
-from .conftest import CORPUS, ROOT, artifact
+from .conftest import CORPUS, CORPUS_SKIP, ROOT, artifact
 
 TREX = CORPUS / "trex"
 LOGS = CORPUS / "logs"
@@ -23,7 +23,7 @@ def _art(number: str) -> str:
 
 def _need_corpus() -> None:
     if not (TREX / "MANIFEST.json").exists():
-        pytest.skip(f"real-artifact corpus not present at {CORPUS}")
+        pytest.skip(f"{CORPUS_SKIP} at {CORPUS}")
 
 
 def test_resnet18_a100_trex_pair() -> None:

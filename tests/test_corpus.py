@@ -17,7 +17,7 @@ from .conftest import CORPUS
 def _manifest() -> list[dict]:
     path = CORPUS / "logs" / "MANIFEST.json"
     if not path.exists():
-        return []
+        return [{"file": "(corpus absent)"}]  # one case, skipped by the corpus_logs fixture with the others
     return [a for a in json.loads(path.read_text())["artifacts"] if a["file"].endswith(".log")]
 
 

@@ -52,7 +52,7 @@ def test_first_command_installs_and_writes_the_demo_report(tmp_path: Path) -> No
     assert report.exists() and report.stat().st_size > 5000
     doc = json.loads((src / "reports" / "xlmr-int8-only.json").read_text())
     assert doc["schema"] == "trtdiag.analysis/1" and doc["findings"]
-    assert "report: reports/xlmr-int8-only.html" in proc.stdout
+    assert "open reports/xlmr-int8-only.html in a browser" in proc.stdout
 
 
 def _examples() -> list[tuple[str, str, str]]:

@@ -76,7 +76,7 @@ def test_recipe_cli(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = _run(["recipe", MODEL, "--trt-version", "10", "--shapes", "input_ids:1x128,attention_mask:1x128"],
                 tmp_path, env)
-    assert proc.returncode == 0 and proc.stdout.startswith("# trtdiag recipe for")
+    assert proc.returncode == 0 and proc.stdout.startswith("#!/usr/bin/env bash\n# trtdiag recipe for")
 
 
 def test_collect_without_tensorrt_exits_2(tmp_path: Path) -> None:

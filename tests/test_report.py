@@ -23,7 +23,8 @@ def _evil_log(tmp_path: Path) -> Path:
 
 def test_tensor_names_with_markup_are_escaped(tmp_path: Path) -> None:
     html = trtdiag.analyze(_evil_log(tmp_path)).to_html()
-    assert EVIL not in html
+    assert EVIL not in html and EVIL not in html.replace("<wbr>", "")
+    html = html.replace("<wbr>", "")  # long names may break after "/" and "."; the escaping is what matters
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
     assert html.count("<script>") == 1  # only the report's own inline script
 
@@ -36,7 +37,7 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
 
 def test_sections_in_order(tmp_path: Path) -> None:
     html = trtdiag.analyze(LOGS / "xlmr_int8_only_trtexec.log", MODELS / "xlmr_tiny_ts_op17.onnx").to_html()
-    order = [html.index(f'id="{s}"') for s in ("verdict", "build", "findings", "tensors", "inputs")]
+    order = [html.index(f'id="{s}"') for s in ("verdict", "findings", "tensors", "build", "inputs")]
     assert order == sorted(order)
     assert 'id="tensor-table"' in html and 'id="filter"' in html
     assert "python -m modelopt.onnx.quantization" in html

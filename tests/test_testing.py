@@ -105,3 +105,12 @@ def test_plugin_in_a_pytester_run(pytester: pytest.Pytester) -> None:
 def test_plugin_option_is_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(*plugin_args(), "--help")
     assert "--trtdiag-report-dir" in result.stdout.str()
+
+
+def test_capped_lists_add_up() -> None:
+    """A finding keeps a sample of its tensors and their total: shown + "more" must equal the total."""
+    from trtdiag.testing import _cap
+
+    text = _cap([f"t{i}" for i in range(25)], total=48)
+    assert text.count("\n    t") + 1 == 12 and text.endswith("... and 36 more")
+    assert "more" not in _cap(["a", "b"], total=2)

@@ -171,7 +171,7 @@ class Analysis:
         if self.verdict_findings:
             parts.append("findings: " + ", ".join(f.id for f in self.verdict_findings))
         if report:
-            parts.append(f"report: {report}")
+            parts.append(f"open {report} in a browser")
         if json_path:
             parts.append(f"json: {json_path}")
         if failures:
@@ -198,10 +198,12 @@ class Analysis:
 def _summary_verdict(a: Analysis) -> str:
     """``severity: headline``; a truncated log never reads "ok": the verdict covers only the part read."""
     v = a.verdict
+    # "verdict:", never "error:" alone: "trtdiag: error:" is the CLI's prefix for failures of the tool itself
     if not a.truncated:
-        return f"{v.severity}: {v.headline}"
+        return f"verdict: {v.severity} \u2014 {v.headline}"
     severity = "incomplete" if v.severity in ("ok", "info") else v.severity
-    return f"{severity}: log truncated ({a.log.truncation_reason}), verdict on the part read: {v.headline}"
+    return (f"verdict: {severity} \u2014 log truncated ({a.log.truncation_reason}), verdict on the part read: "
+            f"{v.headline}")
 
 
 def analyze(

@@ -17,6 +17,14 @@ import click
 from trtdiag import __version__
 from trtdiag.errors import TrtdiagError
 
+
+def _epilog(example: str, gates: str | None = "a --fail-on gate failed") -> str:
+    """A command's --help ending: one example, and the exit codes (``\\b`` keeps click from re-wrapping)."""
+    codes = ["0 done (a finished analysis, whatever its verdict)"] + ([f"1 {gates}"] if gates else [])
+    codes += ["2 bad input (one line on stderr)", "3 internal error"]
+    return "\b\nExample:\n  " + example + "\n\n\b\nExit codes:\n  " + "\n  ".join(codes)
+
+
 EXIT_VERDICT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -121,6 +129,7 @@ def _analyze_and_write(
     inputs = [log, model, calib_cache, *(given.get(k) for k in ("fp16_layers", "int8_layers", "fp16_profile",
                                                                  "int8_profile")), *(given.get("outputs") or ())]
     _check_outputs(inputs, {"-o": html_path, "--json": json_out})
+    _check_not_swapped(log, model)
     size = log.stat().st_size if log.is_file() else 0
     show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
     if show:
@@ -143,7 +152,38 @@ def _analyze_and_write(
     return EXIT_VERDICT if failures else 0
 
 
-@main.command()
+def _looks_like_text_log(path: Path) -> bool:
+    """A plain-text file (a build log) rather than an ONNX protobuf: no NUL bytes, decodes as UTF-8."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head or b"\0" in head or head[:2] == b"\x1f\x8b":
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a multi-byte character cut at the end of the sample
+    return True
+
+
+def _check_not_swapped(log: Path, model: Path | None) -> None:
+    """A build log given as MODEL (and an ONNX file as LOG) is the commonest slip: say so in words."""
+    if model is None or not model.is_file() or model.suffix.lower() == ".onnx":
+        return
+    if not _looks_like_text_log(model):
+        return
+    if log.suffix.lower() == ".onnx" or not _looks_like_text_log(log):
+        raise TrtdiagError(f"{log} is an ONNX model and {model} a text log: did you swap LOG and MODEL? "
+                           "(usage: trtdiag analyze LOG [MODEL])")
+    raise TrtdiagError(f"{model} is a text log, not an ONNX model: MODEL must be the .onnx file the engine was "
+                       "built from (usage: trtdiag analyze LOG [MODEL])")
+
+
+@main.command(short_help='Explain a TensorRT build log (and its ONNX model).',
+              epilog=_epilog('trtdiag analyze build.log model.onnx -o report.html --json report.json',
+                             'a --fail-on or --min-int8-mac-share gate failed'))
 @click.argument("log", type=click.Path(path_type=Path))
 @click.argument("model", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "html_out", type=click.Path(path_type=Path),
@@ -188,7 +228,9 @@ def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path
         min_int8_mac_share=min_int8_mac_share))
 
 
-@main.command()
+@main.command(short_help='Analyse the embedded demo build and write its report.',
+              epilog=_epilog('trtdiag demo -o reports',
+                             'a --fail-on gate failed (never for the demo)'))
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
               help="Folder for the demo's HTML and JSON report.")
 @click.option("--no-timestamp", is_flag=True, help="Leave out the generated-at time.")
@@ -220,11 +262,15 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
         click.echo(f"trtdiag: warning: {result.mismatch}", err=True)
         if strict:
             failures.append("the inputs look like different networks")
-    _echo_summary(result.summary_line(str(html_out), failures), (html_out, json_out, csv_out))
+    written = tuple(str(p) for p in (json_out, csv_out) if p is not None)
+    _echo_summary(result.summary_line(str(html_out), failures, written), (html_out, json_out, csv_out))
     return EXIT_VERDICT if failures else 0
 
 
-@main.command()
+@main.command(short_help='Compare FP16 and INT8 engines layer by layer.',
+              epilog=_epilog('trtdiag compare --fp16 art/fp16 --int8 art/int8 --model model.onnx '
+                             '--json c.json --csv nodes.csv',
+                             'a --fail-on or --min-speedup gate failed'))
 @click.option("--fp16", multiple=True, required=True, type=click.Path(path_type=Path),
               help="FP16 engine artifacts: files or a folder (layer info, profile, perf summary, build log).")
 @click.option("--int8", multiple=True, required=True, type=click.Path(path_type=Path),
@@ -249,7 +295,9 @@ def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, 
                                             not no_timestamp, fail_on, min_speedup, strict))
 
 
-@main.command()
+@main.command(short_help='Print the commands that collect every artifact.',
+              epilog=_epilog('trtdiag recipe model.onnx --shapes input_ids:8x128 > recipe.sh && bash recipe.sh',
+                             None))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--trt-version", help="TensorRT version the commands are for (8.2+, 10, 11; default 10).")
 @click.option("--shapes", help="Input shapes, trtexec syntax.")
@@ -268,7 +316,9 @@ def recipe(model: Path, trt_version: str | None, shapes: str | None, calib_cache
     _run_guarded(run)
 
 
-@main.command()
+@main.command(short_help='Build, profile and compare engines (needs TensorRT).',
+              epilog=_epilog('trtdiag collect model.onnx --shapes input_ids:8x128 -o compare.html',
+                             None))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--trt-version", help="TensorRT version installed (default: read from the tensorrt package).")
 @click.option("--shapes", help="Input shapes, trtexec syntax.")
@@ -309,7 +359,9 @@ def _installed_trt_version() -> str | None:
         return None
 
 
-@main.command()
+@main.command(short_help='Classify outputs against an FP32 reference.',
+              epilog=_epilog('trtdiag accuracy model.onnx --candidate int8_outputs.json -o accuracy.html',
+                             'a --fail-on gate failed'))
 @click.argument("model", required=False, type=click.Path(path_type=Path))
 @click.option("--reference", type=click.Path(path_type=Path),
               help="Reference outputs: Polygraphy RunResults JSON (--save-outputs) or .npz of named outputs.")
@@ -372,7 +424,9 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
 
 
 
-@main.command()
+@main.command(short_help='Check the Q/DQ placement of an ONNX model.',
+              epilog=_epilog('trtdiag lint model.qdq.onnx -o lint.html --json lint.json',
+                             'a --fail-on gate failed (default: error)'))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the JSON document (trtdiag.lint/1).")
 @click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), help="Write the HTML report here.")

@@ -106,13 +106,18 @@ class Comparison:
             out.append(f"speed-up below {min_speedup:.2f}x")
         return out
 
-    def summary_line(self, report: str | None = None, failures: list[str] | None = None) -> str:
+    def summary_line(self, report: str | None = None, failures: list[str] | None = None,
+                     written: tuple[str, ...] = ()) -> str:
+        """One line for CI logs: the speed-up with each engine's time named, the findings, every file written."""
         t16, t8, _ = self.totals()
-        speed = f"INT8 speed-up {t16 / t8:.2f}x ({t8:.3f} ms vs {t16:.3f} ms)" if t16 and t8 else "no timings"
+        speed = (f"INT8 speed-up {t16 / t8:.2f}x (INT8 {t8:.3f} ms vs FP16 {t16:.3f} ms)" if t16 and t8
+                 else "no timings")
         parts = [f"trtdiag: {'FAIL: ' if failures else ''}compare: {speed}", f"alignment: {self.alignment}",
                  "findings: " + (", ".join(f.id for f in self.findings) or "none")]
         if report:
-            parts.append(f"report: {report}")
+            parts.append(f"open {report} in a browser")
+        if written:
+            parts.append("also wrote: " + ", ".join(written))
         if failures:
             parts.append("failed: " + "; ".join(failures))
         return " | ".join(parts)

@@ -11,6 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from trtdiag.commands import BuildCommand, polygraphy_shapes, template
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, NodeInfo
 
 #: Ops ModelOpt's INT8 mode may quantize; only these need excluding from it.
@@ -120,19 +121,23 @@ def modelopt_command(model: str, g: GraphIndex | None, sensitive: SensitiveNodes
 
 
 def calibration_data_snippet(g: GraphIndex | None) -> str:
-    """A runnable sketch that saves calibration batches as .npz keyed by input name."""
+    """A template (it needs the user's data) that saves calibration batches as .npz keyed by input name."""
     names = list(g.inputs) if g is not None else ["input_ids", "attention_mask"]
     dtypes = {n: ("int64" if g is None else g.inputs[n][0].lower()) for n in names}
     arrays = ", ".join(f"{n}=np.concatenate(batches[{n!r}]).astype({dtypes[n]!r})" for n in names)
-    return (
+    text = (
         "python - <<'EOF'\n"
         "# Save ~500 representative samples (real text, real sequence lengths) keyed by ONNX input name.\n"
         "import numpy as np\n"
         f"batches = {{{', '.join(f'{n!r}: []' for n in names)}}}\n"
-        "# for each batch of your data loader: batches[name].append(array) for every input name\n"
+        "for feed in my_calibration_batches():  # FILL IN: your data loader, one dict of arrays per batch\n"
+        "    for name in batches:\n"
+        "        batches[name].append(feed[name])\n"
         f"np.savez('calib.npz', {arrays})\n"
         "EOF"
     )
+    return template(text, "replace my_calibration_batches() with your data loader (one dict of numpy arrays "
+                    f"keyed by {', '.join(names)} per batch)")
 
 
 def _major_minor(version: str | None) -> tuple[int, int] | None:
@@ -143,9 +148,21 @@ def _major_minor(version: str | None) -> tuple[int, int] | None:
 
 
 def explicit_build_commands(version: str | None, quantized: str = "model.int8.onnx",
-                            engine: str = "model.int8.plan") -> list[str]:
-    """How to build the Q/DQ model, per TensorRT version (11: strongly typed only)."""
+                            engine: str = "model.int8.plan", base: BuildCommand | None = None) -> list[str]:
+    """How to build the Q/DQ model, per TensorRT version (11: strongly typed only).
+
+    With the user's trtexec command (``base``), the build keeps its shapes, engine path and every other
+    option; only the model and the precision/calibration options change.
+    """
     mm = _major_minor(version)
+    if base is not None and base.tool == "trtexec":
+        typed = base.explicit(quantized, strongly_typed=True).text()
+        weak = base.explicit(quantized, strongly_typed=False).text()
+        if mm is not None and mm[0] >= 11:
+            return [f"{typed}  # TensorRT 11: always strongly typed"]
+        if mm is not None and mm[0] == 10:
+            return [typed, f"{weak}  # weakly typed alternative"]
+        return [weak, f"{typed}  # TensorRT 10.x and later"]
     if mm is not None and mm[0] >= 11:
         return [f"trtexec --onnx={_q(quantized)} --saveEngine={_q(engine)}  # TensorRT 11: always strongly typed"]
     if mm is not None and mm[0] == 10:
@@ -155,17 +172,26 @@ def explicit_build_commands(version: str | None, quantized: str = "model.int8.on
             f"trtexec --onnx={_q(quantized)} --stronglyTyped --saveEngine={_q(engine)}  # TensorRT 10.x and later"]
 
 
-def layer_precision_commands(model: str, names: list[str], cache: str | None = None) -> list[str]:
+def layer_precision_commands(model: str, names: list[str], cache: str | None = None,
+                             base: BuildCommand | None = None) -> list[str]:
     """Keep chosen layers in FP16 on TensorRT 8.4-10.x (trtexec and Polygraphy); removed in 11.
 
-    TensorRT names each layer after its ONNX node, so node names are layer names.
+    TensorRT names each layer after its ONNX node, so node names are layer names. With the user's
+    trtexec command (``base``), the trtexec line is that command plus FP16 and the constraints.
     """
     if not names:
         return []
-    calib = f" --calib={_q(cache)}" if cache else ""
-    trtexec = (f"trtexec --onnx={_q(model)} --int8 --fp16{calib} --precisionConstraints=obey "
-               f"--layerPrecisions={_q(','.join(f'{n}:fp16' for n in names))}")
+    precisions = ",".join(f"{n}:fp16" for n in names)
+    if base is not None and base.tool == "trtexec":
+        trtexec = base.with_model(model).with_flags("--int8", "--fp16", "--precisionConstraints=obey") \
+            .with_value("--layerPrecisions", precisions).text()
+    else:
+        calib = f" --calib={_q(cache)}" if cache else ""
+        trtexec = (f"trtexec --onnx={_q(model)} --int8 --fp16{calib} --precisionConstraints=obey "
+                   f"--layerPrecisions={_q(precisions)}")
     poly_cache = f" --calibration-cache {_q(cache)}" if cache else ""
+    plan = (base.value("--saveEngine") if base is not None else None) or "model.plan"
     polygraphy = (f"polygraphy convert {_q(model)} --int8 --fp16{poly_cache} --precision-constraints obey "
-                  f"--layer-precisions {' '.join(_q(f'{n}:float16') for n in names)} -o model.plan")
+                  f"--layer-precisions {' '.join(_q(f'{n}:float16') for n in names)} "
+                  f"{' '.join(_q(a) for a in polygraphy_shapes(base))} -o {_q(plan)}").replace("  -o", " -o")
     return [trtexec, polygraphy]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trtdiag.errors import InputError, TrtdiagError
+from trtdiag.onnx.graph import load_graph
+from trtdiag.onnx.shapes import default_shapes
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,22 @@ class Recipe:
     out_dir: str
     steps: tuple[Step, ...]
     notes: tuple[str, ...]
+    needs: tuple[tuple[str, str], ...] = ()  # (file the user provides, what it is)
 
     def text(self) -> str:
-        lines = [_comment(f"trtdiag recipe for {shlex.quote(self.model)} (TensorRT {self.trt_major}.x); "
+        """A bash script that runs as pasted: stops at the first failing step (``set -euo pipefail``, so
+        ``| tee`` keeps trtexec's exit status), creates its folders, and checks the user's files first."""
+        lines = ["#!/usr/bin/env bash",
+                 _comment(f"trtdiag recipe for {shlex.quote(self.model)} (TensorRT {self.trt_major}.x); "
                           f"outputs in {shlex.quote(self.out_dir)}/")]
         lines += [_comment(n) for n in self.notes]
+        lines += ["set -euo pipefail"]
+        lines += [f"echo {shlex.quote('recipe: ' + n)} >&2" for n in self.notes if n.startswith("WARNING")]
+        for path, what in self.needs:
+            lines.append(f"test -f {shlex.quote(path)} || {{ echo {shlex.quote(f'recipe: {path} is missing: {what}')}"
+                         " >&2; exit 1; }")
+        folders = sorted({str(Path(p).parent) for s in self.steps for p in (*s.outputs, s.log)})
+        lines.append("mkdir -p " + " ".join(shlex.quote(f) for f in folders))
         for s in self.steps:
             lines += ["", _comment(s.name), s.shell]
         lines += ["", "# then:",
@@ -92,13 +105,35 @@ def build_recipe(model: str, *, trt_version: str | None = None, shapes: str | No
                  out_dir: str = "trtdiag-artifacts", calib_cache: str | None = None,
                  data_loader: str = "data_loader.py", quantized_model: str | None = None) -> Recipe:
     """The commands that produce every artifact trtdiag reads, for one TensorRT major version."""
-    target = _Target(parse_version(trt_version), out_dir.rstrip("/"), shapes)
+    major = parse_version(trt_version)
+    shape_notes: list[str] = []
+    if shapes is None:
+        shapes, shape_notes = _shapes_for_dynamic_inputs(model)
+    target = _Target(major, out_dir.rstrip("/"), shapes)
     if target.major >= 11:
         steps, notes = _strongly_typed_steps(target, model, quantized_model)
+        needs = () if quantized_model else (("calib.npz", "calibration data, one array per model input"),)
     else:
         steps, notes = _calibrated_steps(target, model, calib_cache, data_loader)
+        needs = () if calib_cache else ((data_loader, "a Polygraphy data-loader script (load_data() yields feed "
+                                                      "dicts of your calibration data)"),)
     return Recipe(model=model, trt_major=target.major, out_dir=target.out_dir, steps=tuple(steps),
-                  notes=tuple(notes))
+                  notes=tuple(shape_notes + notes), needs=needs)
+
+
+def _shapes_for_dynamic_inputs(model: str) -> tuple[str | None, list[str]]:
+    """Shapes for a model with dynamic input dims (trtexec needs them), derived from the model, and the loud
+    note that says so; (None, []) when every dim is fixed or the model cannot be read here."""
+    try:
+        inputs = load_graph(model, infer_shapes=False).inputs
+    except TrtdiagError:
+        return None, ["WARNING: the model could not be read here; if it has dynamic dimensions, "
+                      "give --shapes or trtexec builds with no optimization profile and fails"]
+    if all(isinstance(d, int) and d > 0 for _dtype, dims in inputs.values() for d in dims):
+        return None, []
+    spec = ",".join(f"{n}:{'x'.join(map(str, dims))}" for n, dims in default_shapes(inputs).items())
+    return spec, [f"WARNING: the model has dynamic dimensions and no --shapes was given: using {spec} "
+                  "(batch 1, other dimensions 128). Pass --shapes with the shapes your data has."]
 
 
 def _strongly_typed_steps(target: _Target, model: str, quantized_model: str | None) -> tuple[list[Step], list[str]]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from trtdiag.accuracy.testing import assert_int8_engaged, assert_outputs_close
+from trtdiag.commands import CommandKind, classify
 from trtdiag.findings import Severity
 from trtdiag.lint.registry import RULE_BY_ID as LINT_RULES
 from trtdiag.lint.testing import assert_qdq_placement_clean
@@ -41,11 +42,14 @@ MAX_LISTED = 12
 DEFAULT_ALLOWED = ("integer", "weights")
 
 
-def _cap(items: Iterable[str], limit: int = MAX_LISTED) -> str:
+def _cap(items: Iterable[str], limit: int = MAX_LISTED, total: int | None = None) -> str:
+    """Up to ``limit`` items, then how many more there are. ``total`` is the full count when ``items`` is
+    itself a capped list (finding evidence keeps a sample and the total), so the numbers add up."""
     items = list(items)
     shown = "\n".join(f"    {x}" for x in items[:limit])
-    if len(items) > limit:
-        shown += f"\n    ... and {len(items) - limit} more"
+    more = max(total or 0, len(items)) - min(limit, len(items))
+    if more > 0:
+        shown += f"\n    ... and {more} more"
     return shown
 
 
@@ -63,8 +67,9 @@ def _blocks(tensors: list[Any]) -> str:
 
 def _finding_text(f: Any) -> str:
     text = f"[{f.id}] {f.title}\n  why: {f.explanation}\n  fix: {f.fix}"
-    if f.commands:
-        text += "\n  run: " + f.commands[-1 if len(f.commands) < 3 else 2][:400]
+    runnable = [c for c in f.commands if classify(c).kind == CommandKind.COMMAND and not c.startswith("#")]
+    if runnable:
+        text += "\n  run: " + runnable[0 if len(runnable) < 3 else 1][:400]
     return text
 
 
@@ -117,9 +122,9 @@ def assert_no_finding(analysis: Any, finding_id: str) -> None:
             ev = f.evidence
             msg = f"trtdiag found {finding_id!r} ({f.severity}): {f.title}\n{_finding_text(f)}"
             if ev.tensors:
-                msg += f"\n  tensors ({ev.total_tensors}):\n{_cap(ev.tensors)}"
+                msg += f"\n  tensors ({ev.total_tensors}):\n{_cap(ev.tensors, total=ev.total_tensors)}"
             if ev.nodes:
-                msg += f"\n  nodes ({ev.total_nodes}):\n{_cap(ev.nodes)}"
+                msg += f"\n  nodes ({ev.total_nodes}):\n{_cap(ev.nodes, total=ev.total_nodes)}"
             if ev.lines:
                 msg += f"\n  log lines: {', '.join(map(str, ev.lines[:MAX_LISTED]))}"
             raise AssertionError(msg + _report_hint(analysis))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from trtdiag.commands import classify
 from trtdiag.findings import Finding
 
 
@@ -19,6 +20,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "total_nodes": f.evidence.total_nodes,
     }
     d["commands"] = list(f.commands)
+    d["command_blocks"] = [classify(c).to_dict() for c in f.commands]
     d["gemm_nodes"] = list(f.gemm_nodes)
     return d
 

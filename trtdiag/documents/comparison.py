@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from trtdiag import __version__
 from trtdiag.documents.common import finding_dict, rounded
+from trtdiag.engine.regions import slowdown_regions
 
 if TYPE_CHECKING:
     from trtdiag.comparison import Comparison
@@ -98,6 +99,12 @@ def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, A
     ]
     slow = sorted((u for u in c.units if u.delta_ms is not None), key=lambda u: -(u.delta_ms or 0))[:20]
     doc["top_slowdowns"] = [unit_dict(u) for u in slow if (u.delta_ms or 0) > 5e-7]  # > rounding noise
+    doc["slowdown_regions"] = [
+        {"region": r.label, "kind": r.kind, "fp16_layers": list(r.fp16_layers), "int8_layers": list(r.int8_layers),
+         "fp16_precisions": list(r.fp16_precisions), "int8_precisions": list(r.int8_precisions),
+         "fp16_ms": rounded(r.fp16_ms), "int8_ms": rounded(r.int8_ms), "delta_ms": rounded(r.delta_ms)}
+        for r in slowdown_regions(c.fp16, c.int8)
+    ]
     doc["findings"] = [finding_dict(f) for f in c.findings]
     doc["linked_lint"] = [_link_dict(x) for x in c.linked_lint]
     doc["notes"] = list(c.notes)

@@ -16,8 +16,12 @@ from functools import cache
 from typing import Any, Protocol
 
 import jinja2
+from markupsafe import Markup, escape
 
 from trtdiag.report.charts import latency_chart, precision_strip
+
+#: HTML tables list at most this many rows (with the totals, and a note); the JSON document keeps every row.
+ROW_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -32,21 +36,21 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("verdict", "Verdict", "verdict", "sections/verdict.html.j2"),
-    Section("notes", "Notes", "notes", "sections/notes.html.j2"),
-    Section("build", "Build configuration", "build", "sections/build.html.j2"),
-    Section("builds", "Build outcome and builds in the log", "builds", "sections/builds.html.j2"),
-    Section("calibration", "Calibration", "calibration", "sections/calibration.html.j2"),
-    Section("findings", "Findings", "findings", "sections/findings.html.j2"),
-    Section("engine-layers", "INT8 engine: layers by precision", "engine_layers", "sections/engine_layers.html.j2"),
     Section("transformer-view", "Transformer view: what lacked scales, by block and sub-module", "transformer_view",
             "sections/transformer_view.html.j2"),
-    Section("calibration-cache", "Calibration cache", "calibration_cache", "sections/calibration_cache.html.j2"),
+    Section("findings", "Findings", "findings", "sections/findings.html.j2"),
+    Section("builds", "Build outcome and builds in the log", "builds", "sections/builds.html.j2"),
+    Section("engine-layers", "INT8 engine: layers by precision", "engine_layers", "sections/engine_layers.html.j2"),
+    Section("accuracy", "Outputs against the FP32 reference", "accuracy", "sections/accuracy.html.j2"),
     Section("tensors", "Tensors without INT8 scales", "missing_scale", "sections/tensors.html.j2"),
     Section("unmapped", "Unmapped names", "missing_scale", "sections/unmapped.html.j2"),
+    Section("build", "Build configuration", "build", "sections/build.html.j2"),
+    Section("calibration", "Calibration", "calibration", "sections/calibration.html.j2"),
+    Section("calibration-cache", "Calibration cache", "calibration_cache", "sections/calibration_cache.html.j2"),
     Section("events", "Other log events", "log_events", "sections/events.html.j2"),
-    Section("inputs", "Inputs and versions", "inputs", "sections/inputs.html.j2"),
     Section("comparison", "FP16 vs INT8 engines", "comparison", "sections/comparison.html.j2"),
-    Section("accuracy", "Outputs against the FP32 reference", "accuracy", "sections/accuracy.html.j2"),
+    Section("notes", "Notes", "notes", "sections/notes.html.j2"),
+    Section("inputs", "Inputs and versions", "inputs", "sections/inputs.html.j2"),
 )
 """The analysis report (``trtdiag analyze``)."""
 
@@ -101,6 +105,21 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f} ms"
 
 
+def _time(value: float | None) -> str:
+    """A time in the unit that shows its digits: µs below a millisecond (profiles hold 0.004 ms layers)."""
+    if value is None:
+        return ""
+    if abs(value) < 1.0:
+        return f"{value * 1000:.1f} \u00b5s"
+    return f"{value:.3f} ms"
+
+
+def _breakable(value: Any) -> Markup:
+    """A long name that may wrap after ``/`` and ``.`` (``<wbr>``), escaped."""
+    text = str(escape("" if value is None else value))
+    return Markup(text.replace("/", "/<wbr>").replace(".", ".<wbr>"))
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
@@ -131,6 +150,25 @@ def group_table(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]
     return sorted(groups.values(), key=lambda g: -g["tensors"])
 
 
+def top_fix(findings: list[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The first screen's fix: the worst finding that has a command to run, and that command (a runnable
+    command before a template; comment-only lines never)."""
+    for f in findings:
+        blocks = [b for b in f.get("command_blocks", []) if not b["text"].startswith("# ") or b["kind"] == "template"]
+        runnable = [b for b in blocks if b["kind"] == "command"]
+        if runnable or blocks:
+            return {"finding": f, "command": (runnable or blocks)[0], "more": len(f["commands"]) - 1}
+    return None
+
+
+def group_reasons(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Unmapped names grouped by their reason: one line per reason with every name, most common first."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r.get("reason") or "(no reason recorded)", []).append(r)
+    return sorted(({"reason": k, "rows": v} for k, v in groups.items()), key=lambda g: -len(g["rows"]))
+
+
 def grid_cells(grid: Mapping[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:
     """Transformer-view cells by (row, column)."""
     return {(c["row"], c["column"]): c for c in grid["cells"]} if grid else {}
@@ -151,10 +189,11 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(yesno=_yesno, ms=_ms, pct=_pct)
+    env.filters.update(yesno=_yesno, ms=_ms, pct=_pct, time=_time, breakable=_breakable)
     env.globals.update(strip=precision_strip, latency_chart=latency_chart, build_rows=build_rows,
                        group_table=group_table, tensor_groups=TENSOR_GROUPS, grid_cells=grid_cells,
-                       cell_of_tensor=cell_of_tensor)
+                       cell_of_tensor=cell_of_tensor, top_fix=top_fix, group_reasons=group_reasons,
+                       row_limit=ROW_LIMIT)
     return env
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+from trtdiag.commands import BuildCommand
 from trtdiag.naming import WEIGHT, MappedTensor
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.rules.context import BuildContext
@@ -26,6 +27,14 @@ def model_name(ctx: BuildContext) -> str:
             if tok.endswith(".onnx"):
                 return tok
     return "model.onnx"
+
+
+def user_command(ctx: BuildContext) -> BuildCommand | None:
+    """The trtexec/Polygraphy command the log shows, on the model trtdiag was given (fixes edit it)."""
+    cmd = BuildCommand.parse(ctx.facts.build.command)
+    if cmd is None:
+        return None
+    return cmd.with_model(ctx.model_path) if ctx.model_path else cmd
 
 
 def feeds_gemm(ctx: BuildContext, t: MappedTensor) -> bool:

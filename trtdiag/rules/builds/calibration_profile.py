@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from trtdiag.commands import template
 from trtdiag.findings import Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule, Scope
+from trtdiag.rules.build_traits import user_command
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
+
+
+def _trtexec(ctx: BuildContext) -> str:
+    """The user's trtexec build with the calibration profile set, else a template."""
+    base = user_command(ctx)
+    if base is not None and base.tool == "trtexec":
+        return base.with_value("--calibProfile", "0").text()
+    return template("trtexec --onnx=MODEL --int8 --calib=CACHE --calibProfile=0 "
+                    "--optShapes=input_ids:16x128,attention_mask:16x128",
+                    "MODEL, CACHE and the opt shapes of your calibration data")
 
 
 def check(ctx: BuildContext) -> Finding | None:
@@ -14,8 +26,7 @@ def check(ctx: BuildContext) -> Finding | None:
         return None
     return RULE.finding(
         evidence=evidence(lines=[e.line for e in events]),
-        commands=("config.set_calibration_profile(profile)  # Python API, TensorRT 8.x-10.x",
-                  "trtexec ... --calibProfile=0 --optShapes=input_ids:16x128,attention_mask:16x128"),
+        commands=("config.set_calibration_profile(profile)  # Python API, TensorRT 8.x-10.x", _trtexec(ctx)),
         mac_share=ctx.finding_share([]),
     )
 

@@ -7,7 +7,7 @@ import re
 from trtdiag.findings import Finding, Severity
 from trtdiag.fixes import modelopt_command
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import is_implicit_int8, model_name
+from trtdiag.rules.build_traits import is_implicit_int8, model_name, q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -29,7 +29,7 @@ def check(ctx: BuildContext) -> Finding | None:
         fields={"version": b.tensorrt_version or "version not stated"},
         evidence=evidence(lines=lines + [e.line for e in deprecations], notes=[e.text for e in deprecations[:3]]),
         commands=(modelopt_command(model_name(ctx), ctx.graph, ctx.sensitive),
-                  "python -m modelopt.onnx.autocast --onnx_path model.onnx  # FP16 without builder flags"),
+                  f"python -m modelopt.onnx.autocast --onnx_path {q(model_name(ctx))}  # FP16 without builder flags"),
         mac_share=ctx.finding_share([]),
     )
 

@@ -10,7 +10,13 @@ from trtdiag.fixes import (
     modelopt_command,
 )
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import block_gemms, is_implicit_int8, model_name, transformer_name_evidence
+from trtdiag.rules.build_traits import (
+    block_gemms,
+    is_implicit_int8,
+    model_name,
+    transformer_name_evidence,
+    user_command,
+)
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence, pct
 
@@ -36,16 +42,17 @@ def _commands(ctx: BuildContext) -> list[str]:
     b = ctx.facts.build
     model = model_name(ctx)
     sens = ctx.sensitive
+    base = user_command(ctx)
     commands = [
         "pip install 'nvidia-modelopt[onnx]'",
         calibration_data_snippet(ctx.graph),
         modelopt_command(model, ctx.graph, sens),
-        *explicit_build_commands(b.tensorrt_version),
+        *explicit_build_commands(b.tensorrt_version, base=base),
     ]
     keep = sens.all() if sens else []
     if not (b.tensorrt_version or "").startswith("11") and keep:
         commands.append("# TensorRT 8.4-10.x only, a stop-gap without Q/DQ: keep the sensitive layers in FP16")
-        commands.extend(layer_precision_commands(model, keep, b.calibration_cache_read))
+        commands.extend(layer_precision_commands(model, keep, b.calibration_cache_read, base=base))
     return commands
 
 

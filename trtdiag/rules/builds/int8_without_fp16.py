@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from trtdiag.commands import template
 from trtdiag.findings import Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import block_gemms, is_benign, is_implicit_int8, model_name, q
+from trtdiag.rules.build_traits import block_gemms, is_benign, is_implicit_int8, model_name, q, user_command
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence, pct
 
@@ -14,11 +15,17 @@ _API_PRODUCERS = ("python-api", "ort-trt-ep", "deepstream", "torch-tensorrt", "s
 def _fix_command(ctx: BuildContext) -> str:
     """Enabling FP16 where this build was configured: Polygraphy, the builder API, else trtexec."""
     producer = ctx.facts.build.producer
+    base = user_command(ctx)
+    if base is not None:
+        return base.with_flags("--fp16").text()
     if producer == "polygraphy":
-        return f"polygraphy convert {q(model_name(ctx))} --int8 --fp16 --calibration-cache CACHE -o model.plan"
+        return template(f"polygraphy convert {q(model_name(ctx))} --int8 --fp16 --calibration-cache CACHE "
+                        "-o model.plan",
+                        "CACHE: your calibration cache; add your shapes and other options")
     if producer in _API_PRODUCERS:
         return "config.set_flag(trt.BuilderFlag.FP16)  # next to config.set_flag(trt.BuilderFlag.INT8)"
-    return f"trtexec --onnx={q(model_name(ctx))} --int8 --fp16  # keep your other flags; or --best"
+    return template(f"trtexec --onnx={q(model_name(ctx))} --int8 --fp16",
+                    "add the rest of your build's options (shapes, --calib, --saveEngine): the log shows no command")
 
 
 def check(ctx: BuildContext) -> Finding | None:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from trtdiag.commands import BuildCommand, template
 from trtdiag.findings import Finding, Severity
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import model_name, q
+from trtdiag.rules.build_traits import q
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
+
+
+def _rerun(ctx: BuildContext) -> str:
+    """trtdiag again on this log with the model the build command names, else a template."""
+    cmd = BuildCommand.parse(ctx.facts.build.command)
+    onnx = cmd.value("--onnx") if cmd is not None and cmd.tool == "trtexec" else None
+    log = q(ctx.facts.read.path)
+    if onnx:
+        return f"trtdiag analyze {log} {q(onnx)} -o report.html"
+    return template(f"trtdiag analyze {log} MODEL.onnx -o report.html",
+                    "MODEL.onnx: the ONNX file your build script gave the parser")
 
 
 def check(ctx: BuildContext) -> Finding | None:
@@ -18,7 +30,7 @@ def check(ctx: BuildContext) -> Finding | None:
     return RULE.finding(
         fields={"reason": m.mismatch_reason},
         evidence=evidence(unmapped, lines=[t.first_line for t in unmapped]),
-        commands=(f"trtdiag analyze BUILD.log {q(model_name(ctx))} -o report.html",),
+        commands=(_rerun(ctx),),
         mac_share=ctx.finding_share([]),
     )
 

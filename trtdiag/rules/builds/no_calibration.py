@@ -6,11 +6,12 @@ this rule is implicit-only, since a Q/DQ network takes its scales from the Q/DQ 
 
 from __future__ import annotations
 
+from trtdiag.commands import polygraphy_shapes, template
 from trtdiag.findings import Finding, Severity
 from trtdiag.fixes import modelopt_command
 from trtdiag.log.facts import Event
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import model_name, q
+from trtdiag.rules.build_traits import model_name, q, user_command
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -29,11 +30,18 @@ def _placeholder_scales(ctx: BuildContext, kinds: dict[str, Event]) -> Finding |
     model = model_name(ctx)
     return RULE.finding(
         evidence=evidence(lines=[x for x in [event.line if event else None, b.evidence.get("precision")] if x]),
-        commands=(f"polygraphy convert {q(model)} --int8 --fp16 --data-loader-script data_loader.py "
-                  "--calibration-cache calib.cache -o model.plan",
+        commands=(template(f"polygraphy convert {q(model)} --int8 --fp16 --data-loader-script data_loader.py "
+                           f"--calibration-cache calib.cache {_shapes(ctx)}-o model.plan",
+                           "data_loader.py: a script whose load_data() yields feed dicts of your data"),
                   modelopt_command(model, ctx.graph, ctx.sensitive)),
         mac_share=ctx.finding_share([]),
     )
+
+
+def _shapes(ctx: BuildContext) -> str:
+    """The build's own shapes as Polygraphy arguments (with a trailing space), or nothing."""
+    args = polygraphy_shapes(user_command(ctx))
+    return " ".join(q(a) for a in args) + " " if args else ""
 
 
 def check(ctx: BuildContext) -> Finding | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from trtdiag.findings import Finding, Severity
 from trtdiag.fixes import calibration_data_snippet, explicit_build_commands, modelopt_command
 from trtdiag.rules.base import ContextKind, Rule, Scope
-from trtdiag.rules.build_traits import model_name
+from trtdiag.rules.build_traits import model_name, user_command
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
@@ -20,7 +20,7 @@ def check(ctx: BuildContext) -> Finding | None:
             "pip install 'nvidia-modelopt[onnx]'",
             calibration_data_snippet(ctx.graph),
             modelopt_command(model_name(ctx), ctx.graph, ctx.sensitive),
-            *explicit_build_commands("11.0"),
+            *explicit_build_commands("11.0", base=user_command(ctx)),
         ),
         mac_share=ctx.finding_share([]),
     )

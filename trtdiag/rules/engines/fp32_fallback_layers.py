@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import shlex
+
+from trtdiag.commands import template
 from trtdiag.findings import Evidence, Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule
 from trtdiag.rules.context import EngineContext
 from trtdiag.rules.evidence import MAX_EVIDENCE, ms_or_na
+
+
+def _model(ctx: EngineContext) -> str | None:
+    """The model path: the comparison's, or the graph's when the INT8 engine is judged alone."""
+    if ctx.comparison is not None and ctx.comparison.model:
+        return ctx.comparison.model
+    return ctx.graph.path if ctx.graph is not None else None
 
 
 def check(ctx: EngineContext) -> Finding | None:
@@ -24,7 +34,9 @@ def check(ctx: EngineContext) -> Finding | None:
                 "time": ms_or_na([r.average_ms for r in rows]).replace("n/a", "no per-layer profile")},
         evidence=Evidence(nodes=tuple(nodes[:MAX_EVIDENCE]), notes=tuple(r.name[:160] for r in rows[:10]),
                           total_nodes=len(nodes)),
-        commands=("trtexec --onnx=model.onnx --int8 --fp16 ...",),
+        commands=(template(f"trtexec --onnx={shlex.quote(_model(ctx) or 'model.onnx')} --int8 --fp16 "
+                           "--calib=CACHE", "CACHE and the rest of the INT8 build's options (shapes, "
+                           "--saveEngine): the engine artifacts do not record its command"),),
         gemm_nodes=gemms, mac_share=ctx.share(gemms),
     )
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from trtdiag.commands import template
 from trtdiag.findings import Evidence, Finding, Severity
+from trtdiag.fixes import modelopt_command, sensitive_nodes
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.rules.base import ContextKind, Rule
 from trtdiag.rules.context import EngineContext
@@ -52,6 +54,16 @@ def _extra_time(ctx: EngineContext, not_int8: list[LayerRow]) -> list[str]:
     return [f"{name}: {ms(v)}" for name, v in parts if v > 0]
 
 
+def _commands(ctx: EngineContext) -> tuple[str, ...]:
+    """ModelOpt PTQ of the compared model (sensitive nodes excluded when the model is given), then its build."""
+    model = ctx.pair.model or "model.onnx"
+    sens = sensitive_nodes(ctx.graph) if ctx.graph is not None else None
+    quantize = modelopt_command(model, ctx.graph, sens)
+    if ctx.pair.model is None:
+        quantize = template(quantize, "model.onnx: the ONNX model both engines were built from")
+    return (quantize, "trtexec --onnx=model.int8.onnx --stronglyTyped --dumpProfile --separateProfileRun")
+
+
 def check(ctx: EngineContext) -> Finding | None:
     t16, t8, basis = ctx.pair.totals()
     if t16 is None or t8 is None or t8 <= t16:
@@ -63,9 +75,7 @@ def check(ctx: EngineContext) -> Finding | None:
         fields={"int8": ms(t8), "fp16": ms(t16), "change": f"{(t8 / t16 - 1) * 100:+.0f}%", "basis": basis,
                 "causes": "; ".join(lines) or "no single cause"},
         evidence=Evidence(nodes=tuple(gemm_nodes[:MAX_EVIDENCE]), notes=tuple(lines), total_nodes=len(gemm_nodes)),
-        commands=("python -m modelopt.onnx.quantization --onnx_path model.onnx --quantize_mode int8 "
-                  "--calibration_data_path calib.npz --high_precision_dtype fp16 --output_path model.int8.onnx",
-                  "trtexec --onnx=model.int8.onnx --stronglyTyped --dumpProfile --separateProfileRun"),
+        commands=_commands(ctx),
         gemm_nodes=gemm_nodes, mac_share=ctx.share(gemm_nodes),
     )
 
