@@ -121,7 +121,7 @@ def test_truncated_gzip_never_says_ok(tmp_path: Path) -> None:
     assert "truncated" in _one_error_line(proc.stderr.decode())
     out = proc.stdout.decode()
     assert out.count("\n") == 1 and ": ok:" not in out
-    assert out.startswith("trtdiag: incomplete: log truncated (the gzip stream ends early)")
+    assert out.startswith("trtdiag: verdict: incomplete \u2014 log truncated (the gzip stream ends early)")
 
 
 # ---- streams in the readers (in process) -------------------------------------------------------------------

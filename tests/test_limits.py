@@ -153,7 +153,7 @@ def test_json_to_stdout_stays_valid_json(tmp_path: Path) -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)
-    assert "report:" in proc.stderr
+    assert "r.html in a browser" in proc.stderr
 
 
 def test_library_arguments_are_checked() -> None:

@@ -6,65 +6,23 @@ Exit codes: 0 pass, 1 verdict failed (``--fail-on``, ``--min-int8-mac-share``, `
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from trtdiag import __version__
+from trtdiag.cli_support import (
+    EXIT_VERDICT,
+    PROGRESS_MIN_BYTES,
+    check_output_paths,
+    echo_summary,
+    epilog,
+    run_guarded,
+    write_output,
+)
 from trtdiag.errors import TrtdiagError
-
-
-def _epilog(example: str, gates: str | None = "a --fail-on gate failed") -> str:
-    """A command's --help ending: one example, and the exit codes (``\\b`` keeps click from re-wrapping)."""
-    codes = ["0 done (a finished analysis, whatever its verdict)"] + ([f"1 {gates}"] if gates else [])
-    codes += ["2 bad input (one line on stderr)", "3 internal error"]
-    return "\b\nExample:\n  " + example + "\n\n\b\nExit codes:\n  " + "\n  ".join(codes)
-
-
-EXIT_VERDICT = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
-_PROGRESS_MIN_BYTES = 32 << 20
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    click.echo(f"trtdiag: error: {message}", err=True)
-    sys.exit(code)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write one output atomically (``-`` is stdout); its folder is created if missing."""
-    from trtdiag.io.outputs import write_atomic
-
-    if str(path) != "-":
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise TrtdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    write_atomic(path, text)
-
-
-def _check_outputs(inputs: list[Path | None], outputs: dict[str, Path | None]) -> None:
-    """Refuse, before anything is read or written, outputs that clash with an input or each other.
-
-    A model's external-data files (``model.onnx.data`` and the files it names) count as inputs."""
-    from trtdiag.io.outputs import check_outputs, model_inputs
-
-    expanded: list[Path | None] = []
-    for item in inputs:
-        expanded.append(item)
-        if item is not None and item.suffix.lower() == ".onnx":
-            expanded.extend(model_inputs(item))
-    check_outputs(expanded, outputs)
-
-
-def _echo_summary(line: str, outputs: tuple[Path | None, ...]) -> None:
-    """The summary line goes to stderr when a document is written to stdout (stdout stays valid JSON/HTML)."""
-    click.echo(line, err=any(o is not None and str(o) == "-" for o in outputs))
 
 
 def _threshold(name: str, value: float | None, low: float, high: float) -> None:
@@ -73,24 +31,6 @@ def _threshold(name: str, value: float | None, low: float, high: float) -> None:
 
     check_threshold(name, value, low, high)
 
-
-def _run_guarded(fn: Callable[[], Any]) -> Any:
-    """Turn every failure into one line on stderr and a documented exit code, never a traceback.
-
-    A function returning an int sets the exit code (1 for a failed verdict)."""
-    try:
-        code = fn()
-        if isinstance(code, int) and code:
-            sys.exit(code)
-        return code
-    except TrtdiagError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-    except Exception as exc:  # last resort: the user gets one line, developers can ask for more
-        if os.environ.get("TRTDIAG_DEBUG"):
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set TRTDIAG_DEBUG=1 for a traceback)", EXIT_INTERNAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,10 +68,10 @@ def _analyze_and_write(
     given = engines or {}
     inputs = [log, model, calib_cache, *(given.get(k) for k in ("fp16_layers", "int8_layers", "fp16_profile",
                                                                  "int8_profile")), *(given.get("outputs") or ())]
-    _check_outputs(inputs, {"-o": html_path, "--json": json_out})
+    check_output_paths(inputs, {"-o": html_path, "--json": json_out})
     _check_not_swapped(log, model)
     size = log.stat().st_size if log.is_file() else 0
-    show = progress if progress is not None else (sys.stderr.isatty() and size >= _PROGRESS_MIN_BYTES)
+    show = progress if progress is not None else (sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES)
     if show:
         with click.progressbar(length=size, label="reading log", file=sys.stderr) as bar:
             result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner,
@@ -139,12 +79,12 @@ def _analyze_and_write(
     else:
         result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True,
                          **(engines or {}))
-    _write(html_path, result.to_html(timestamp=timestamp))
+    write_output(html_path, result.to_html(timestamp=timestamp))
     if json_out is not None:
-        _write(json_out, result.to_json(timestamp=timestamp))
+        write_output(json_out, result.to_json(timestamp=timestamp))
     failures = result.failures(fail_on, min_int8_mac_share)
     if not quiet or failures:
-        _echo_summary(result.summary_line(str(html_path), str(json_out) if json_out else None, failures),
+        echo_summary(result.summary_line(str(html_path), str(json_out) if json_out else None, failures),
                       (html_path, json_out))
     if result.truncated:
         raise TrtdiagError(
@@ -182,7 +122,7 @@ def _check_not_swapped(log: Path, model: Path | None) -> None:
 
 
 @main.command(short_help='Explain a TensorRT build log (and its ONNX model).',
-              epilog=_epilog('trtdiag analyze build.log model.onnx -o report.html --json report.json',
+              epilog=epilog('trtdiag analyze build.log model.onnx -o report.html --json report.json',
                              'a --fail-on or --min-int8-mac-share gate failed'))
 @click.argument("log", type=click.Path(path_type=Path))
 @click.argument("model", required=False, type=click.Path(path_type=Path))
@@ -222,14 +162,14 @@ def analyze(log: Path, model: Path | None, html_out: Path | None, json_out: Path
     engines: dict[str, Any] = {"fp16_layers": fp16_layers, "int8_layers": int8_layers, "fp16_profile": fp16_profile,
                                "int8_profile": int8_profile, "outputs": list(outputs) or None,
                                "build": build}  # passed on to analysis.analyze
-    _run_guarded(lambda: _analyze_and_write(
+    run_guarded(lambda: _analyze_and_write(
         log, model, html_out, json_out, timestamp=not no_timestamp, scanner=scanner, progress=progress,
         quiet=quiet, shapes=shapes, calib_cache=calib_cache, engines=engines, fail_on=fail_on,
         min_int8_mac_share=min_int8_mac_share))
 
 
 @main.command(short_help='Analyse the embedded demo build and write its report.',
-              epilog=_epilog('trtdiag demo -o reports',
+              epilog=epilog('trtdiag demo -o reports',
                              'a --fail-on gate failed (never for the demo)'))
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
               help="Folder for the demo's HTML and JSON report.")
@@ -239,7 +179,7 @@ def demo(output_dir: Path, no_timestamp: bool) -> None:
     from trtdiag.demo import DEMO_NAME, demo_files
 
     log, model = demo_files()
-    _run_guarded(lambda: _analyze_and_write(
+    run_guarded(lambda: _analyze_and_write(
         log, model, output_dir / f"{DEMO_NAME}.html", output_dir / f"{DEMO_NAME}.json",
         timestamp=not no_timestamp, scanner="auto", progress=False, quiet=False))
 
@@ -250,25 +190,25 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
     from trtdiag.comparison import compare_artifacts
 
     _threshold("--min-speedup", min_speedup, 0.0, 1e6)
-    _check_outputs([*fp16, *int8, model], {"-o": html_out, "--json": json_out, "--csv": csv_out})
+    check_output_paths([*fp16, *int8, model], {"-o": html_out, "--json": json_out, "--csv": csv_out})
     result = compare_artifacts(list(fp16), list(int8), model=model, shapes=shapes)
-    _write(html_out, result.to_html(timestamp=timestamp))
+    write_output(html_out, result.to_html(timestamp=timestamp))
     if json_out is not None:
-        _write(json_out, result.to_json(timestamp=timestamp))
+        write_output(json_out, result.to_json(timestamp=timestamp))
     if csv_out is not None:
-        _write(csv_out, result.to_csv())
+        write_output(csv_out, result.to_csv())
     failures = result.failures(fail_on, min_speedup)
     if result.mismatch:
         click.echo(f"trtdiag: warning: {result.mismatch}", err=True)
         if strict:
             failures.append("the inputs look like different networks")
     written = tuple(str(p) for p in (json_out, csv_out) if p is not None)
-    _echo_summary(result.summary_line(str(html_out), failures, written), (html_out, json_out, csv_out))
+    echo_summary(result.summary_line(str(html_out), failures, written), (html_out, json_out, csv_out))
     return EXIT_VERDICT if failures else 0
 
 
 @main.command(short_help='Compare FP16 and INT8 engines layer by layer.',
-              epilog=_epilog('trtdiag compare --fp16 art/fp16 --int8 art/int8 --model model.onnx '
+              epilog=epilog('trtdiag compare --fp16 art/fp16 --int8 art/int8 --model model.onnx '
                              '--json c.json --csv nodes.csv',
                              'a --fail-on or --min-speedup gate failed'))
 @click.option("--fp16", multiple=True, required=True, type=click.Path(path_type=Path),
@@ -291,12 +231,12 @@ def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, 
             json_out: Path | None, csv_out: Path | None, no_timestamp: bool, fail_on: str,
             min_speedup: float | None, strict: bool) -> None:
     """Compare an FP16 and an INT8 engine layer by layer, aligned on ONNX nodes."""
-    _run_guarded(lambda: _compare_and_write(fp16, int8, model, shapes, html_out, json_out, csv_out,
+    run_guarded(lambda: _compare_and_write(fp16, int8, model, shapes, html_out, json_out, csv_out,
                                             not no_timestamp, fail_on, min_speedup, strict))
 
 
 @main.command(short_help='Print the commands that collect every artifact.',
-              epilog=_epilog('trtdiag recipe model.onnx --shapes input_ids:8x128 > recipe.sh && bash recipe.sh',
+              epilog=epilog('trtdiag recipe model.onnx --shapes input_ids:8x128 > recipe.sh && bash recipe.sh',
                              None))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--trt-version", help="TensorRT version the commands are for (8.2+, 10, 11; default 10).")
@@ -313,11 +253,11 @@ def recipe(model: Path, trt_version: str | None, shapes: str | None, calib_cache
         click.echo(build_recipe(str(model), trt_version=trt_version, shapes=shapes, out_dir=out_dir,
                                 calib_cache=calib_cache).text(), nl=False)
 
-    _run_guarded(run)
+    run_guarded(run)
 
 
 @main.command(short_help='Build, profile and compare engines (needs TensorRT).',
-              epilog=_epilog('trtdiag collect model.onnx --shapes input_ids:8x128 -o compare.html',
+              epilog=epilog('trtdiag collect model.onnx --shapes input_ids:8x128 -o compare.html',
                              None))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--trt-version", help="TensorRT version installed (default: read from the tensorrt package).")
@@ -347,7 +287,7 @@ def collect(model: Path, trt_version: str | None, shapes: str | None, calib_cach
         _compare_and_write((Path(out_dir) / "fp16",), (Path(out_dir) / "int8",), model, shapes, html_out,
                            Path(out_dir) / "compare.json", Path(out_dir) / "nodes.csv", True)
 
-    _run_guarded(run)
+    run_guarded(run)
 
 
 def _installed_trt_version() -> str | None:
@@ -360,7 +300,7 @@ def _installed_trt_version() -> str | None:
 
 
 @main.command(short_help='Classify outputs against an FP32 reference.',
-              epilog=_epilog('trtdiag accuracy model.onnx --candidate int8_outputs.json -o accuracy.html',
+              epilog=epilog('trtdiag accuracy model.onnx --candidate int8_outputs.json -o accuracy.html',
                              'a --fail-on gate failed'))
 @click.argument("model", required=False, type=click.Path(path_type=Path))
 @click.option("--reference", type=click.Path(path_type=Path),
@@ -401,7 +341,7 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
             raise TrtdiagError("give the reference feeds once: --inputs or --data")
         if reference is None and model is None and model_opt is None:
             raise TrtdiagError("give --reference outputs, or the ONNX MODEL to run the reference on CPU")
-        _check_outputs([model, model_opt, reference, *candidates, inputs, data],
+        check_output_paths([model, model_opt, reference, *candidates, inputs, data],
                        {"-o": html_out, "--json": json_out})
         result = accuracy_from_files(list(candidates), reference=reference, model=model or model_opt,
                                      inputs=inputs or data, mark=mark, atol=atol, rtol=rtol)
@@ -412,20 +352,20 @@ def accuracy(model: Path | None, reference: Path | None, candidates: tuple[Path,
             log_findings = analyze(build_log, model or model_opt, allow_truncated=True).findings
             result = with_log_findings(result, log_findings, str(build_log))
         if html_out is not None:
-            _write(html_out, to_html(result, timestamp=not no_timestamp))
+            write_output(html_out, to_html(result, timestamp=not no_timestamp))
         if json_out is not None:
-            _write(json_out, to_json(result, timestamp=not no_timestamp))
+            write_output(json_out, to_json(result, timestamp=not no_timestamp))
         failures = result.failures(fail_on)
-        _echo_summary(result.summary_line(str(html_out) if html_out else None,
+        echo_summary(result.summary_line(str(html_out) if html_out else None,
                                           str(json_out) if json_out else None, failures), (html_out, json_out))
         return EXIT_VERDICT if failures else 0
 
-    _run_guarded(run)
+    run_guarded(run)
 
 
 
 @main.command(short_help='Check the Q/DQ placement of an ONNX model.',
-              epilog=_epilog('trtdiag lint model.qdq.onnx -o lint.html --json lint.json',
+              epilog=epilog('trtdiag lint model.qdq.onnx -o lint.html --json lint.json',
                              'a --fail-on gate failed (default: error)'))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the JSON document (trtdiag.lint/1).")
@@ -443,12 +383,12 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
         from trtdiag.lint.report import render_lint_html
         from trtdiag.lint.run import lint_model
 
-        _check_outputs([model], {"-o": html_out, "--json": json_out})
+        check_output_paths([model], {"-o": html_out, "--json": json_out})
         result = lint_model(model, shapes=shapes)
         if html_out is not None:
-            _write(html_out, render_lint_html(result, timestamp=not no_timestamp))
+            write_output(html_out, render_lint_html(result, timestamp=not no_timestamp))
         if json_out is not None:
-            _write(json_out, lint_json(result, timestamp=not no_timestamp))
+            write_output(json_out, lint_json(result, timestamp=not no_timestamp))
         failures = result.failures(fail_on)
         if not quiet or failures:
             to_err = any(o is not None and str(o) == "-" for o in (html_out, json_out))
@@ -458,10 +398,10 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
                 click.echo(line, err=to_err)
         return EXIT_VERDICT if failures else 0
 
-    _run_guarded(run)
+    run_guarded(run)
 
 
-@main.command()
+@main.command(short_help='Rank blocks, roles or nodes by how much INT8 hurts the outputs.')
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format).")
 @click.option("--eval-data", help="Held-out samples (.npz); default: the last batches of --data.")
@@ -492,12 +432,12 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: st
             if note != SYNTHETIC_NOTE:
                 click.echo(f"trtdiag: note: {note}", err=True)
         if json_out is not None:
-            _write(json_out, to_json(report))
+            write_output(json_out, to_json(report))
         if html_out is not None:
-            _write(html_out, to_html(report))
+            write_output(html_out, to_html(report))
         click.echo(summary_line(report, str(html_out) if html_out else None))
 
-    _run_guarded(run)
+    run_guarded(run)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ a Q/DQ pair further on can hide the NaN from the outputs. Only the values of sma
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 import numpy as np
@@ -107,5 +108,6 @@ def fp16_overflow_constants(graph: GraphIndex) -> Finding | None:
         evidence=Evidence(tensors=tuple(tensors[:20]), nodes=tuple(nodes[:20]), notes=tuple(notes[:5]),
                           total_tensors=len(tensors), total_nodes=len(nodes)),
         fix=FIX,
-        commands=("python -m modelopt.onnx.quantization --onnx_path model.onnx --op_types_to_exclude_fp16 Mul",),
+        commands=("python -m modelopt.onnx.quantization --onnx_path "
+                  f"{shlex.quote(graph.path or 'model.onnx')} --op_types_to_exclude_fp16 Mul",),
     )

@@ -112,8 +112,9 @@ def load_json_values(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_
                 values.extend(ijson.items(reader, "", multiple_values=True, use_float=True))
             except ijson.JSONError as exc:
                 if not (reader.at_end or reader.capped):
-                    return _stdlib_values(p, max_bytes)
-                values = _partial_values(p, max_bytes, one_line(str(exc)).split(" (right here)")[0])
+                    values = _stdlib_values(p, max_bytes)
+                else:
+                    values = _partial_values(p, max_bytes, one_line(str(exc)).split(" (right here)")[0])
             if reader.capped:
                 values.cut = values.cut or f"the file is longer than {max_bytes >> 20} MiB; only its start was read"
     except (OSError, EOFError, zlib.error) as exc:

@@ -1,0 +1,82 @@
+"""What every ``trtdiag`` command shares: exit codes, one-line failures, safe output writing, help epilogs.
+
+Kept apart from :mod:`trtdiag.cli` so that the command module stays a list of thin commands; it imports
+nothing heavy, so ``trtdiag --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trtdiag.errors import TrtdiagError
+from trtdiag.io.outputs import check_outputs, model_inputs, write_atomic
+
+
+def epilog(example: str, gates: str | None = "a --fail-on gate failed") -> str:
+    """A command's --help ending: one example, and the exit codes (``\\b`` keeps click from re-wrapping)."""
+    codes = ["0 done (a finished analysis, whatever its verdict)"] + ([f"1 {gates}"] if gates else [])
+    codes += ["2 bad input (one line on stderr)", "3 internal error"]
+    return "\b\nExample:\n  " + example + "\n\n\b\nExit codes:\n  " + "\n  ".join(codes)
+
+
+EXIT_VERDICT = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+PROGRESS_MIN_BYTES = 32 << 20
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    click.echo(f"trtdiag: error: {message}", err=True)
+    sys.exit(code)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write one output atomically (``-`` is stdout); its folder is created if missing."""
+    if str(path) != "-":
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TrtdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_atomic(path, text)
+
+
+def check_output_paths(inputs: list[Path | None], outputs: dict[str, Path | None]) -> None:
+    """Refuse, before anything is read or written, outputs that clash with an input or each other.
+
+    A model's external-data files (``model.onnx.data`` and the files it names) count as inputs."""
+    expanded: list[Path | None] = []
+    for item in inputs:
+        expanded.append(item)
+        if item is not None and item.suffix.lower() == ".onnx":
+            expanded.extend(model_inputs(item))
+    check_outputs(expanded, outputs)
+
+
+def echo_summary(line: str, outputs: tuple[Path | None, ...]) -> None:
+    """The summary line goes to stderr when a document is written to stdout (stdout stays valid JSON/HTML)."""
+    click.echo(line, err=any(o is not None and str(o) == "-" for o in outputs))
+
+
+def run_guarded(fn: Callable[[], Any]) -> Any:
+    """Turn every failure into one line on stderr and a documented exit code, never a traceback.
+
+    A function returning an int sets the exit code (1 for a failed verdict)."""
+    try:
+        code = fn()
+        if isinstance(code, int) and code:
+            sys.exit(code)
+        return code
+    except TrtdiagError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as exc:  # last resort: the user gets one line, developers can ask for more
+        if os.environ.get("TRTDIAG_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set TRTDIAG_DEBUG=1 for a traceback)", EXIT_INTERNAL)
