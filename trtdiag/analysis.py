@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from trtdiag.accuracy.join import with_log_findings
 from trtdiag.accuracy.pipeline import accuracy_from_outputs
 from trtdiag.accuracy.result import AccuracyResult
+from trtdiag.analysis_data import AnalysisData, Verdict, by_severity
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare, summarize_engine
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
@@ -28,7 +29,7 @@ from trtdiag.engine.artifacts import LogScan, Role, load_artifacts, sniff_file
 from trtdiag.engine.summary import EngineArtifacts, EngineSummary
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.findings import Finding
-from trtdiag.lint.explicit import blocks_int8, joined_findings, lint_for_build
+from trtdiag.lint.explicit import joined_findings, lint_for_build
 from trtdiag.lint.run import LintResult
 from trtdiag.log.collector import read_log, require_tensorrt_lines
 from trtdiag.log.facts import LogFacts
@@ -37,11 +38,11 @@ from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import analysis_html
 from trtdiag.rules.base import verdict_failures
-from trtdiag.rules.cache_check import CacheCheck, check_cache
+from trtdiag.rules.cache_check import check_cache
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.quantization import QuantizationMode, quantization_mode
+from trtdiag.rules.quantization import quantization_mode
 from trtdiag.rules.registry import run_int8_engine_rules, run_rules
-from trtdiag.transformer_view import TransformerGrid, build_grid
+from trtdiag.transformer_view import build_grid
 from trtdiag.validate import check_shapes, check_threshold
 
 if TYPE_CHECKING:
@@ -56,57 +57,8 @@ def _pandas() -> ModuleType:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    severity: str  # "error", "warning", "info", "ok"
-    headline: str
-    details: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """The result of analysing one build log (and optionally its ONNX model)."""
-
-    log: LogFacts
-    graph: GraphIndex | None
-    mapping: MappingSummary
-    findings: tuple[Finding, ...]
-    verdict: Verdict
-    notes: tuple[str, ...]
-    compute: ComputeProfile | None = None
-    cache_check: CacheCheck | None = None
-    grid: TransformerGrid | None = None
-    comparison: Comparison | None = None  # when engine artifacts of both builds were given
-    accuracy: AccuracyResult | None = None  # when saved outputs were given (``outputs=``)
-    report_path: str | None = None  # set by whoever wrote the HTML report (the pytest plugin does)
-    engine: EngineSummary | None = None  # the INT8 engine: printed in the log, or the comparison's INT8 side
-    quantization: QuantizationMode | None = None  # explicit (Q/DQ), implicit (calibration) or none, and why
-    lint: LintResult | None = None  # Q/DQ placement lint of an explicitly quantized model
-
-    @property
-    def verdict_findings(self) -> tuple[Finding, ...]:
-        """Every finding the verdict and the CI gate weigh: the analysis's own and its comparison's.
-
-        Why both: the verdict must never be milder than a finding shown in the same report."""
-        if self.comparison is None:
-            return self.findings
-        return _by_severity((*self.findings, *self.comparison.findings))
-
-    @property
-    def blocked_gemms(self) -> list[str]:
-        """GEMM/Conv nodes that error/warning findings keep out of INT8 (union, graph order)."""
-        seen: dict[str, None] = {}
-        for f in self.verdict_findings:
-            if f.severity in ("error", "warning") and blocks_int8(f):
-                for n in f.gemm_nodes:
-                    seen.setdefault(n, None)
-        return list(seen)
-
-    @property
-    def int8_blocked_share(self) -> float | None:
-        """Share of the model's GEMM/Conv MACs that cannot run in INT8 (None without shapes)."""
-        if self.compute is None or not self.compute.total_macs:
-            return None
-        return self.compute.share(self.blocked_gemms)
+class Analysis(AnalysisData):
+    """An analysis with its tables (pandas), CI gates, summary line and JSON/HTML writers."""
 
     # -- tables (pandas at the edges)
     def tensors_df(self) -> pd.DataFrame:
@@ -143,7 +95,7 @@ class Analysis:
 
     def layers_df(self) -> pd.DataFrame:
         """Engine layers of both engines when a comparison was made (else empty)."""
-        if self.comparison is None:
+        if not isinstance(self.comparison, Comparison):  # the pipeline always builds a Comparison
             return _pandas().DataFrame()
         return self.comparison.layers_df()
 
@@ -190,9 +142,6 @@ class Analysis:
         """The HTML report, rendered from the same document as :meth:`to_json`."""
         return analysis_html(self.to_dict(timestamp=timestamp))
 
-    @property
-    def truncated(self) -> bool:
-        return self.log.truncated
 
 
 def _summary_verdict(a: Analysis) -> str:
@@ -354,7 +303,7 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     ctx = BuildContext(facts=facts, graph=graph, mapping=mapping, model_path=graph.path if graph else None,
                        compute=compute, cache_check=cache_check, quantization=quant)
     lint = lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
-    findings = _by_severity((*joined_findings(run_rules(ctx), lint), *engine_findings))
+    findings = by_severity((*joined_findings(run_rules(ctx), lint), *engine_findings))
     notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
                        verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check,
@@ -367,11 +316,6 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
         compute=compute, cache_check=cache_check, grid=grid, comparison=comparison, engine=engine,
         quantization=quant, lint=lint,
     )
-
-
-def _by_severity(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """Worst first; equal severities keep their order (build rules before engine rules)."""
-    return tuple(sorted(findings, key=lambda f: f.severity.rank))
 
 
 def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -> tuple[str, ...]:

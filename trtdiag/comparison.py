@@ -29,14 +29,14 @@ from typing import Any
 
 from trtdiag.documents.comparison import UNIT_COLUMNS, comparison_document, unit_dict
 from trtdiag.engine.artifacts import load_artifacts
+from trtdiag.engine.comparison_data import ATTRIBUTION_RULE, Alignment, ComparisonData
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
 from trtdiag.engine.overlap import inputs_mismatch
 from trtdiag.engine.qdq_fusion import names_qdq, unfused_layers
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
-from trtdiag.enums import StrEnum
 from trtdiag.io.outputs import csv_safe
-from trtdiag.lint.explicit import LintLink, link_lint, lint_for_build
+from trtdiag.lint.explicit import link_lint, lint_for_build
 from trtdiag.lint.run import LintResult
 from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
@@ -52,51 +52,9 @@ __all__ = [
 
 # pandas is optional (the ``[pandas]`` extra): imported lazily by the ``*_df`` methods only.
 
-ATTRIBUTION_RULE = (
-    "A fused layer's average time is shared among the ONNX nodes it covers in proportion to their MACs "
-    "(equally when it covers no MatMul/Gemm/Conv); reformat and Q/DQ layers are counted separately."
-)
-
-
-class Alignment(StrEnum):
-    """How the rows of a comparison pair the two engines."""
-
-    ONNX_NODES = "onnx-nodes"  # rows are ONNX nodes of the given model
-    LAYER_NAMES = "layer-names"  # no model: TensorRT's names (Metadata, fused atoms) stand in for nodes
-    STRUCTURE = "structure"  # no common names: compute layers paired by kind and output shape
-
-
 @dataclass(frozen=True)
-class Comparison:
-    """Two engines of one model aligned node by node and block by block, with the rules' findings."""
-
-    fp16: EngineSummary
-    int8: EngineSummary
-    alignment: Alignment
-    units: tuple[UnitRow, ...]
-    blocks: tuple[BlockRow, ...]
-    findings: tuple[Any, ...] = ()
-    notes: tuple[str, ...] = ()
-    attribution_rule: str = ATTRIBUTION_RULE
-    model: str | None = None
-    report_path: str | None = None
-    linked_lint: tuple[LintLink, ...] = ()  # explicit INT8 engine: unfused layers and the lint on their nodes
-    mismatch: str | None = None  # why the engines (and model) look like different networks
-
-    def totals(self) -> tuple[float | None, float | None, str]:
-        """(FP16 ms, INT8 ms, basis) measured the same way for both engines: per-layer profile sums when
-        both have profiles, else GPU compute medians from the performance summaries."""
-        a, b = self.fp16, self.int8
-        if a.profile_total_ms and b.profile_total_ms:
-            return a.profile_total_ms, b.profile_total_ms, "sum of per-layer profile averages"
-        if a.gpu_compute_median_ms and b.gpu_compute_median_ms:
-            return a.gpu_compute_median_ms, b.gpu_compute_median_ms, "GPU compute median (performance summary)"
-        return None, None, "no common timing for both engines"
-
-    @property
-    def speedup(self) -> float | None:
-        t16, t8, _ = self.totals()
-        return t16 / t8 if t16 and t8 else None
+class Comparison(ComparisonData):
+    """A comparison with its writers (JSON, HTML, CSV, pandas) and CI gates; the data is :class:`ComparisonData`."""
 
     def failures(self, fail_on: str = "never", min_speedup: float | None = None) -> list[str]:
         """Why this comparison fails a CI gate (empty: it passes)."""

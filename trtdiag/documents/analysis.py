@@ -27,8 +27,8 @@ from trtdiag.documents.engine_layers import engine_layers_dict
 from trtdiag.lint.document import lint_document
 from trtdiag.naming import MappedTensor
 
-if TYPE_CHECKING:  # trtdiag.analysis imports this module to build its documents
-    from trtdiag.analysis import Analysis
+if TYPE_CHECKING:  # type names only: the documents read results, the pipelines write documents
+    from trtdiag.analysis_data import AnalysisData as Analysis
     from trtdiag.onnx.graph import GraphIndex
 
 SCHEMA = "trtdiag.analysis/1"

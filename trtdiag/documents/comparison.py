@@ -10,7 +10,7 @@ from trtdiag.documents.common import finding_dict, rounded
 from trtdiag.engine.regions import slowdown_regions
 
 if TYPE_CHECKING:
-    from trtdiag.comparison import Comparison
+    from trtdiag.engine.comparison_data import ComparisonData as Comparison
     from trtdiag.engine.summary import EngineSummary, UnitRow
     from trtdiag.lint.explicit import LintLink
 

@@ -20,7 +20,7 @@ from trtdiag.rules.cache_check import CacheCheck
 from trtdiag.rules.quantization import QuantizationMode, quantization_mode
 
 if TYPE_CHECKING:
-    from trtdiag.comparison import Comparison
+    from trtdiag.engine.comparison_data import ComparisonData as Comparison
     from trtdiag.engine.summary import EngineSummary
 
 

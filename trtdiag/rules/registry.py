@@ -45,7 +45,7 @@ from trtdiag.rules.engines import (
 )
 
 if TYPE_CHECKING:
-    from trtdiag.comparison import Comparison
+    from trtdiag.engine.comparison_data import ComparisonData as Comparison
     from trtdiag.engine.summary import EngineSummary
 
 #: Build-log rules, most fundamental first (findings of equal severity keep this order).
