@@ -70,6 +70,19 @@ def test_stale_cache_rule_with_the_file(tmp_path: Path) -> None:
     assert 'id="calibration-cache"' in good.to_html()
 
 
+def test_without_a_model_the_verdict_never_says_it_matches_the_model() -> None:
+    log = LOGS / "xlmr_int8_fp16_pyapi_calibrator.log"
+    alone = analyze(log, calib_cache=CACHES / "xlmr_good_trt100300.cache")
+    cc = alone.to_dict()["calibration_cache"]
+    assert (cc["verdict"], cc["model_checked"], cc["stale"]) == ("unverified", False, False)
+    html = alone.to_html()
+    assert "matches the model" not in html and "not checked against a model" in html
+    assert "Entries found in the model" not in html  # 0 of nothing would read as "none found"
+    with_model = analyze(log, MODELS / "xlmr_tiny_ts_op17.onnx", calib_cache=CACHES / "xlmr_good_trt100300.cache")
+    assert with_model.to_dict()["calibration_cache"]["verdict"] == "matches"
+    assert "matches the model and build" in with_model.to_html()
+
+
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02" * 50, b"hello world\nthis is not a cache at all\n",
                                      b'{"a": "b"}'])
 def test_bad_cache_files(tmp_path: Path, content: bytes) -> None:

@@ -278,6 +278,8 @@ def _calibration_cache(a: Analysis) -> dict[str, Any] | None:
         "algorithm_note": cc.algorithm_note,
         "stale": cc.stale,
         "stale_reason": cc.stale_reason,
+        "model_checked": cc.model_checked,
+        "verdict": cc.verdict,
     }
 
 

@@ -39,6 +39,16 @@ class CacheCheck:
     algorithm_note: str | None
     stale: bool
     stale_reason: str | None
+    #: Whether the names were checked against a model. Without one, "not stale" only means the cache
+    #: itself and the build's version/algorithm raised nothing: it never means "matches the model".
+    model_checked: bool = True
+
+    @property
+    def verdict(self) -> str:
+        """``stale``, ``matches`` (model and build checked) or ``unverified`` (no model to check names)."""
+        if self.stale:
+            return "stale"
+        return "matches" if self.model_checked else "unverified"
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,7 @@ def check_cache(cache: CalibrationCache, graph: GraphIndex | None, facts: LogFac
     return CacheCheck(
         cache=cache, matched=names.matched, absent_from_model=names.absent, gemm_inputs_missing=tuple(missing),
         gemm_inputs_total=len(gemm_inputs), version_note=version_note, algorithm_note=algorithm_note,
-        stale=bool(reasons), stale_reason="; ".join(reasons) or None,
+        stale=bool(reasons), stale_reason="; ".join(reasons) or None, model_checked=graph is not None,
     )
 
 
