@@ -117,7 +117,8 @@ class Analysis(AnalysisData):
         """One line for CI logs: verdict, INT8-blocked MACs, counts, findings, outputs, failed gates."""
         parts = [f"trtdiag: {'FAIL: ' if failures else ''}{_summary_verdict(self)}"]
         if self.int8_blocked_share is not None:
-            parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%")
+            basis = f" ({self.int8_blocked_basis})" if self.int8_blocked_basis else ""
+            parts.append(f"INT8-blocked MACs: {self.int8_blocked_share * 100:.1f}%{basis}")
         if self.log.missing_scale:
             parts.append(f"{len(self.log.missing_scale)} tensors lacked INT8 scales")
         if self.verdict_findings:
@@ -266,7 +267,7 @@ def with_accuracy(a: Analysis, accuracy: AccuracyResult) -> Analysis:
     embedded accuracy document is the one ``trtdiag accuracy --log`` writes (the same joined findings)."""
     joined = with_log_findings(accuracy, a.findings, a.log.read.path)
     updated = replace(a, findings=joined.findings, accuracy=joined)
-    verdict = _verdict(a.log, a.mapping, updated.verdict_findings, updated.int8_blocked_share,
+    verdict = _verdict(a.log, a.mapping, updated.verdict_findings, _blocked(updated),
                        engines_found=bool(a.comparison and a.comparison.findings))
     return replace(updated, verdict=verdict)
 
@@ -311,7 +312,7 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
     grid = build_grid(graph, mapping.tensors, compute, set(partial.blocked_gemms)) if graph is not None else None
     return Analysis(
         log=facts, graph=graph, mapping=mapping, findings=findings,
-        verdict=_verdict(facts, mapping, partial.verdict_findings, partial.int8_blocked_share,
+        verdict=_verdict(facts, mapping, partial.verdict_findings, _blocked(partial),
                          engines_found=bool(comparison and comparison.findings)), notes=notes,
         compute=compute, cache_check=cache_check, grid=grid, comparison=comparison, engine=engine,
         quantization=quant, lint=lint,
@@ -359,8 +360,25 @@ def _size_notes(facts: LogFacts) -> list[str]:
     return notes
 
 
+def _blocked(a: Analysis) -> tuple[float | None, str | None]:
+    return a.int8_blocked_share, a.int8_blocked_basis
+
+
+def _cost_headline(share: float, basis: str | None) -> str:
+    """What the findings cost, worded as a measurement only when the engine's layer precisions show it."""
+    pct = f"{share * 100:.0f}%"
+    if basis == "measured":
+        return (f"{pct} of the model's matrix-multiply work (GEMM/Conv MACs) ran outside INT8 in the engine "
+                "(measured from its layer precisions).")
+    if basis == "mixed":
+        return (f"{pct} of the model's matrix-multiply work (GEMM/Conv MACs) cannot run in INT8 (partly measured "
+                "from engine layer precisions, partly inferred from the log).")
+    return (f"An estimated {pct} of the model's matrix-multiply work (GEMM/Conv MACs) cannot run in INT8 "
+            "(inferred from the log and the model; no engine layer precisions confirm it).")
+
+
 def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, ...],
-             blocked_share: float | None, *, engines_found: bool = False) -> Verdict:
+             blocked: tuple[float | None, str | None], *, engines_found: bool = False) -> Verdict:
     n_warn = len(facts.warning_order)
     n_tensors = len(facts.missing_scale)
     details = []
@@ -382,10 +400,10 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
         if others:
             details.append("Also: " + "; ".join(others) + ".")
         headline = top.title + "."
+        blocked_share, basis = blocked
         if blocked_share is not None and top.severity != "info" and blocked_share > 0:
             # Lead with what it costs: the share of matrix-multiply work that stays out of INT8.
-            headline = (f"{blocked_share * 100:.0f}% of the model's matrix-multiply work (GEMM/Conv MACs) "
-                        f"cannot run in INT8. {top.title}.")
+            headline = f"{_cost_headline(blocked_share, basis)} {top.title}."
         return Verdict(top.severity, headline, tuple(details))
     if n_tensors:
         return Verdict("warning", f"{n_tensors} tensors lacked INT8 scales; no known root cause matched.",

@@ -20,6 +20,7 @@ from trtdiag.onnx.compute import ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules.cache_check import CacheCheck
 from trtdiag.rules.quantization import QuantizationMode
+from trtdiag.rules.registry import ENGINE_RULES
 from trtdiag.transformer_view import TransformerGrid
 
 
@@ -78,8 +79,29 @@ class AnalysisData:
         return self.compute.share(self.blocked_gemms)
 
     @property
+    def int8_blocked_basis(self) -> str | None:
+        """How :attr:`int8_blocked_share` is known: ``measured`` (every blocked GEMM comes from an engine's
+        layer precisions), ``inferred`` (from the log's warnings or the model, no engine layer says so),
+        ``mixed``, or None when nothing is blocked. Why: a share read off the engine is a fact, one inferred
+        from missing-scale warnings is an estimate, and the headline must not word them alike."""
+        measured: set[str] = set()
+        inferred: set[str] = set()
+        for f in self.verdict_findings:
+            if f.severity in ("error", "warning") and blocks_int8(f):
+                (measured if f.id in MEASURED_RULE_IDS else inferred).update(f.gemm_nodes)
+        if not measured and not inferred:
+            return None
+        if not inferred - measured:
+            return "measured"
+        return "mixed" if measured else "inferred"
+
+    @property
     def truncated(self) -> bool:
         return self.log.truncated
+
+
+#: Rules that read engine layer precisions (the log's Engine Layer Information, engine JSON, profiles).
+MEASURED_RULE_IDS = frozenset(r.id for r in ENGINE_RULES)
 
 
 def by_severity(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:

@@ -254,6 +254,7 @@ def _compute(a: Analysis) -> dict[str, Any] | None:
         "unresolved_nodes": list(cp.unresolved),
         "int8_blocked_macs": sum(cp.macs.get(n, 0) for n in a.blocked_gemms),
         "int8_blocked_share": a.int8_blocked_share,
+        "int8_blocked_basis": a.int8_blocked_basis,
         "notes": list(cp.notes),
     }
 
