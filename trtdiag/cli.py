@@ -22,7 +22,7 @@ from trtdiag.cli_support import (
     run_guarded,
     write_output,
 )
-from trtdiag.errors import TrtdiagError
+from trtdiag.errors import InputError, TrtdiagError
 
 
 def _threshold(name: str, value: float | None, low: float, high: float) -> None:
@@ -192,6 +192,8 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
     _threshold("--min-speedup", min_speedup, 0.0, 1e6)
     check_output_paths([*fp16, *int8, model], {"-o": html_out, "--json": json_out, "--csv": csv_out})
     result = compare_artifacts(list(fp16), list(int8), model=model, shapes=shapes)
+    if strict and result.swapped:  # bad usage, not a verdict: nothing is written
+        raise InputError(result.sides_warning or "--fp16 and --int8 look swapped")
     write_output(html_out, result.to_html(timestamp=timestamp))
     if json_out is not None:
         write_output(json_out, result.to_json(timestamp=timestamp))
@@ -202,6 +204,11 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
         click.echo(f"trtdiag: warning: {result.mismatch}", err=True)
         if strict:
             failures.append("the inputs look like different networks")
+    if result.sides_warning:
+        click.echo(f"trtdiag: warning: {result.sides_warning}", err=True)
+    for note in (*result.fp16.notes, *result.int8.notes):
+        if " found; the last one" in note or ": not used: " in note:  # several builds in the inputs: never silent
+            click.echo(f"trtdiag: note: {note}", err=True)
     written = tuple(str(p) for p in (json_out, csv_out) if p is not None)
     echo_summary(result.summary_line(str(html_out), failures, written), (html_out, json_out, csv_out))
     return EXIT_VERDICT if failures else 0
@@ -226,7 +233,8 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
               help="Exit 1 when a comparison finding of this severity or worse is found.")
 @click.option("--min-speedup", type=float, help="Exit 1 unless INT8 is at least this many times faster than FP16.")
 @click.option("--strict", is_flag=True, help="Exit 1 when the engines (or engines and model) look like different "
-              "networks (no common I/O tensor, almost no model node covered).")
+              "networks (no common I/O tensor, almost no model node covered); exit 2, writing nothing, when "
+              "--fp16 and --int8 look swapped (the FP16 side has more INT8 layers than the INT8 side).")
 def compare(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Path | None, shapes: str | None, html_out: Path,
             json_out: Path | None, csv_out: Path | None, no_timestamp: bool, fail_on: str,
             min_speedup: float | None, strict: bool) -> None:

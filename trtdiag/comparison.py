@@ -32,7 +32,7 @@ from trtdiag.engine.artifacts import load_artifacts
 from trtdiag.engine.comparison_data import ATTRIBUTION_RULE, Alignment, ComparisonData
 from trtdiag.engine.mapping import LayerKind, LayerMapper, LayerMapping, NameMapper
 from trtdiag.engine.model import EngineProfile
-from trtdiag.engine.overlap import inputs_mismatch
+from trtdiag.engine.overlap import inputs_mismatch, sides_warning
 from trtdiag.engine.qdq_fusion import names_qdq, unfused_layers
 from trtdiag.engine.summary import BlockRow, EngineArtifacts, EngineSummary, LayerRow, UnitRow
 from trtdiag.io.outputs import csv_safe
@@ -301,8 +301,10 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
                      "model was given: compute layers were paired by kind and output shape, in engine order.")
     blocks = _blocks(s16, s8, graph, n16, n8)
     mismatch = inputs_mismatch(fp16, int8, (s16, s8), graph is not None)
-    if mismatch:
-        notes.insert(0, mismatch)
+    sides = sides_warning((s16, s8))
+    for first in (sides[0] if sides else None, mismatch):
+        if first:
+            notes.insert(0, first)
     comp = Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       notes=tuple(notes), model=graph.path if graph else None)
     findings = run_comparison_rules(comp, graph, compute)
@@ -311,7 +313,8 @@ def compare(fp16: EngineArtifacts, int8: EngineArtifacts, graph: GraphIndex | No
         lint = lint_for_build(graph, compute)
     return Comparison(fp16=s16, int8=s8, alignment=alignment, units=tuple(units), blocks=tuple(blocks),
                       findings=findings, notes=tuple(notes), model=graph.path if graph else None,
-                      linked_lint=link_lint(unfused, lint), mismatch=mismatch)
+                      linked_lint=link_lint(unfused, lint), mismatch=mismatch,
+                      sides_warning=sides[0] if sides else None, swapped=bool(sides and sides[1]))
 
 
 #: Operation family of a compute layer, from its type and name: what structural alignment pairs on

@@ -108,5 +108,6 @@ def comparison_document(c: Comparison, *, timestamp: bool = True) -> dict[str, A
     doc["findings"] = [finding_dict(f) for f in c.findings]
     doc["linked_lint"] = [_link_dict(x) for x in c.linked_lint]
     doc["notes"] = list(c.notes)
+    doc["inputs_check"] = {"different_networks": c.mismatch, "sides": c.sides_warning, "swapped": c.swapped}
     return doc
 

@@ -204,6 +204,22 @@ def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, A
                 notes.append(f"{f.name}: {exc}")
 
 
+def _duplicate_note(f: Path, formats: tuple[ArtifactFormat, ...], found: dict[Role, Artifact]) -> str | None:
+    """A file of a single-purpose format (layer/profile/times JSON) whose slot an earlier file filled: a folder
+    holding two builds' exports. Say which file is used rather than ignoring the second one silently. (Text
+    logs may hold anything and are read for what is still missing; their several listings get
+    :func:`listing_note`.)"""
+    if any(fmt.section is not None or fmt.id is FormatId.PERF_SUMMARY for fmt in formats):
+        return None
+    roles = [fmt.role for fmt in formats if fmt.role in found]
+    if not roles or len(roles) < len(formats):
+        return None
+    used = sorted({Path(str(getattr(found[r], "source", "") or "another file")).name for r in roles})
+    what = ", ".join(sorted({r.value for r in roles}))
+    return (f"{f.name}: not used: {', '.join(used)} already gave this engine's {what} "
+            "(several builds' exports in one folder? give each build's files separately)")
+
+
 def _artifact_note(name: str, artifact: Artifact) -> str | None:
     if isinstance(artifact, EngineProfile):
         return summaries_note(name, artifact.runs, "per-layer profile tables")
@@ -294,6 +310,7 @@ def load_artifacts(paths: list[str | os.PathLike[str]], label: str, scanned: Log
         elif not formats:
             notes.append(f"{f.name}: not used (not a recognised artifact)")
         else:
+            notes.extend(n for n in (_duplicate_note(f, formats, found),) if n)
             _read_file(formats, f, found, notes)
     if not found:
         raise InputError(f"no engine layer information, profile or performance summary found in the {label} "

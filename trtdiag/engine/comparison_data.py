@@ -46,6 +46,8 @@ class ComparisonData:
     report_path: str | None = None
     linked_lint: tuple[LintLink, ...] = ()  # explicit INT8 engine: unfused layers and the lint on their nodes
     mismatch: str | None = None  # why the engines (and model) look like different networks
+    sides_warning: str | None = None  # the FP16/INT8 sides' precisions look wrong (engine/overlap.sides_warning)
+    swapped: bool = False  # ... so wrong that --fp16 and --int8 were almost surely given the wrong way round
 
     def totals(self) -> tuple[float | None, float | None, str]:
         """(FP16 ms, INT8 ms, basis) measured the same way for both engines: per-layer profile sums when

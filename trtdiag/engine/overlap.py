@@ -33,3 +33,33 @@ def inputs_mismatch(fp16: EngineArtifacts, int8: EngineArtifacts, summaries: tup
         return None
     return ("The inputs look like different networks: " + "; ".join(reasons)
             + ". The comparison below is probably meaningless (--strict fails on this).")
+
+
+def _int8_layers(s: EngineSummary) -> int:
+    return s.precision_counts.get("INT8", 0)
+
+
+def _known_precisions(s: EngineSummary) -> int:
+    return sum(n for p, n in s.precision_counts.items() if p != "unknown")
+
+
+def sides_warning(summaries: tuple[EngineSummary, EngineSummary]) -> tuple[str, bool] | None:
+    """Do the FP16 and INT8 sides look swapped? (message, swapped) or None.
+
+    ``swapped`` is True when the FP16 side has INT8 layers and the INT8 side has fewer (or none): the
+    arguments were almost surely given the wrong way round. An INT8 side with no INT8 layer at all is only
+    a warning: it is also what a build whose every layer fell back looks like (the findings say which)."""
+    s16, s8 = summaries
+    if not _known_precisions(s16) or not _known_precisions(s8):
+        return None  # no precisions to judge by (a profile alone)
+    n16, n8 = _int8_layers(s16), _int8_layers(s8)
+    if n16 and n16 > n8:
+        return (f"The FP16 side has {n16} INT8 layers and the INT8 side {n8 or 'none'}: --fp16 and --int8 look "
+                "swapped (--strict exits 2 on this).", True)
+    if n16:
+        return (f"The FP16 side has {n16} INT8 layers: is it an FP16 engine? Its times are not an FP16 "
+                "baseline.", False)
+    if not n8:
+        return ("The INT8 side has no INT8 layer: either every layer fell back to FP16/FP32 (see the findings) "
+                "or it is not an INT8 engine; check the --int8 artifacts.", False)
+    return None
