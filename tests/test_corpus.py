@@ -48,7 +48,7 @@ def test_manifest_has_logs(corpus_logs: Path) -> None:
     ("097_", "10.16.1", "trtexec", False, True),
     ("105_", None, "polygraphy", True, False),
     ("103_", None, "python-api", True, None),
-    ("081_", "7.0.0", "samples", True, None),
+    ("081_", "7.0.0", "samples", True, False),  # sampleINT8's INT8 run: INT8 only
 ])
 def test_build_configuration_from_real_logs(corpus_logs: Path, stem: str, version: str | None, producer: str,
                                             int8: bool, fp16: bool | None) -> None:

@@ -232,3 +232,12 @@ def test_transformer_names_are_weighed() -> None:
     assert not weigh_names(["node_softmax_output", "softmax", "linear"]).convincing
     helpers = weigh_names(["ONNXTRT_Broadcast_1_output", "/embeddings/LayerNorm/Sub_output_0"])
     assert "ONNXTRT_Broadcast helpers next to LayerNorm names (ONNXTRT_Broadcast_1_output)" in helpers.describe()
+
+
+def test_calibrator_not_used_is_no_calibration_only_when_tensors_then_lack_a_scale() -> None:
+    """'Calibrator is not being used. Users must provide dynamic range...' is also what an application that sets
+    every range itself prints (sampleINT8API): without a missing scale after it, nothing is wrong."""
+    own_ranges = facts(int8=True, calibration_events=(event("calibrator-not-used", 21),))
+    assert _RULES["no-calibration"].check(build_ctx(own_ranges)) is None
+    found = _RULES["no-calibration"].check(build_ctx(own_ranges, X, g=encoder()))
+    assert found is not None and 21 in found.evidence.lines

@@ -88,8 +88,9 @@ class LogCollector:
             if marker is Marker.SAMPLE_RUN:  # "INT8 run:..." states the precision of sampleINT8's engine
                 precision = line.message.split(" ", 1)[0]
                 self.state.config.set("precision", precision, number)
-                if precision in ("INT8", "FP16"):
+                if precision in ("INT8", "FP16"):  # one flag per run (samples/sampleINT8: INT8 without FP16)
                     self.state.config.set(precision.lower(), True, number)
+                    self.state.config.set("fp16" if precision == "INT8" else "int8", False, number)
                 else:  # an FP32 run: neither
                     self.state.config.set("int8", False, number)
                     self.state.config.set("fp16", False, number)

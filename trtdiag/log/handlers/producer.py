@@ -43,6 +43,10 @@ def vote_on_sample(sample: str, votes: ProducerVotes) -> None:
         vote_by_prefix(raw, votes)
 
 
+#: Samples whose source fixes the precision flags whatever the log says.
+INT8_ONLY_SAMPLE_RE = re.compile(r"\bsample_int8_api\b|\bsampleINT8API\b", re.IGNORECASE)
+
+
 class ProducerHandler:
     keywords: tuple[bytes, ...] = (b"sample_", b"sampleINT8", b" sample")
 
@@ -55,6 +59,11 @@ class ProducerHandler:
         if not self._sample and "ample" in line.message and SAMPLE_RE.search(line.message):
             self._sample = True
             state.votes.vote("samples", SAMPLE_VOTE)
+            if INT8_ONLY_SAMPLE_RE.search(line.message):
+                # sampleINT8API sets BuilderFlag::kINT8 (and GPU_FALLBACK) only, with its own dynamic ranges
+                # (samples/sampleINT8API/sampleINT8API.cpp, build()): an INT8 build without FP16.
+                state.config.set("int8", True, line.number)
+                state.config.set("fp16", False, line.number)
         return False
 
     def contribute(self, draft: FactsDraft) -> None:

@@ -24,7 +24,9 @@ def _placeholder_scales(ctx: BuildContext, kinds: dict[str, Event]) -> Finding |
     dynamic = "calibration-dynamic" in kinds or b.calibration_dynamic
     not_used = "calibrator-not-used" in kinds
     has_calib = b.calibrator or b.calibration_cache_read or f.calibration.started_line or b.calibration_cache_written
-    if not (dynamic or (not_used and not has_calib)):
+    # "Calibrator is not being used. Users must provide dynamic range..." is what an application that sets its
+    # own ranges (set_dynamic_range, sampleINT8API) prints too: a problem only when tensors then lack a scale.
+    if not (dynamic or (not_used and not has_calib and ctx.tensors)):
         return None
     event = kinds.get("calibration-dynamic") or kinds.get("calibrator-not-used")
     model = model_name(ctx)
