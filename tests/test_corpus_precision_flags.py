@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from trtdiag.analysis import analyze
-from trtdiag.log.collector import read_log
 
 from .conftest import artifact, manifest
 
@@ -19,12 +18,6 @@ def test_every_int8_without_fp16_log_is_found(corpus_logs: Path) -> None:
     assert len(logs) >= 5
     missed = [f for f in logs if "int8-without-fp16" not in {x.id for x in analyze(corpus_logs / f).findings}]
     assert not missed
-
-
-def test_sample_int8_runs_state_their_flags(corpus_logs: Path) -> None:
-    """sampleINT8 builds one engine per precision: FP32 (no flag), FP16 (FP16 only), INT8 (INT8 only)."""
-    facts = read_log(artifact(corpus_logs, "081"))
-    assert [(b.int8, b.fp16) for b in facts.builds] == [(False, False), (False, True), (True, False)]
 
 
 def test_application_dynamic_ranges_are_not_no_calibration(corpus_logs: Path) -> None:
