@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trtdiag.io.outer import strip_outer
+
 
 @dataclass(frozen=True)
 class Line:
@@ -97,7 +99,7 @@ def split_prefix(number: int, text: str) -> Line:
     ``has_prefix=False``.
     """
     raw = text
-    text = unquote(text)
+    text, outer_severity = strip_outer(unquote(text))
     pos = 0
     severity = ""
     stripped = text.lstrip()
@@ -120,6 +122,8 @@ def split_prefix(number: int, text: str) -> Line:
             break  # a lone "- " is only a separator after another prefix token
         consumed = True
         pos = m.end()
+    if not severity and outer_severity:  # glog's letter when TensorRT's own prefix gives none
+        severity, consumed = outer_severity, True
     return Line(number=number, severity=severity, message=text[pos:].rstrip(), has_prefix=consumed, raw=raw)
 
 
