@@ -12,6 +12,7 @@ into a small buffer that is handed back before the rest of the stream (:class:`_
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -78,6 +79,42 @@ class _Prepended(io.RawIOBase):
             self._raw.close()
 
 
+class _Utf16AsUtf8(io.RawIOBase):
+    """A UTF-16 stream (with its byte-order mark) read as UTF-8 bytes, decoded one read at a time.
+
+    Why: Windows PowerShell 5's ``trtexec ... > build.log`` writes UTF-16LE with a BOM; without this the log
+    reads as binary (every other byte is NUL) and is refused. Memory stays at one read's worth."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        self._pending = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._eof:
+            data = self._raw.read(max(2, len(buffer)))
+            self._eof = not data
+            self._pending = self._decoder.decode(data or b"", final=self._eof).encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def _open_raw(path: Path) -> io.RawIOBase:
     if is_stdin(path):  # standard input stays open for the caller
         return cast(io.RawIOBase, open(0, "rb", buffering=0, closefd=False))
@@ -114,6 +151,8 @@ def open_binary(path: Path) -> tuple[io.RawIOBase | io.BufferedIOBase, bool]:
         raise
     if magic == b"\x1f\x8b":
         return _OwningGzipFile(raw), True
+    if magic in UTF16_BOMS:
+        return _Utf16AsUtf8(raw), False
     return raw, False
 
 
