@@ -44,6 +44,7 @@ class StepKind(Enum):
     SHAPE_OF = "shape_of"  # shapeOf(input i).tensor(ctx): ShapeTensor + castHelper when dims unknown
     GATHER_CAST = "gather_cast"  # castHelper on INT64 indices of non-INT64 data
     NEED = "need"  # a precondition; when it fails the replay stops (see Condition)
+    PROC = "proc"  # shape arithmetic replayed by importers.PROCEDURES[name] (counts depend on known dims)
 
 
 class Condition(Enum):
@@ -132,13 +133,21 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     "Gather": (_s(C, 0), _s(C, 1), _s(StepKind.GATHER_CAST), _s(N)),
     # onnxOpImporters.cpp:649-666
     "Concat": (_s(StepKind.CONST_ALL), _s(N)),
-    # onnxOpImporters.cpp:5874-5917 + importerUtils.cpp:1874-1906 unsqueezeTensor (regLayer): with known
-    # dims the new shape needs no layer; addShuffle, then the node name
-    "Unsqueeze": (_s(StepKind.NEED, cond=Condition.STATIC0), _s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
-    # onnxOpImporters.cpp:1898-1917 + importerUtils.cpp:613-631 flattenTensor (regLayer): known dims make
-    # the products and the concat plain values; addShuffle, then the node name
-    "Flatten": (_s(StepKind.NEED, cond=Condition.STATIC0), _s(StepKind.NEED, cond=Condition.FLATTEN_RESHAPES),
-                _s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
+    # Shape arithmetic (importers.py; the number of ONNXTRT_Shape* layers depends on the known dims):
+    # onnxOpImporters.cpp:5874-5917 + importerUtils.cpp:1874-1906 unsqueezeTensor (regLayer)
+    "Unsqueeze": (_s(StepKind.PROC, name="unsqueeze"),),
+    # onnxOpImporters.cpp:5608-5673 + importerUtils.cpp:1607-1632 squeezeTensor (regLayer)
+    "Squeeze": (_s(StepKind.PROC, name="squeeze"),),
+    # onnxOpImporters.cpp:1898-1917 + importerUtils.cpp:613-631 flattenTensor (regLayer)
+    "Flatten": (_s(StepKind.PROC, name="flatten"),),
+    # onnxOpImporters.cpp:5285-5402 + importerUtils.cpp:1945-2002
+    "Slice": (_s(StepKind.PROC, name="slice"),),
+    # onnxOpImporters.cpp:1811-1842
+    "Expand": (_s(StepKind.PROC, name="expand"),),
+    # onnxOpImporters.cpp:724-735 + importerUtils.cpp:288-298
+    "ConstantOfShape": (_s(StepKind.PROC, name="constant_of_shape"),),
+    # onnxOpImporters.cpp:1127-1206 + importerUtils.cpp:1576-1605, 399-413, 722-739
+    "CumSum": (_s(StepKind.PROC, name="cumsum"),),
     # onnxOpImporters.cpp:6028-6058: broadcastTensors(x, y, condition) (importerUtils.cpp:194-201)
     "Where": (_s(C, 0), _s(C, 1), _s(C, 2), _s(StepKind.BROADCAST, 1, to=TO_MAX),
               _s(StepKind.BROADCAST, 2, to=TO_MAX), _s(StepKind.BROADCAST, 0, to=TO_MAX), _s(N)),
@@ -148,8 +157,9 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     "Cast": (_s(C, 0), _s(N)),
     # onnxOpImporters.cpp:2572-2577
     "Identity": (_s(C, 0), _s(N)),
-    # onnxOpImporters.cpp:668-722: a 'value' tensor is returned as weights (no registration)
-    "Constant": (_s(StepKind.NEED, cond=Condition.VALUE_ATTR),),
+    # onnxOpImporters.cpp:668-722: a 'value' tensor is returned as weights (no registration);
+    # value_float(s)/value_int(s) make a tmp_weight first
+    "Constant": (_s(StepKind.PROC, name="constant"),),
 }
 
 
