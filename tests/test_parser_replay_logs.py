@@ -109,3 +109,44 @@ def test_verbose_log_wins_over_the_replay(tmp_path):
         "non-int8 implementation for any layer consuming or producing given tensor\n")
     row = map_missing_scales(read_log(tmp_path / "b.log"), load_graph(tmp_path / "m.onnx")).tensors[0]
     assert (row.onnx_node, row.mapped_by) == ("add", BY_VERBOSE)
+
+
+def _cache_owner(entries: dict[str, str], n: int) -> set[str]:
+    """The weights whose constant-layer output has the same calibration scale as ``ONNXTRT_Broadcast_n``:
+    a broadcast is a reshape of one constant, so TensorRT gives both one scale (independent of the replay)."""
+    scale = entries[f"ONNXTRT_Broadcast_{n}_output"]
+    return {k[: -len("_output")] for k, v in entries.items()
+            if v == scale and k.endswith("_output") and not k.startswith("ONNXTRT_")
+            and (not k.startswith("/") or k.endswith("_output_0_output"))}
+
+
+def _same_weights(replayed: str, owners: set[str]) -> bool:
+    if replayed.startswith("onnx::MatMul_"):  # exporter-numbered: compare the kind only
+        return any(o.startswith("onnx::MatMul_") for o in owners)
+    return any(o.replace("bert.", "", 1).replace("/bert/", "/", 1) == replayed for o in owners)
+
+
+def test_real_bert_calibration_cache_window(corpus_logs):
+    """A real TensorRT 10.10 calibration cache of a 2-layer BERT (TorchScript export, opset 17) lists 37
+    ONNXTRT_Broadcast numbers. The project's BERT fixture has the same embeddings, LayerNorms and
+    feed-forward blocks but eager attention, whereas the cache's model computes the attention scale with
+    torch's SDPA export (Sqrt/Cast nodes): its per-block period is 86 (194 - 108), the fixture's 56, so no
+    single offset fits all 37 and the fit refuses. Inside one stretch the registrations are the same: with
+    offset 74, the 11 numbers from layer 0's attention output dense to layer 1's query (two LayerNorms in
+    between, whose broadcasts the cache does not list) land on predicted broadcasts of the same weights."""
+    lines = artifact(corpus_logs, "042").read_text().splitlines()[1:]
+    entries = dict(line.rsplit(": ", 1) for line in lines)
+    observed = observed_numbers(entries)
+    r = replay(from_onnx(onnx.load(str(MODELS / "bert_tiny_ts_op17.onnx"))), MODEL_10_0)
+    assert r.complete and len(observed) == 37
+    assert not fit_offsets(observed, r).ok
+    predicted = {b.number: b for b in r.broadcasts}
+    window = sorted(n for n in observed if n is not None and 164 <= n <= 196)
+    assert window == [164, 166, 174, 176, 178, 180, 182, 184, 186, 194, 196]
+    assert all(n - 74 in predicted and _same_weights(predicted[n - 74].operand, _cache_owner(entries, n))
+               for n in window)
+    query = {b.node: b.number for b in r.broadcasts if b.node.endswith("/attention/self/query/MatMul")}
+    fixture_period = query["/encoder/layer.1/attention/self/query/MatMul"] - query[
+        "/encoder/layer.0/attention/self/query/MatMul"]
+    cache_period = 194 - 108  # layer 1's and layer 0's query weight broadcasts, by their scales
+    assert _same_weights("onnx::MatMul_", _cache_owner(entries, 108)) and (fixture_period, cache_period) == (56, 86)
