@@ -80,6 +80,7 @@ class TransformerGrid:
     rows: tuple[str, ...]
     columns: tuple[str, ...]
     cells: tuple[Cell, ...]
+    unplaced: tuple[str, ...] = ()  # warned tensors with neither block nor sub-module: in no cell ("unknown")
 
     def cell(self, row: str, column: str) -> Cell | None:
         for c in self.cells:
@@ -118,8 +119,10 @@ def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: Co
             if name in blocked_gemms:
                 blocked[key] = blocked.get(key, 0) + value
     warned: dict[tuple[str, str], list[MappedTensor]] = {}
+    unplaced: list[str] = []
     for t in tensors:
         if t.block is None and t.submodule is None:
+            unplaced.append(t.tensor)
             continue
         key = (_row(t.block), role_of(t.submodule, t.op_type))
         if key[1] == "other" and t.onnx_node in node_cell:
@@ -150,4 +153,5 @@ def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: Co
             blocked_share=(blocked.get(key, 0) / total) if total else None,
             state=state,
         ))
-    return TransformerGrid(rows=tuple(rows), columns=tuple(used_columns), cells=tuple(cells))
+    return TransformerGrid(rows=tuple(rows), columns=tuple(used_columns), cells=tuple(cells),
+                           unplaced=tuple(unplaced))

@@ -153,7 +153,8 @@ _PARSING = re.compile(r"Parsing node: (?P<name>.+) \[(?P<op>[A-Za-z0-9_]+)\]\s*$
 _IO = re.compile(r"\] (?P<what>inputs|outputs): (?P<rest>.*)$")
 _ITEM = re.compile(r"\[(?P<t>[^\[\]]*?) -> \((?P<dims>[^)]*)\)\[(?P<type>[A-Z0-9]+)\]\]")
 _OPTIONAL = "[optional input, not set]"
-_INPUT = re.compile(r"Adding network input: (?P<name>\S+) with dtype: (?P<dtype>[^,\s]+), dimensions: \((?P<dims>[^)]*)\)")
+_INPUT = re.compile(
+    r"Adding network input: (?P<name>\S+) with dtype: (?P<dtype>[^,\s]+), dimensions: \((?P<dims>[^)]*)\)")
 _DTYPES = {"float32": "FLOAT", "float16": "FLOAT16", "int64": "INT64", "int32": "INT32", "bool": "BOOL"}
 _MARK = re.compile(r"Marking \S+ as output: (?P<name>\S+)\s*$")
 

@@ -48,7 +48,7 @@ class ShapeTensor:
 
     Mutable on purpose: ``tensor()`` caches in the object it is called on (``mutable mTensor``)."""
 
-    __slots__ = ("depth", "known", "rank", "size", "values", "ref")
+    __slots__ = ("depth", "known", "rank", "ref", "size", "values")
 
     def __init__(self, rank: int, size: int, values: list[int], known: bool, ref: SimTensor | None = None,
                  depth: int = 0) -> None:
