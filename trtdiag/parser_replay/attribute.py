@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from trtdiag.log.facts import LogFacts
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.parser_replay.fit import BroadcastFit, fit_offsets, helper_number, observed_numbers
-from trtdiag.parser_replay.increments import model_for
+from trtdiag.parser_replay.increments import model_for, why_not_modelled
 from trtdiag.parser_replay.replay import replay
 from trtdiag.parser_replay.rgraph import from_onnx
 
@@ -64,6 +64,14 @@ def confidence(fit: BroadcastFit) -> str:
     return f"{level}: offset {fit.offset}, {fit.fitted}/{len(fit.observed)} observed numbers fit ({fit.parser})"
 
 
+def _noted(row: R, why: str) -> R:
+    """A helper row the replay could not attribute, with the reason added to the mapper's."""
+    if not _needs_replay(row):
+        return row
+    note = f"counter replay: {why}"
+    return replace(row, reason=f"{row.reason}; {note}" if row.reason else note)
+
+
 def apply_counter_replay(rows: tuple[R, ...], facts: LogFacts, graph: GraphIndex | None,
                          label: object = BY_COUNTER_REPLAY) -> tuple[R, ...]:
     """Rows with unattributed broadcast helpers attributed by the replay when its fit is unique;
@@ -72,7 +80,8 @@ def apply_counter_replay(rows: tuple[R, ...], facts: LogFacts, graph: GraphIndex
         return rows
     fit = replay_fit(facts, graph)
     if fit is None or not fit.ok:
-        return rows
+        why = why_not_modelled(facts.build.tensorrt_version) if fit is None else fit.reason
+        return rows if why is None else tuple(_noted(r, why) for r in rows)
     level = confidence(fit)
     out = []
     for row in rows:

@@ -206,6 +206,38 @@ MODEL_10_16 = ParserModel(
 MODELS: tuple[ParserModel, ...] = (MODEL_10_0, MODEL_10_16)
 
 
+@dataclass(frozen=True)
+class UnmodelledRange:
+    """A parser version range read but not modelled, and why (shown when a log's version falls in it)."""
+
+    versions: tuple[tuple[int, int], tuple[int, int]]
+    source: str
+    why: str
+
+
+UNMODELLED: tuple[UnmodelledRange, ...] = (
+    UnmodelledRange(((8, 2), (8, 6)),
+                    "onnx/onnx-tensorrt 8.2-GA f42daeee49f2, 8.5-GA fdeeaca87ad2, 8.6-GA ee0b139bc685",
+                    "the 8.x parser registers no ONNXTRT_* helper (no occurrence in its sources): broadcast "
+                    "shuffles keep TensorRT's '(Unnamed Layer* N) [Shuffle]' names, whose N counts every layer "
+                    "of the network, so there is no ONNXTRT_Broadcast number to attribute"),
+    UnmodelledRange(((9, 0), (9, 3)), "onnx/onnx-tensorrt 9.0-GA 9d2d786c9812, 9.3 1def182e2a04",
+                    "9.x registers ONNXTRT_* helpers like 10.x but its importers were not compared line by line"),
+    UnmodelledRange(((11, 0), (11, 99)), "none",
+                    "no TensorRT 11 parser source was available (the onnx-tensorrt snapshot read ends at 10.1)"),
+)
+
+
+def why_not_modelled(version: str | None) -> str | None:
+    """Why a TensorRT version has no replay model, when it is a range that was read; None otherwise."""
+    parts = (version or "").split(".")
+    try:
+        key = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0)
+    except ValueError:
+        return None
+    return next((f"{r.why} ({r.source})" for r in UNMODELLED if r.versions[0] <= key <= r.versions[1]), None)
+
+
 def model_for(version: str | None) -> ParserModel | None:
     """The parser model covering a TensorRT version string ("10.1.0.27"); None when not modelled.
 
