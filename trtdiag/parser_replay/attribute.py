@@ -32,6 +32,9 @@ class _Row(Protocol):
     @property
     def onnx_node(self) -> str | None: ...
 
+    @property
+    def reason(self) -> str | None: ...
+
 
 R = TypeVar("R", bound=_Row)
 
