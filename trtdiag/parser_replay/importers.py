@@ -118,14 +118,9 @@ def squeeze(h: Host, node: ReplayNode) -> None:
     h.node_layer(node)
 
 
-def flatten(h: Host, node: ReplayNode) -> None:
-    """oi:1898-1917 and iu:613-631 ``flattenTensor`` (regLayer); ShapeTensor.cpp:331-340 ``product``."""
-    data = h.to_tensor(node, 0)
-    r = _rank(data, node)
-    axis = int(node.attr("axis", 1.0) or 0)
-    axis = axis + r if axis < 0 else axis
-    if r == 2 and axis == 1:
-        raise Unmodelled(f"{node.name} [Flatten]: the 2-D identity path is not modelled")
+def _flatten_tensor(h: Host, data: SimTensor, axis: int) -> None:
+    """iu:613-631 ``flattenTensor`` up to its shuffle (the caller registers the name);
+    ShapeTensor.cpp:331-340 ``product``."""
     dims = shape_of(data)
 
     def product(first: int, last: int) -> ShapeTensor:
@@ -137,7 +132,32 @@ def flatten(h: Host, node: ReplayNode) -> None:
     d0 = product(0, axis)
     d1 = product(axis, dims.size)
     add_shuffle(h, concat(h, d0, d1))
+
+
+def flatten(h: Host, node: ReplayNode) -> None:
+    """oi:1898-1917: flattenTensor with regLayer (the node's name)."""
+    data = h.to_tensor(node, 0)
+    r = _rank(data, node)
+    axis = int(node.attr("axis", 1.0) or 0)
+    axis = axis + r if axis < 0 else axis
+    if r == 2 and axis == 1:
+        raise Unmodelled(f"{node.name} [Flatten]: the 2-D identity path is not modelled")
+    _flatten_tensor(h, data, axis)
     h.node_layer(node)
+
+
+def softmax(h: Host, node: ReplayNode) -> None:
+    """oi:5404-5413 and iu:2005-2037 ``addSoftmax``: before opset 13 the input is flattened first
+    (``ONNXTRT_flattenTensor``); the softmax takes the node's name; the reshape back to the input's
+    shape keeps its ``ONNXTRT_ShapeShuffle`` name."""
+    data = h.to_tensor(node, 0)
+    r = _rank(data, node)
+    if (h.opset or 13) < 13:
+        axis = int(node.attr("axis", 1.0) or 0)
+        _flatten_tensor(h, data, axis + r if axis < 0 else axis)
+        h.layer("ONNXTRT_flattenTensor")
+    h.node_layer(node)
+    add_shuffle(h, shape_of(data))
 
 
 def _clamp(h: Host, x: ShapeTensor, lo: ShapeTensor, hi: ShapeTensor) -> ShapeTensor:
@@ -309,6 +329,7 @@ PROCEDURES: dict[str, Callable[[Host, ReplayNode], None]] = {
     "unsqueeze": unsqueeze,
     "squeeze": squeeze,
     "flatten": flatten,
+    "softmax": softmax,
     "expand": expand,
     "constant_of_shape": constant_of_shape,
     "cumsum": cumsum,

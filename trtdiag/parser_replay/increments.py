@@ -120,10 +120,9 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     # scale and bias constants, broadcastTensors(input, scale), (input, bias), normalization layer
     "LayerNormalization": (_s(C, 0), _s(T), _s(T), _s(C, 1), _s(C, 2), _s(StepKind.BROADCAST, 1, to=0),
                            _s(StepKind.BROADCAST, 2, to=0), _s(N)),
-    # onnxOpImporters.cpp:5404-5413 + importerUtils.cpp:2005-2037 addSoftmax (opset >= 13), then
-    # addShuffle(softmax, shapeOf(input))
-    "Softmax": (_s(StepKind.NEED, cond=Condition.OPSET_13), _s(C, 0), _s(N), _s(StepKind.SHAPE_OF, 0),
-                _s(H, name="ONNXTRT_ShapeShuffle")),
+    # onnxOpImporters.cpp:5404-5413 + importerUtils.cpp:2005-2037 addSoftmax (before opset 13 a flattenTensor
+    # first), then addShuffle(softmax, shapeOf(input)): importers.softmax
+    "Softmax": (_s(StepKind.PROC, name="softmax"),),
     # onnxOpImporters.cpp:4647-4694: the shape input becomes a ShapeTensor without a layer (weights: values
     # known, ShapeTensor.cpp:60-76; a tensor: used as is), addShuffle, then the node name
     "Reshape": (_s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),

@@ -114,6 +114,36 @@ def _node_attrs(n: Any) -> tuple[tuple[str, float | None], ...]:
     return tuple(out)
 
 
+_SAME_SHAPE = frozenset({"Cast", "Softmax", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Not", "Identity", "Abs",
+                         "Log", "Reciprocal", "LayerNormalization", "Neg", "LeakyRelu"})
+_BROADCASTING = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Where", "Max", "Min", "MatMul"})
+
+
+def _fill_ranks(nodes: list[ReplayNode], tensors: dict[str, TensorFacts]) -> None:
+    """Ranks ONNX shape inference left out (TensorRT always knows a tensor's rank while parsing).
+
+    Dims filled this way are all unknown; only the rank, which the replay needs, is derived: a
+    Reshape has as many dims as its shape input has values, a Transpose or an elementwise op keeps
+    its input's rank, a broadcasting op takes the largest."""
+    for n in nodes:
+        if not n.outputs or not n.outputs[0] or n.outputs[0] in tensors:
+            continue
+        ins = [tensors.get(i) for i in n.inputs if i]
+        rank: int | None = None
+        if n.op_type == "Reshape" and len(ins) > 1 and ins[1] is not None and ins[1].dims and ins[1].dims[0] >= 0:
+            rank = ins[1].dims[0]
+        elif (n.op_type in _SAME_SHAPE or n.op_type == "Transpose") and ins and ins[0] is not None:
+            rank = ins[0].rank
+        elif n.op_type in ("ReduceMean", "ReduceSum") and ins and ins[0] is not None and ins[0].rank >= 0:
+            kept = n.attr("keepdims", 1.0)
+            rank = ins[0].rank if kept else ins[0].rank - len(n.ints("axes") or ())
+        elif n.op_type in _BROADCASTING and ins and all(f is not None and f.rank >= 0 for f in ins):
+            rank = max(f.rank for f in ins if f is not None)
+        if rank is not None and rank >= 0:
+            dtype = None if n.op_type == "Cast" or not ins or ins[0] is None else ins[0].dtype
+            tensors[n.outputs[0]] = TensorFacts(rank, rank == 0, dtype, (UNKNOWN_RANK,) * rank)
+
+
 def from_onnx(model: Any) -> ReplayGraph:
     """Build from an ``onnx.ModelProto`` (weights may be stripped: only dims are read)."""
     import onnx  # optional third-party package, imported only when a model is replayed
@@ -144,6 +174,7 @@ def from_onnx(model: Any) -> ReplayGraph:
                         values[n.output[0]] = v
         name = n.name or (f"node_of_{n.output[0]}" if n.output else "")
         nodes.append(ReplayNode(name, n.op_type, tuple(n.input), tuple(n.output), _node_attrs(n), _int_lists(n)))
+    _fill_ranks(nodes, tensors)
     opset = next((i.version for i in model.opset_import if i.domain in ("", "ai.onnx")), None)
     return ReplayGraph(tuple(nodes), tuple(i.name for i in g.input), tuple(t.name for t in g.initializer),
                        tuple(o.name for o in g.output), opset, tensors, "onnx", values)
