@@ -129,3 +129,36 @@ def test_slice_with_axes_from_a_tensor_stops():
                 helper.make_tensor("e", I64, [1], [4])])
     r = replay(from_onnx(m), MODEL_10_0)
     assert r.stopped_at == "slice" and "dynamic axes" in (r.stop_reason or "")
+
+
+def test_resize_with_constant_or_tensor_scales():
+    # Constant scales: only the resize layer (oi:4398), under the node's name; y -> y_0 (c=1).
+    # Scales from a tensor: resizeShapeTensor (iu:1908-1931): the static shape of x as a tensor
+    # (tmp_weight + ShapeTensorFromDims), then floatCast, prod, floor, intCast; y -> y_0.
+    x = helper.make_tensor_value_info("x", F, [1, 3, 4, 4])
+    const = _model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="nearest")], [x], "y",
+                   [helper.make_tensor("sc", F, [4], [1.0, 1.0, 2.0, 2.0])])
+    r = replay(from_onnx(const), MODEL_10_0)
+    assert r.complete and _layers(r) == ["rs"] and r.final_counter == 1
+    dynamic = _model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="nearest")],
+                     [x, helper.make_tensor_value_info("sc", F, [4])], "y", [])
+    r = replay(from_onnx(dynamic), MODEL_10_0)
+    assert r.complete and r.final_counter == 1
+    assert _layers(r) == ["rs", f"{S}ShapeTensorFromDims", *(f"{S}resizeShapeTensor_{p}"
+                                                              for p in ("floatCast", "prod", "floor", "intCast"))]
+
+
+def test_softmax_before_opset_13_flattens_first():
+    # flattenTensor(axis 1) of [N,4,8]: d0 = gather(dims,[0]) is unknown: dims.tensor() ShapeTensor + castHelper,
+    # [0] tmp_weight + ShapeTensorFromDims, ShapeGather (the product's mul by 1 returns it); d1 = 4*8 folds to
+    # [32]: tmp_weight_0 (c=1) ShapeTensorFromDims_1 (c=2), ShapeConcat; ShapeShuffle, ONNXTRT_flattenTensor;
+    # the softmax under the node name; the reshape back: ShapeTensor_2 castHelper_3 (c=4) ShapeShuffle_4 (c=5);
+    # y -> y_5 (c=6).
+    g = helper.make_graph([helper.make_node("Softmax", ["x"], ["y"], name="sm")], "g",
+                          [helper.make_tensor_value_info("x", F, ["N", 4, 8])],
+                          [helper.make_tensor_value_info("y", F, None)])
+    r = replay(from_onnx(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])), MODEL_10_0)
+    assert r.complete and r.final_counter == 6
+    assert _layers(r) == [f"{S}ShapeTensor", f"{S}castHelper", f"{S}ShapeTensorFromDims", f"{S}ShapeGather",
+                          f"{S}ShapeTensorFromDims_1", f"{S}ShapeConcat", f"{S}ShapeShuffle", f"{S}flattenTensor",
+                          "sm", f"{S}ShapeTensor_2", f"{S}castHelper_3", f"{S}ShapeShuffle_4"]

@@ -312,6 +312,32 @@ def cumsum(h: Host, node: ReplayNode) -> None:
     h.layer("ONNXTRT_createZeroTensor")
 
 
+def resize(h: Host, node: ReplayNode) -> None:
+    """oi:4389-4641: the resize layer takes the node's name first; constant scales or sizes add nothing;
+    scales from a tensor go through iu:1908-1931 ``resizeShapeTensor`` (four ``ONNXTRT_resizeShapeTensor_*``
+    layers after the input's shape as a tensor). An ``axes`` attribute (interlacing) is not modelled."""
+    data = h.to_tensor(node, 0)
+    _rank(data, node)
+    if node.ints("axes"):
+        raise Unmodelled(f"{node.name} [Resize]: the axes attribute is not modelled")
+    h.node_layer(node)
+    opset = h.opset or 13
+    if opset >= 11 and len(node.inputs) == 4 and node.inputs[3]:
+        if not h.is_weights(node, 3):
+            h.to_tensor(node, 3)
+        return
+    i = 2 if opset >= 11 else 1
+    if i >= len(node.inputs) or not node.inputs[i]:
+        raise Unmodelled(f"{node.name} [Resize]: neither scales nor sizes given")
+    if h.is_weights(node, i):
+        return
+    shape_of(data).tensor(h)
+    h.layer("ONNXTRT_resizeShapeTensor_floatCast")
+    h.to_tensor(node, i)
+    for part in ("prod", "floor", "intCast"):
+        h.layer(f"ONNXTRT_resizeShapeTensor_{part}")
+
+
 def constant(h: Host, node: ReplayNode) -> None:
     """oi:668-722: a 'value' tensor is returned as weights (nothing registered); value_float(s) and
     value_int(s) (opset >= 12) first create a named ``tmp_weight``."""
@@ -334,6 +360,7 @@ PROCEDURES: dict[str, Callable[[Host, ReplayNode], None]] = {
     "constant_of_shape": constant_of_shape,
     "cumsum": cumsum,
     "constant": constant,
+    "resize": resize,
 }
 
 __all__ = ["PROCEDURES", "UNKNOWN", "Host", "Unmodelled", "shape_input"]
