@@ -162,3 +162,19 @@ def test_softmax_before_opset_13_flattens_first():
     assert _layers(r) == [f"{S}ShapeTensor", f"{S}castHelper", f"{S}ShapeTensorFromDims", f"{S}ShapeGather",
                           f"{S}ShapeTensorFromDims_1", f"{S}ShapeConcat", f"{S}ShapeShuffle", f"{S}flattenTensor",
                           "sm", f"{S}ShapeTensor_2", f"{S}castHelper_3", f"{S}ShapeShuffle_4"]
+
+
+def test_range_with_a_dynamic_limit():
+    # Bounds: constant s, castHelper; n, castHelper_0 (c=1); constant d, castHelper_1 (c=2). Count:
+    # sub(start, limit) ShapeElementWise, floorDiv ShapeElementWise_2 (c=3), sub([0], q): [0].tensor()
+    # tmp_weight + ShapeTensorFromDims, ShapeElementWise_3 (c=4), max(., [0]) ShapeElementWise_4 (c=5, [0]
+    # cached); convertTo1D: ShapeShuffle; ShapeFill, the node; delta to 1-D: ShapeShuffle_5 (c=6); y -> y_6.
+    m = _model([helper.make_node("Range", ["s", "n", "d"], ["y"], name="rg")],
+               [helper.make_tensor_value_info("n", I64, [])], "y",
+               [helper.make_tensor("s", I64, [], [0]), helper.make_tensor("d", I64, [], [1])])
+    r = replay(from_onnx(m), MODEL_10_0)
+    assert r.complete and r.final_counter == 7
+    ew = f"{S}ShapeElementWise"
+    assert _layers(r) == ["s", f"{S}castHelper", f"{S}castHelper_0", "d", f"{S}castHelper_1", ew, f"{ew}_2",
+                          f"{S}ShapeTensorFromDims", f"{ew}_3", f"{ew}_4", f"{S}ShapeShuffle", f"{S}ShapeFill", "rg",
+                          f"{S}ShapeShuffle_5"]

@@ -338,6 +338,45 @@ def resize(h: Host, node: ReplayNode) -> None:
         h.layer(f"ONNXTRT_resizeShapeTensor_{part}")
 
 
+def _to_1d(h: Host, x: ShapeTensor) -> ShapeTensor:
+    """ShapeTensor.cpp:435-444 ``convertTo1D`` of a scalar."""
+    if x.value_known(0):
+        return shape_vector(x.values[0])
+    x.tensor(h)
+    add_shuffle(h, shape_vector(1))
+    return of_tensor(SimTensor((1,), "INT64"))
+
+
+def range_(h: Host, node: ReplayNode) -> None:
+    """oi:4180-4271 for INT32/INT64 bounds (each cast to INT64, so their values are not known):
+    the element count in shape arithmetic, a fill layer registered as ``ONNXTRT_ShapeFill`` and again
+    under the node's name, start and delta as dynamic inputs unless INT32 weights."""
+    dtype = h.dtype(node, 0)
+    if dtype not in ("INT64", "INT32"):
+        raise Unmodelled(f"{node.name} [Range]: {dtype or 'unknown'} bounds are not modelled")
+    bounds = []
+    for i in range(3):
+        h.to_tensor(node, i)
+        h.layer("ONNXTRT_castHelper")
+        bounds.append(of_tensor(SimTensor((), "INT64")))
+    start, limit, delta = bounds
+    zero = known([0], 0)
+    quotient = floor_div(h, sub(h, start, limit), delta)
+    if dtype == "INT32":
+        quotient.tensor(h)
+        h.layer("ONNXTRT_ShapeCastToInt64")
+        quotient = of_tensor(SimTensor((), "INT64"))
+    count = smax(h, sub(h, zero, quotient), zero)
+    add_slice_input = _to_1d(h, count)
+    if not add_slice_input.known:
+        add_slice_input.tensor(h)
+    h.layer("ONNXTRT_ShapeFill")
+    h.node_layer(node)
+    if not (dtype == "INT32" and h.is_weights(node, 0) and h.is_weights(node, 2)):
+        start.tensor(h)
+        _to_1d(h, delta).tensor(h)
+
+
 def constant(h: Host, node: ReplayNode) -> None:
     """oi:668-722: a 'value' tensor is returned as weights (nothing registered); value_float(s) and
     value_int(s) (opset >= 12) first create a named ``tmp_weight``."""
@@ -361,6 +400,7 @@ PROCEDURES: dict[str, Callable[[Host, ReplayNode], None]] = {
     "cumsum": cumsum,
     "constant": constant,
     "resize": resize,
+    "range": range_,
 }
 
 __all__ = ["PROCEDURES", "UNKNOWN", "Host", "Unmodelled", "shape_input"]

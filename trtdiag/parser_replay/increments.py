@@ -147,6 +147,8 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     "ConstantOfShape": (_s(StepKind.PROC, name="constant_of_shape"),),
     # onnxOpImporters.cpp:1127-1206 + importerUtils.cpp:1576-1605, 399-413, 722-739
     "CumSum": (_s(StepKind.PROC, name="cumsum"),),
+    # onnxOpImporters.cpp:4180-4271 (integer bounds)
+    "Range": (_s(StepKind.PROC, name="range"),),
     # onnxOpImporters.cpp:4389-4641 + importerUtils.cpp:1908-1931 resizeShapeTensor
     "Resize": (_s(StepKind.PROC, name="resize"),),
     # onnxOpImporters.cpp:6028-6058: broadcastTensors(x, y, condition) (importerUtils.cpp:194-201)
