@@ -5,7 +5,9 @@ Why names carry numbers: ``ImporterContext::registerLayer`` and ``registerTensor
 and otherwise ``basename_<counter>``, bumping the ONE counter shared by the layer-name set, the
 tensor-name set and the parser's named temporary weights (``tmp_weight``). ``ONNXTRT_Broadcast_N``
 is therefore the counter value at the N-th name collision, and the numbers follow from the sequence
-of (set, basename) registrations. Each importer's sequence is recorded below as ``Step`` data.
+of (set, basename) registrations. Each importer's sequence is recorded below as ``Step`` data;
+where the count depends on which dims and values are known (shape arithmetic), the step is a
+``PROC`` naming the importer port in :mod:`trtdiag.parser_replay.importers`, which cites its lines.
 
 Source read: github.com/onnx/onnx-tensorrt, branch ``release/10.1-GA`` (commit
 96e781103cfc4adf4a6bb557e94bac8e693f6f4c); 10.0-GA (73f629e04a68765647010b98dd94257282d05d11) has the
@@ -22,7 +24,8 @@ same helpers. Line numbers below are of that 10.1 commit:
   "ONNXTRT_ShapeShuffle"), then the same layer again as "ONNXTRT_Broadcast"; the shape is
   ``concat(fill(1), shapeOf(t))``, which makes no layer when ``t``'s dims are all known
 - ShapeTensor.cpp:174-205 ``ShapeTensor::tensor``: a shape of unknown values costs
-  "ONNXTRT_ShapeTensor" + "ONNXTRT_castHelper" (importerUtils.cpp:281-286)
+  "ONNXTRT_ShapeTensor" + "ONNXTRT_castHelper" (importerUtils.cpp:281-286), known values a
+  "tmp_weight" + "ONNXTRT_ShapeTensorFromDims" (ported in :mod:`trtdiag.parser_replay.shapes`)
 """
 
 from __future__ import annotations
@@ -52,13 +55,9 @@ class Condition(Enum):
 
     INPUT1_WEIGHTS = "input 1 is an initializer or Constant"  # Conv kernel
     RANK_NOT_3 = "input 0 is not rank 3"  # pooling/conv of rank 3 unsqueezes first (not modelled)
-    OPSET_13 = "opset >= 13"  # Softmax before 13 flattens first (not modelled)
     NO_RANK1_MATMUL = "no rank-1 MatMul operand"  # rank-1 operands unsqueeze/squeeze (not modelled)
     DEFAULT_ALPHA_BETA = "Gemm alpha == beta == 1"  # otherwise scalar constants are added
-    VALUE_ATTR = "Constant carries a 'value' tensor"  # value_float(s)/value_int(s) make tmp_weights
     BN_WEIGHTS = "inputs 1-4 are weights of input 0's dtype, input 0 of rank 4 or 5"  # else fallback/reshape
-    FLATTEN_RESHAPES = "Flatten is not the 2-D axis-1 identity"  # the identity path is not modelled
-    STATIC0 = "all dims of input 0 are known"  # else shape arithmetic adds helper layers (not modelled)
 
 
 TO_RANK2 = -1

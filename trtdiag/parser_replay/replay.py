@@ -150,8 +150,6 @@ def _check(ctx: _Ctx, node: ReplayNode, cond: Condition) -> bool:
         return len(node.inputs) > 1 and ctx.is_weights_name(node.inputs[1])
     if cond is Condition.RANK_NOT_3:
         return ctx.facts(node, 0).rank != 3
-    if cond is Condition.OPSET_13:
-        return ctx.graph.opset is None or ctx.graph.opset >= 13
     if cond is Condition.NO_RANK1_MATMUL:
         return ctx.facts(node, 0).rank != 1 and ctx.facts(node, 1).rank != 1
     if cond is Condition.BN_WEIGHTS:
@@ -159,14 +157,7 @@ def _check(ctx: _Ctx, node: ReplayNode, cond: Condition) -> bool:
         return (ctx.facts(node, 0).rank in (4, 5) and len(node.inputs) == 5 and dtype is not None
                 and all(ctx.is_weights_name(t) and ctx.facts(node, i + 1).dtype == dtype
                         for i, t in enumerate(node.inputs[1:])))
-    if cond is Condition.FLATTEN_RESHAPES:
-        rank = ctx.facts(node, 0).rank
-        return not (rank == 2 and node.attr("axis", 1.0) in (1.0, -1.0))
-    if cond is Condition.STATIC0:
-        return bool(ctx.facts(node, 0).static)
-    if cond is Condition.DEFAULT_ALPHA_BETA:
-        return node.attr("alpha", 1.0) == 1.0 and node.attr("beta", 1.0) == 1.0
-    return node.has_attr("value")  # Condition.VALUE_ATTR
+    return node.attr("alpha", 1.0) == 1.0 and node.attr("beta", 1.0) == 1.0  # Condition.DEFAULT_ALPHA_BETA
 
 
 def _const(ctx: _Ctx, node: ReplayNode, i: int) -> None:
