@@ -17,6 +17,7 @@ from onnx import TensorProto, helper
 from trtdiag.log.collector import read_log
 from trtdiag.naming import BY_VERBOSE, map_missing_scales
 from trtdiag.onnx.graph import load_graph
+from trtdiag.parser_replay.attribute import confidence
 from trtdiag.parser_replay.fit import fit_offsets, observed_numbers
 from trtdiag.parser_replay.increments import MODEL_10_0, MODEL_10_16, ParserModel
 from trtdiag.parser_replay.replay import ReplayResult, replay
@@ -150,3 +151,17 @@ def test_real_bert_calibration_cache_window(corpus_logs):
         "/encoder/layer.0/attention/self/query/MatMul"]
     cache_period = 194 - 108  # layer 1's and layer 0's query weight broadcasts, by their scales
     assert _same_weights("onnx::MatMul_", _cache_owner(entries, 108)) and (fixture_period, cache_period) == (56, 86)
+
+
+def test_real_non_verbose_log_of_the_same_model(corpus_logs):
+    """106 is a non-verbose Polygraphy INT8 build of the cookbook CNN whose 10.16 verbose parse is 097: its
+    one helper number lands, with offset 0 under the 10.16 entry, on the Gemm bias broadcast that 097's
+    registrations name. One number is weak evidence (a lone number fits wherever a broadcast is), which the
+    confidence says."""
+    lines, r = _replay(artifact(corpus_logs, "097"), MODEL_10_16)
+    logged = logged_registrations(lines)
+    owner = next(node for node, (layers, _) in logged.items() if "ONNXTRT_Broadcast_4" in layers)
+    warned = [ms.tensor for ms in read_log(artifact(corpus_logs, "106")).missing_scale]
+    fit = fit_offsets(observed_numbers(t.rsplit("_output", 1)[0] for t in warned), r)
+    assert fit.offset == 0 and fit.attribution["ONNXTRT_Broadcast_4"].node == owner == "node_linear_1"
+    assert confidence(fit).startswith("medium: offset 0, 1/1")
