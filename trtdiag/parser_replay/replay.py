@@ -68,6 +68,7 @@ class _Ctx:
     regs: list[Registered] = field(default_factory=list)
     broadcasts: list[PredictedBroadcast] = field(default_factory=list)
     cur: ReplayNode | None = None
+    weights: frozenset[str] | None = None
 
     def unique(self, space: str, base: str, node: str | None) -> str:
         """weightUtils.cpp ``generateUniqueName``: the counter moves only on a collision."""
@@ -89,7 +90,9 @@ class _Ctx:
         return f
 
     def is_weights_name(self, name: str) -> bool:
-        return name in self.graph.initializers or name in _constant_outputs(self.graph)
+        if self.weights is None:  # initializers and Constant outputs, computed once per replay
+            self.weights = frozenset(self.graph.initializers) | _constant_outputs(self.graph)
+        return name in self.weights
 
     # --- the importers' view of the context (trtdiag.parser_replay.importers.Host) ---
     @property
