@@ -89,8 +89,9 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     # onnxOpImporters.cpp:177 (Add), 1694 (Div), 3568 (Mul), 4064 (Pow), 5675 (Sub): elementwiseHelper
     # 1796 (Equal)
     **{op: _ELEMENTWISE for op in ("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Equal")},
-    # onnxOpImporters.cpp:4374 Relu, 5258 Sigmoid, 5690 Tanh: activationHelper
-    **{op: _ACTIVATION for op in ("Relu", "Sigmoid", "Tanh", "LeakyRelu")},
+    # onnxOpImporters.cpp:4374 Relu, 5258 Sigmoid, 5690 Tanh, 1990-2007 Gelu (either approximation):
+    # activationHelper
+    **{op: _ACTIVATION for op in ("Relu", "Sigmoid", "Tanh", "LeakyRelu", "Gelu")},
     # onnxOpImporters.cpp:1801 Erf, 1806 Exp, 3743 Not, 5603 Sqrt: unaryHelper
     **{op: _UNARY for op in ("Erf", "Exp", "Sqrt", "Not", "Abs", "Log", "Reciprocal")},
     # onnxOpImporters.cpp:192 AveragePool, 3465 MaxPool: poolingHelper
