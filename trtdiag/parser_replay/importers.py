@@ -69,6 +69,8 @@ class Host(Namer, Protocol):
 def shape_input(h: Host, node: ReplayNode, i: int) -> ShapeTensor:
     """ShapeTensor.cpp:49-77 ``ShapeTensor(ctx, TensorOrWeights)``: weights are known values, a tensor is not."""
     if h.is_weights(node, i):
+        if h.dtype(node, i) == "FLOAT":  # float weights become a constant layer first (ShapeTensor.cpp:60-64)
+            return of_tensor(h.to_tensor(node, i), 0)
         t = h.view(node, i)
         vals = h.ints(node, i)
         return known(vals, 0 if t.rank == 0 else 1)
@@ -192,7 +194,9 @@ def _slice_params(h: Host, node: ReplayNode, data: SimTensor, dims: ShapeTensor
         raise Unmodelled(f"{node.name} [Slice]: an omitted axes input is not modelled")
     else:
         axes = known(list(range(dims.size)))
-    steps = shape_input(h, node, 4) if n > 4 and node.inputs[4] else similar(h, starts, 1)
+    if n > 4 and not node.inputs[4]:
+        raise Unmodelled(f"{node.name} [Slice]: an omitted steps input is not modelled")
+    steps = shape_input(h, node, 4) if n > 4 else similar(h, starts, 1)
     return starts, ends, axes, steps
 
 
