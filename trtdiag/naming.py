@@ -46,6 +46,7 @@ class MappedBy(str, Enum):
     UNIQUIFIED = "uniquified _N"
     DUPLICATE = "renamed duplicate (N)"
     VERBOSE = "verbose-parse context"
+    COUNTER_REPLAY = "counter-replay"  # ONNXTRT_Broadcast_N: the parser's name counter replayed over the graph
     NONE = "none"
 
     def __str__(self) -> str:
@@ -104,6 +105,7 @@ class MappedTensor:
     is_integer: bool
     weight_path: bool  # a weight, a constant, or the parser's broadcast of one
     reason: str | None  # why it is unmapped (or what is uncertain)
+    replay_confidence: str | None = None  # counter-replay rows: how far to trust the fit (else None)
 
     @property
     def mapped(self) -> bool:
@@ -329,7 +331,7 @@ def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSumm
     parse = ParseContext.from_log(facts)
     mapper = NameMapper(graph, parse)
     tensors = tuple(mapper.map(ms) for ms in facts.missing_scale)
-    tensors = apply_counter_replay(tensors, facts, graph)  # ONNXTRT_Broadcast_N by counter replay
+    tensors = apply_counter_replay(tensors, facts, graph, MappedBy.COUNTER_REPLAY)  # ONNXTRT_Broadcast_N
     nameable = [t for t in tensors if t.cls not in (PARSER_HELPER, UNNAMED_LAYER)]
     found = sum(1 for t in nameable if t.mapped)
     regs = [r.node for r in facts.registrations if r.kind == "node" and r.node]

@@ -80,6 +80,7 @@ class TransformerGrid:
     rows: tuple[str, ...]
     columns: tuple[str, ...]
     cells: tuple[Cell, ...]
+    unplaced: tuple[str, ...] = ()  # warned tensors with neither block nor sub-module: in no cell ("unknown")
 
     def cell(self, row: str, column: str) -> Cell | None:
         for c in self.cells:
@@ -90,6 +91,22 @@ class TransformerGrid:
 
 def _row(block: int | None) -> str:
     return "outside blocks" if block is None else f"block {block}"
+
+
+def _place(tensors: tuple[MappedTensor, ...], node_cell: dict[str, tuple[str, str]]
+           ) -> tuple[dict[tuple[str, str], list[MappedTensor]], list[str]]:
+    """Warned tensors per cell, and the tensors with neither block nor sub-module (in no cell)."""
+    warned: dict[tuple[str, str], list[MappedTensor]] = {}
+    unplaced: list[str] = []
+    for t in tensors:
+        if t.block is None and t.submodule is None:
+            unplaced.append(t.tensor)
+            continue
+        key = (_row(t.block), role_of(t.submodule, t.op_type))
+        if key[1] == "other" and t.onnx_node in node_cell:
+            key = node_cell[t.onnx_node]
+        warned.setdefault(key, []).append(t)
+    return warned, unplaced
 
 
 def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: ComputeProfile | None,
@@ -117,14 +134,7 @@ def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: Co
             macs[key] = macs.get(key, 0) + value
             if name in blocked_gemms:
                 blocked[key] = blocked.get(key, 0) + value
-    warned: dict[tuple[str, str], list[MappedTensor]] = {}
-    for t in tensors:
-        if t.block is None and t.submodule is None:
-            continue
-        key = (_row(t.block), role_of(t.submodule, t.op_type))
-        if key[1] == "other" and t.onnx_node in node_cell:
-            key = node_cell[t.onnx_node]
-        warned.setdefault(key, []).append(t)
+    warned, unplaced = _place(tensors, node_cell)
     keys = set(macs) | set(warned)
     blocks = sorted({m.block for m in graph.modules.values() if m.block is not None})
     rows = ["outside blocks", *(f"block {b}" for b in blocks)] if keys else []
@@ -150,4 +160,5 @@ def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: Co
             blocked_share=(blocked.get(key, 0) / total) if total else None,
             state=state,
         ))
-    return TransformerGrid(rows=tuple(rows), columns=tuple(used_columns), cells=tuple(cells))
+    return TransformerGrid(rows=tuple(rows), columns=tuple(used_columns), cells=tuple(cells),
+                           unplaced=tuple(unplaced))

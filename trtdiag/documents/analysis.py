@@ -50,7 +50,7 @@ TENSOR_FIELDS = (
     ("onnx_tensor", "onnx_tensor"), ("onnx_node", "onnx_node"), ("onnx_consumers", "onnx_consumers"),
     ("op_type", "op_type"), ("block", "block"), ("submodule", "submodule"), ("mapped_by", "mapped_by"),
     ("dtype", "dtype"), ("is_integer", "is_integer"), ("weight_path", "weight_path"), ("reason", "reason"),
-    ("wording", "wording"),
+    ("wording", "wording"), ("replay_confidence", "replay_confidence"),
 )
 TENSOR_COLUMNS = tuple(column for column, _ in TENSOR_FIELDS)
 
@@ -292,6 +292,7 @@ def _transformer_view(a: Analysis) -> dict[str, Any] | None:
         "rows": list(grid.rows),
         "columns": list(grid.columns),
         "cells": [asdict(c) | {"tensors": list(c.tensors)} for c in grid.cells],
+        "unplaced": len(grid.unplaced),
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from trtdiag.log.facts import LogFacts
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.parser_replay.fit import BroadcastFit, fit_offsets, helper_number, observed_numbers
-from trtdiag.parser_replay.increments import model_for
+from trtdiag.parser_replay.increments import model_for, why_not_modelled
 from trtdiag.parser_replay.replay import replay
 from trtdiag.parser_replay.rgraph import from_onnx
 
@@ -31,6 +31,9 @@ class _Row(Protocol):
 
     @property
     def onnx_node(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
 
 
 R = TypeVar("R", bound=_Row)
@@ -53,13 +56,36 @@ def replay_fit(facts: LogFacts, graph: GraphIndex) -> BroadcastFit | None:
     return fit_offsets(observed, replay(from_onnx(graph.structure), model))
 
 
-def apply_counter_replay(rows: tuple[R, ...], facts: LogFacts, graph: GraphIndex | None) -> tuple[R, ...]:
-    """Rows with unattributed broadcast helpers attributed by the replay when its fit is unique."""
+def confidence(fit: BroadcastFit) -> str:
+    """How far to trust a unique fit, as one line for the report's helper rows.
+
+    high: offset 0 over a replay of the whole graph with at least two observed numbers (nothing the
+    replay did not see, and the spacing of the numbers is checked as well as their values); medium:
+    a non-zero offset (registrations the replay does not know came first) or a replay that stopped
+    early, or a single observed number (any broadcast it lands on fits)."""
+    level = "high" if fit.offset == 0 and fit.complete and len(fit.observed) >= 2 else "medium"
+    return f"{level}: offset {fit.offset}, {fit.fitted}/{len(fit.observed)} observed numbers fit ({fit.parser})"
+
+
+def _noted(row: R, why: str) -> R:
+    """A helper row the replay could not attribute, with the reason added to the mapper's."""
+    if not _needs_replay(row):
+        return row
+    note = f"counter replay: {why}"
+    return replace(row, reason=f"{row.reason}; {note}" if row.reason else note)
+
+
+def apply_counter_replay(rows: tuple[R, ...], facts: LogFacts, graph: GraphIndex | None,
+                         label: object = BY_COUNTER_REPLAY) -> tuple[R, ...]:
+    """Rows with unattributed broadcast helpers attributed by the replay when its fit is unique;
+    ``label`` is the ``mapped_by`` value the caller's rows use for this rule."""
     if graph is None or not any(_needs_replay(r) for r in rows):
         return rows
     fit = replay_fit(facts, graph)
     if fit is None or not fit.ok:
-        return rows
+        why = why_not_modelled(facts.build.tensorrt_version) if fit is None else fit.reason
+        return rows if why is None else tuple(_noted(r, why) for r in rows)
+    level = confidence(fit)
     out = []
     for row in rows:
         b = fit.attribution.get(_layer_of(row.tensor)) if _needs_replay(row) else None
@@ -68,7 +94,9 @@ def apply_counter_replay(rows: tuple[R, ...], facts: LogFacts, graph: GraphIndex
             continue
         module = graph.module_of_node(b.node)
         weight = b.operand in graph.initializers or b.operand in graph.constant_outputs
+        what = f"broadcasts {b.operand!r}" if b.operand else "broadcasts a constant the importer made itself"
         out.append(replace(row, onnx_node=b.node, op_type=b.op_type, block=module.block if module else None,
-                           submodule=module.submodule if module else None, mapped_by=BY_COUNTER_REPLAY,
-                           weight_path=weight, reason=f"{fit.reason}; broadcasts {b.operand!r}"))
+                           submodule=module.submodule if module else None, mapped_by=label,
+                           weight_path=weight or not b.operand, reason=f"{fit.reason}; {what}",
+                           replay_confidence=level))
     return tuple(out)

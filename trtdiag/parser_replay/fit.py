@@ -28,6 +28,7 @@ class BroadcastFit:
     attribution: dict[str, PredictedBroadcast]  # TensorRT layer name -> predicted broadcast
     reason: str  # the fit, or why there is none
     parser: str  # the parser model (version range) assumed
+    complete: bool = False  # the replay reached the end of the graph
 
     @property
     def ok(self) -> bool:
@@ -82,4 +83,4 @@ def fit_offsets(observed: tuple[int | None, ...], result: ReplayResult) -> Broad
            f"ONNXTRT_Broadcast numbers fit, replayed {result.nodes_replayed}/{result.nodes_total} nodes")
     if off != 0:
         why += "; a non-zero offset means registrations the replay did not model"
-    return BroadcastFit(off, observed, len(observed), attribution, why, parser)
+    return BroadcastFit(off, observed, len(observed), attribution, why, parser, result.complete)

@@ -5,7 +5,9 @@ Why names carry numbers: ``ImporterContext::registerLayer`` and ``registerTensor
 and otherwise ``basename_<counter>``, bumping the ONE counter shared by the layer-name set, the
 tensor-name set and the parser's named temporary weights (``tmp_weight``). ``ONNXTRT_Broadcast_N``
 is therefore the counter value at the N-th name collision, and the numbers follow from the sequence
-of (set, basename) registrations. Each importer's sequence is recorded below as ``Step`` data.
+of (set, basename) registrations. Each importer's sequence is recorded below as ``Step`` data;
+where the count depends on which dims and values are known (shape arithmetic), the step is a
+``PROC`` naming the importer port in :mod:`trtdiag.parser_replay.importers`, which cites its lines.
 
 Source read: github.com/onnx/onnx-tensorrt, branch ``release/10.1-GA`` (commit
 96e781103cfc4adf4a6bb557e94bac8e693f6f4c); 10.0-GA (73f629e04a68765647010b98dd94257282d05d11) has the
@@ -22,7 +24,8 @@ same helpers. Line numbers below are of that 10.1 commit:
   "ONNXTRT_ShapeShuffle"), then the same layer again as "ONNXTRT_Broadcast"; the shape is
   ``concat(fill(1), shapeOf(t))``, which makes no layer when ``t``'s dims are all known
 - ShapeTensor.cpp:174-205 ``ShapeTensor::tensor``: a shape of unknown values costs
-  "ONNXTRT_ShapeTensor" + "ONNXTRT_castHelper" (importerUtils.cpp:281-286)
+  "ONNXTRT_ShapeTensor" + "ONNXTRT_castHelper" (importerUtils.cpp:281-286), known values a
+  "tmp_weight" + "ONNXTRT_ShapeTensorFromDims" (ported in :mod:`trtdiag.parser_replay.shapes`)
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class StepKind(Enum):
     SHAPE_OF = "shape_of"  # shapeOf(input i).tensor(ctx): ShapeTensor + castHelper when dims unknown
     GATHER_CAST = "gather_cast"  # castHelper on INT64 indices of non-INT64 data
     NEED = "need"  # a precondition; when it fails the replay stops (see Condition)
+    PROC = "proc"  # shape arithmetic replayed by importers.PROCEDURES[name] (counts depend on known dims)
 
 
 class Condition(Enum):
@@ -51,13 +55,9 @@ class Condition(Enum):
 
     INPUT1_WEIGHTS = "input 1 is an initializer or Constant"  # Conv kernel
     RANK_NOT_3 = "input 0 is not rank 3"  # pooling/conv of rank 3 unsqueezes first (not modelled)
-    OPSET_13 = "opset >= 13"  # Softmax before 13 flattens first (not modelled)
     NO_RANK1_MATMUL = "no rank-1 MatMul operand"  # rank-1 operands unsqueeze/squeeze (not modelled)
     DEFAULT_ALPHA_BETA = "Gemm alpha == beta == 1"  # otherwise scalar constants are added
-    VALUE_ATTR = "Constant carries a 'value' tensor"  # value_float(s)/value_int(s) make tmp_weights
     BN_WEIGHTS = "inputs 1-4 are weights of input 0's dtype, input 0 of rank 4 or 5"  # else fallback/reshape
-    FLATTEN_RESHAPES = "Flatten is not the 2-D axis-1 identity"  # the identity path is not modelled
-    STATIC0 = "all dims of input 0 are known"  # else shape arithmetic adds helper layers (not modelled)
 
 
 TO_RANK2 = -1
@@ -89,8 +89,9 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     # onnxOpImporters.cpp:177 (Add), 1694 (Div), 3568 (Mul), 4064 (Pow), 5675 (Sub): elementwiseHelper
     # 1796 (Equal)
     **{op: _ELEMENTWISE for op in ("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Equal")},
-    # onnxOpImporters.cpp:4374 Relu, 5258 Sigmoid, 5690 Tanh: activationHelper
-    **{op: _ACTIVATION for op in ("Relu", "Sigmoid", "Tanh", "LeakyRelu")},
+    # onnxOpImporters.cpp:4374 Relu, 5258 Sigmoid, 5690 Tanh, 1990-2007 Gelu (either approximation):
+    # activationHelper
+    **{op: _ACTIVATION for op in ("Relu", "Sigmoid", "Tanh", "LeakyRelu", "Gelu")},
     # onnxOpImporters.cpp:1801 Erf, 1806 Exp, 3743 Not, 5603 Sqrt: unaryHelper
     **{op: _UNARY for op in ("Erf", "Exp", "Sqrt", "Not", "Abs", "Log", "Reciprocal")},
     # onnxOpImporters.cpp:192 AveragePool, 3465 MaxPool: poolingHelper
@@ -119,10 +120,9 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     # scale and bias constants, broadcastTensors(input, scale), (input, bias), normalization layer
     "LayerNormalization": (_s(C, 0), _s(T), _s(T), _s(C, 1), _s(C, 2), _s(StepKind.BROADCAST, 1, to=0),
                            _s(StepKind.BROADCAST, 2, to=0), _s(N)),
-    # onnxOpImporters.cpp:5404-5413 + importerUtils.cpp:2005-2037 addSoftmax (opset >= 13), then
-    # addShuffle(softmax, shapeOf(input))
-    "Softmax": (_s(StepKind.NEED, cond=Condition.OPSET_13), _s(C, 0), _s(N), _s(StepKind.SHAPE_OF, 0),
-                _s(H, name="ONNXTRT_ShapeShuffle")),
+    # onnxOpImporters.cpp:5404-5413 + importerUtils.cpp:2005-2037 addSoftmax (before opset 13 a flattenTensor
+    # first), then addShuffle(softmax, shapeOf(input)): importers.softmax
+    "Softmax": (_s(StepKind.PROC, name="softmax"),),
     # onnxOpImporters.cpp:4647-4694: the shape input becomes a ShapeTensor without a layer (weights: values
     # known, ShapeTensor.cpp:60-76; a tensor: used as is), addShuffle, then the node name
     "Reshape": (_s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
@@ -132,13 +132,25 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     "Gather": (_s(C, 0), _s(C, 1), _s(StepKind.GATHER_CAST), _s(N)),
     # onnxOpImporters.cpp:649-666
     "Concat": (_s(StepKind.CONST_ALL), _s(N)),
-    # onnxOpImporters.cpp:5874-5917 + importerUtils.cpp:1874-1906 unsqueezeTensor (regLayer): with known
-    # dims the new shape needs no layer; addShuffle, then the node name
-    "Unsqueeze": (_s(StepKind.NEED, cond=Condition.STATIC0), _s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
-    # onnxOpImporters.cpp:1898-1917 + importerUtils.cpp:613-631 flattenTensor (regLayer): known dims make
-    # the products and the concat plain values; addShuffle, then the node name
-    "Flatten": (_s(StepKind.NEED, cond=Condition.STATIC0), _s(StepKind.NEED, cond=Condition.FLATTEN_RESHAPES),
-                _s(C, 0), _s(H, name="ONNXTRT_ShapeShuffle"), _s(N)),
+    # Shape arithmetic (importers.py; the number of ONNXTRT_Shape* layers depends on the known dims):
+    # onnxOpImporters.cpp:5874-5917 + importerUtils.cpp:1874-1906 unsqueezeTensor (regLayer)
+    "Unsqueeze": (_s(StepKind.PROC, name="unsqueeze"),),
+    # onnxOpImporters.cpp:5608-5673 + importerUtils.cpp:1607-1632 squeezeTensor (regLayer)
+    "Squeeze": (_s(StepKind.PROC, name="squeeze"),),
+    # onnxOpImporters.cpp:1898-1917 + importerUtils.cpp:613-631 flattenTensor (regLayer)
+    "Flatten": (_s(StepKind.PROC, name="flatten"),),
+    # onnxOpImporters.cpp:5285-5402 + importerUtils.cpp:1945-2002
+    "Slice": (_s(StepKind.PROC, name="slice"),),
+    # onnxOpImporters.cpp:1811-1842
+    "Expand": (_s(StepKind.PROC, name="expand"),),
+    # onnxOpImporters.cpp:724-735 + importerUtils.cpp:288-298
+    "ConstantOfShape": (_s(StepKind.PROC, name="constant_of_shape"),),
+    # onnxOpImporters.cpp:1127-1206 + importerUtils.cpp:1576-1605, 399-413, 722-739
+    "CumSum": (_s(StepKind.PROC, name="cumsum"),),
+    # onnxOpImporters.cpp:4180-4271 (integer bounds)
+    "Range": (_s(StepKind.PROC, name="range"),),
+    # onnxOpImporters.cpp:4389-4641 + importerUtils.cpp:1908-1931 resizeShapeTensor
+    "Resize": (_s(StepKind.PROC, name="resize"),),
     # onnxOpImporters.cpp:6028-6058: broadcastTensors(x, y, condition) (importerUtils.cpp:194-201)
     "Where": (_s(C, 0), _s(C, 1), _s(C, 2), _s(StepKind.BROADCAST, 1, to=TO_MAX),
               _s(StepKind.BROADCAST, 2, to=TO_MAX), _s(StepKind.BROADCAST, 0, to=TO_MAX), _s(N)),
@@ -148,8 +160,9 @@ RECIPES_10_0: dict[str, tuple[Step, ...]] = {
     "Cast": (_s(C, 0), _s(N)),
     # onnxOpImporters.cpp:2572-2577
     "Identity": (_s(C, 0), _s(N)),
-    # onnxOpImporters.cpp:668-722: a 'value' tensor is returned as weights (no registration)
-    "Constant": (_s(StepKind.NEED, cond=Condition.VALUE_ATTR),),
+    # onnxOpImporters.cpp:668-722: a 'value' tensor is returned as weights (no registration);
+    # value_float(s)/value_int(s) make a tmp_weight first
+    "Constant": (_s(StepKind.PROC, name="constant"),),
 }
 
 
@@ -194,6 +207,38 @@ MODEL_10_16 = ParserModel(
 )
 
 MODELS: tuple[ParserModel, ...] = (MODEL_10_0, MODEL_10_16)
+
+
+@dataclass(frozen=True)
+class UnmodelledRange:
+    """A parser version range read but not modelled, and why (shown when a log's version falls in it)."""
+
+    versions: tuple[tuple[int, int], tuple[int, int]]
+    source: str
+    why: str
+
+
+UNMODELLED: tuple[UnmodelledRange, ...] = (
+    UnmodelledRange(((8, 2), (8, 6)),
+                    "onnx/onnx-tensorrt 8.2-GA f42daeee49f2, 8.5-GA fdeeaca87ad2, 8.6-GA ee0b139bc685",
+                    "the 8.x parser registers no ONNXTRT_* helper (no occurrence in its sources): broadcast "
+                    "shuffles keep TensorRT's '(Unnamed Layer* N) [Shuffle]' names, whose N counts every layer "
+                    "of the network, so there is no ONNXTRT_Broadcast number to attribute"),
+    UnmodelledRange(((9, 0), (9, 3)), "onnx/onnx-tensorrt 9.0-GA 9d2d786c9812, 9.3 1def182e2a04",
+                    "9.x registers ONNXTRT_* helpers like 10.x but its importers were not compared line by line"),
+    UnmodelledRange(((11, 0), (11, 99)), "none",
+                    "no TensorRT 11 parser source was available (the onnx-tensorrt snapshot read ends at 10.1)"),
+)
+
+
+def why_not_modelled(version: str | None) -> str | None:
+    """Why a TensorRT version has no replay model, when it is a range that was read; None otherwise."""
+    parts = (version or "").split(".")
+    try:
+        key = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0)
+    except ValueError:
+        return None
+    return next((f"{r.why} ({r.source})" for r in UNMODELLED if r.versions[0] <= key <= r.versions[1]), None)
 
 
 def model_for(version: str | None) -> ParserModel | None:

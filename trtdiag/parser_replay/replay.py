@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from trtdiag.parser_replay.importers import PROCEDURES, Unmodelled
 from trtdiag.parser_replay.increments import TO_MAX, TO_RANK2, Condition, ParserModel, Step, StepKind
 from trtdiag.parser_replay.rgraph import UNKNOWN_RANK, ReplayGraph, ReplayNode, TensorFacts
+from trtdiag.parser_replay.shapes import SimTensor, add_shuffle, concat, fill, shape_of, shape_vector
 
 BROADCAST_BASE = "ONNXTRT_Broadcast"
 LAYER, TENSOR = "layer", "tensor"
@@ -53,8 +55,7 @@ class ReplayResult:
         return self.stopped_at is None
 
 
-class _Stop(Exception):
-    """Raised inside a node's sequence: the replay cannot tell what this node registers."""
+_Stop = Unmodelled  # raised inside a node's sequence: the replay cannot tell what this node registers
 
 
 @dataclass
@@ -66,6 +67,8 @@ class _Ctx:
     counter: int = 0
     regs: list[Registered] = field(default_factory=list)
     broadcasts: list[PredictedBroadcast] = field(default_factory=list)
+    cur: ReplayNode | None = None
+    weights: frozenset[str] | None = None
 
     def unique(self, space: str, base: str, node: str | None) -> str:
         """weightUtils.cpp ``generateUniqueName``: the counter moves only on a collision."""
@@ -86,8 +89,59 @@ class _Ctx:
             raise _Stop(f"rank of {node.inputs[i]!r} (input {i} of {node.name}) is not known")
         return f
 
-    def is_weights(self, name: str) -> bool:
-        return name in self.graph.initializers or name in _constant_outputs(self.graph)
+    def is_weights_name(self, name: str) -> bool:
+        if self.weights is None:  # initializers and Constant outputs, computed once per replay
+            self.weights = frozenset(self.graph.initializers) | _constant_outputs(self.graph)
+        return name in self.weights
+
+    # --- the importers' view of the context (trtdiag.parser_replay.importers.Host) ---
+    @property
+    def opset(self) -> int | None:
+        return self.graph.opset
+
+    def layer(self, base: str) -> None:
+        self.unique(LAYER, base, self.cur.name if self.cur else None)
+
+    def tmp_weight(self) -> str:
+        return self.unique(TENSOR, "tmp_weight", self.cur.name if self.cur else None)
+
+    def view(self, node: ReplayNode, i: int) -> SimTensor:
+        f = self.facts(node, i)
+        dims = f.dims if f.dims is not None else ((-1,) * f.rank if not f.static else (() if f.rank == 0 else None))
+        if dims is None:
+            raise _Stop(f"dims of {node.inputs[i]!r} (input {i} of {node.name}) are not known")
+        return SimTensor(dims, f.dtype)
+
+    def to_tensor(self, node: ReplayNode, i: int) -> SimTensor:
+        _const(self, node, i)
+        return self.view(node, i)
+
+    def is_weights(self, node: ReplayNode, i: int) -> bool:
+        return i < len(node.inputs) and bool(node.inputs[i]) and self.is_weights_name(node.inputs[i])
+
+    def ints(self, node: ReplayNode, i: int) -> list[int]:
+        vals = self.graph.values.get(node.inputs[i]) if i < len(node.inputs) else None
+        if vals is None:
+            raise _Stop(f"{node.name}: the values of {node.inputs[i] if i < len(node.inputs) else i!r} are not known")
+        return list(vals)
+
+    def dtype(self, node: ReplayNode, i: int) -> str | None:
+        return self.facts(node, i).dtype if i < len(node.inputs) and node.inputs[i] else None
+
+    def node_layer(self, node: ReplayNode) -> None:
+        self.unique(LAYER, node.name, node.name)
+
+    def broadcast(self, node: ReplayNode, operand: str, t: SimTensor, nb_dims: int) -> None:
+        """importerUtils.cpp:159-175 ``broadcastTensor``: only when the operand's rank is lower."""
+        if t.dims is None:
+            raise _Stop(f"{node.name}: broadcast of an operand of unknown rank")
+        if t.rank >= nb_dims:
+            return
+        add_shuffle(self, concat(self, fill(self, 1, shape_vector(nb_dims - t.rank)), shape_of(t)))
+        name = self.unique(LAYER, BROADCAST_BASE, node.name)
+        number = None if name == BROADCAST_BASE else int(name.rsplit("_", 1)[1])
+        index = node.inputs.index(operand) if operand and operand in node.inputs else -1
+        self.broadcasts.append(PredictedBroadcast(number, node.name, node.op_type, operand, index))
 
 
 def _constant_outputs(graph: ReplayGraph) -> frozenset[str]:
@@ -96,26 +150,17 @@ def _constant_outputs(graph: ReplayGraph) -> frozenset[str]:
 
 def _check(ctx: _Ctx, node: ReplayNode, cond: Condition) -> bool:
     if cond is Condition.INPUT1_WEIGHTS:
-        return len(node.inputs) > 1 and ctx.is_weights(node.inputs[1])
+        return len(node.inputs) > 1 and ctx.is_weights_name(node.inputs[1])
     if cond is Condition.RANK_NOT_3:
         return ctx.facts(node, 0).rank != 3
-    if cond is Condition.OPSET_13:
-        return ctx.graph.opset is None or ctx.graph.opset >= 13
     if cond is Condition.NO_RANK1_MATMUL:
         return ctx.facts(node, 0).rank != 1 and ctx.facts(node, 1).rank != 1
     if cond is Condition.BN_WEIGHTS:
         dtype = ctx.facts(node, 0).dtype
         return (ctx.facts(node, 0).rank in (4, 5) and len(node.inputs) == 5 and dtype is not None
-                and all(ctx.is_weights(t) and ctx.facts(node, i + 1).dtype == dtype
+                and all(ctx.is_weights_name(t) and ctx.facts(node, i + 1).dtype == dtype
                         for i, t in enumerate(node.inputs[1:])))
-    if cond is Condition.FLATTEN_RESHAPES:
-        rank = ctx.facts(node, 0).rank
-        return not (rank == 2 and node.attr("axis", 1.0) in (1.0, -1.0))
-    if cond is Condition.STATIC0:
-        return bool(ctx.facts(node, 0).static)
-    if cond is Condition.DEFAULT_ALPHA_BETA:
-        return node.attr("alpha", 1.0) == 1.0 and node.attr("beta", 1.0) == 1.0
-    return node.has_attr("value")  # Condition.VALUE_ATTR
+    return node.attr("alpha", 1.0) == 1.0 and node.attr("beta", 1.0) == 1.0  # Condition.DEFAULT_ALPHA_BETA
 
 
 def _const(ctx: _Ctx, node: ReplayNode, i: int) -> None:
@@ -123,21 +168,20 @@ def _const(ctx: _Ctx, node: ReplayNode, i: int) -> None:
     if i >= len(node.inputs) or not node.inputs[i]:
         return
     name = node.inputs[i]
-    if ctx.is_weights(name) and name not in ctx.const_layers:
+    if ctx.is_weights_name(name) and name not in ctx.const_layers:
         ctx.const_layers.add(ctx.unique(LAYER, name, node.name))
 
 
 def _broadcast(ctx: _Ctx, node: ReplayNode, i: int, target: int) -> None:
-    """importerUtils.cpp ``broadcastTensor``: only when the operand's rank is lower than the target."""
-    f = ctx.facts(node, i)
-    if f.rank >= target:
+    """importerUtils.cpp:159-175 ``broadcastTensor`` of input ``i`` (a missing optional input: a scalar)."""
+    present = i < len(node.inputs) and bool(node.inputs[i])
+    t = ctx.view(node, i) if present else SimTensor(())
+    if t.rank >= target:
         return
-    if not f.static:
-        raise _Stop(f"{node.name}: broadcast of {node.inputs[i]!r} with unknown dims (shape layers not modelled)")
-    ctx.unique(LAYER, "ONNXTRT_ShapeShuffle", node.name)
+    add_shuffle(ctx, concat(ctx, fill(ctx, 1, shape_vector(target - t.rank)), shape_of(t)))
     name = ctx.unique(LAYER, BROADCAST_BASE, node.name)
     number = None if name == BROADCAST_BASE else int(name.rsplit("_", 1)[1])
-    operand = node.inputs[i] if i < len(node.inputs) else ""
+    operand = node.inputs[i] if present else ""
     ctx.broadcasts.append(PredictedBroadcast(number, node.name, node.op_type, operand, i))
 
 
@@ -184,6 +228,8 @@ def _step(ctx: _Ctx, node: ReplayNode, step: Step) -> None:
             raise _Stop(f"{node.name}: Gather input dtypes not known")
         if data != "INT64" and indices == "INT64":
             ctx.unique(LAYER, "ONNXTRT_castHelper", node.name)
+    elif kind is StepKind.PROC:
+        PROCEDURES[step.name](ctx, node)
     elif kind is StepKind.SHAPE_OF:
         static = ctx.facts(node, step.arg).static
         if static is None:
@@ -211,6 +257,7 @@ def replay(graph: ReplayGraph, model: ParserModel) -> ReplayResult:
         if recipe is None:
             stopped, reason = node.name, f"{node.name} [{node.op_type}]: op not modelled for {model.label}"
             break
+        ctx.cur = node
         try:
             for step in recipe:
                 _step(ctx, node, step)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # A tensor's rank and whether all its dims are known. ``static`` None: rank known, dims not known.
@@ -22,6 +22,7 @@ class TensorFacts:
     rank: int  # UNKNOWN_RANK when not known
     static: bool | None  # all dims known (TensorRT then builds shape tensors without layers)
     dtype: str | None = None  # "FLOAT", "INT64"... (TensorRT's spelling in verbose logs)
+    dims: tuple[int, ...] | None = None  # per dim, UNKNOWN_RANK (-1) where dynamic; None: not recorded
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,16 @@ class ReplayNode:
     inputs: tuple[str, ...]  # "" for an omitted optional input
     outputs: tuple[str, ...]
     attrs: tuple[tuple[str, float | None], ...] = ()  # attribute names (numeric values where scalar)
+    int_lists: tuple[tuple[str, tuple[int, ...]], ...] = ()  # INTS attributes (axes, perm, ...)
 
     def attr(self, key: str, default: float | None = None) -> float | None:
         return next((v for k, v in self.attrs if k == key), default)
 
     def has_attr(self, key: str) -> bool:
         return any(k == key for k, _ in self.attrs)
+
+    def ints(self, key: str) -> tuple[int, ...] | None:
+        return next((v for k, v in self.int_lists if k == key), None)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class ReplayGraph:
     opset: int | None
     tensors: dict[str, TensorFacts]
     source: str  # "onnx" or "verbose-log"
+    values: dict[str, tuple[int, ...]] = field(default_factory=dict)  # small integer weights (axes, starts...)
 
     def facts(self, name: str) -> TensorFacts | None:
         return self.tensors.get(name)
@@ -55,7 +61,8 @@ class ReplayGraph:
 
 def _dims_facts(dims: Iterable[int | str | None], dtype: str | None = None) -> TensorFacts:
     ds = list(dims)
-    return TensorFacts(len(ds), all(isinstance(d, int) and d > 0 for d in ds), dtype)
+    per_dim = tuple(d if isinstance(d, int) and d >= 0 else UNKNOWN_RANK for d in ds)
+    return TensorFacts(len(ds), all(isinstance(d, int) and d > 0 for d in ds), dtype, per_dim)
 
 
 def _dtype(elem: int) -> str | None:
@@ -75,6 +82,26 @@ def _value_info_facts(vi: Any) -> TensorFacts | None:
                        _dtype(tt.elem_type))
 
 
+def _int_values(t: Any) -> tuple[int, ...] | None:
+    """The values of a small integer tensor (shape arithmetic reads them); None when stripped or not integer."""
+    import onnx  # optional third-party package
+
+    if t.data_type not in (onnx.TensorProto.INT64, onnx.TensorProto.INT32):
+        return None
+    try:
+        arr = onnx.numpy_helper.to_array(t)
+    except Exception:  # a weight-free structure keeps no values for large tensors
+        return None
+    n = 1
+    for d in t.dims:
+        n *= int(d)
+    return tuple(int(v) for v in arr.reshape(-1)) if arr.size == n else None
+
+
+def _int_lists(n: Any) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    return tuple((a.name, tuple(int(i) for i in a.ints)) for a in n.attribute if a.type == 7)  # INTS
+
+
 def _node_attrs(n: Any) -> tuple[tuple[str, float | None], ...]:
     out: list[tuple[str, float | None]] = []
     for a in n.attribute:
@@ -85,6 +112,36 @@ def _node_attrs(n: Any) -> tuple[tuple[str, float | None], ...]:
             value = float(a.i)
         out.append((a.name, value))
     return tuple(out)
+
+
+_SAME_SHAPE = frozenset({"Cast", "Softmax", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Exp", "Not", "Identity", "Abs",
+                         "Log", "Reciprocal", "LayerNormalization", "Neg", "LeakyRelu"})
+_BROADCASTING = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Where", "Max", "Min", "MatMul"})
+
+
+def _fill_ranks(nodes: list[ReplayNode], tensors: dict[str, TensorFacts]) -> None:
+    """Ranks ONNX shape inference left out (TensorRT always knows a tensor's rank while parsing).
+
+    Dims filled this way are all unknown; only the rank, which the replay needs, is derived: a
+    Reshape has as many dims as its shape input has values, a Transpose or an elementwise op keeps
+    its input's rank, a broadcasting op takes the largest."""
+    for n in nodes:
+        if not n.outputs or not n.outputs[0] or n.outputs[0] in tensors:
+            continue
+        ins = [tensors.get(i) for i in n.inputs if i]
+        rank: int | None = None
+        if n.op_type == "Reshape" and len(ins) > 1 and ins[1] is not None and ins[1].dims and ins[1].dims[0] >= 0:
+            rank = ins[1].dims[0]
+        elif (n.op_type in _SAME_SHAPE or n.op_type == "Transpose") and ins and ins[0] is not None:
+            rank = ins[0].rank
+        elif n.op_type in ("ReduceMean", "ReduceSum") and ins and ins[0] is not None and ins[0].rank >= 0:
+            kept = n.attr("keepdims", 1.0)
+            rank = ins[0].rank if kept else ins[0].rank - len(n.ints("axes") or ())
+        elif n.op_type in _BROADCASTING and ins and all(f is not None and f.rank >= 0 for f in ins):
+            rank = max(f.rank for f in ins if f is not None)
+        if rank is not None and rank >= 0:
+            dtype = None if n.op_type == "Cast" or not ins or ins[0] is None else ins[0].dtype
+            tensors[n.outputs[0]] = TensorFacts(rank, rank == 0, dtype, (UNKNOWN_RANK,) * rank)
 
 
 def from_onnx(model: Any) -> ReplayGraph:
@@ -102,26 +159,34 @@ def from_onnx(model: Any) -> ReplayGraph:
         f = _value_info_facts(vi)
         if f is not None:
             tensors.setdefault(vi.name, f)
+    values: dict[str, tuple[int, ...]] = {}
     for t in g.initializer:
         tensors[t.name] = _dims_facts(t.dims, _dtype(t.data_type))
+        if (v := _int_values(t)) is not None:
+            values[t.name] = v
     nodes = []
     for n in g.node:
         if n.op_type == "Constant":
             for a in n.attribute:
                 if a.name == "value" and n.output:
                     tensors[n.output[0]] = _dims_facts(a.t.dims, _dtype(a.t.data_type))
+                    if (v := _int_values(a.t)) is not None:
+                        values[n.output[0]] = v
         name = n.name or (f"node_of_{n.output[0]}" if n.output else "")
-        nodes.append(ReplayNode(name, n.op_type, tuple(n.input), tuple(n.output), _node_attrs(n)))
+        nodes.append(ReplayNode(name, n.op_type, tuple(n.input), tuple(n.output), _node_attrs(n), _int_lists(n)))
+    _fill_ranks(nodes, tensors)
     opset = next((i.version for i in model.opset_import if i.domain in ("", "ai.onnx")), None)
     return ReplayGraph(tuple(nodes), tuple(i.name for i in g.input), tuple(t.name for t in g.initializer),
-                       tuple(o.name for o in g.output), opset, tensors, "onnx")
+                       tuple(o.name for o in g.output), opset, tensors, "onnx", values)
 
 
 _PARSING = re.compile(r"Parsing node: (?P<name>.+) \[(?P<op>[A-Za-z0-9_]+)\]\s*$")
 _IO = re.compile(r"\] (?P<what>inputs|outputs): (?P<rest>.*)$")
 _ITEM = re.compile(r"\[(?P<t>[^\[\]]*?) -> \((?P<dims>[^)]*)\)\[(?P<type>[A-Z0-9]+)\]\]")
 _OPTIONAL = "[optional input, not set]"
-_INPUT = re.compile(r"Adding network input: (?P<name>\S+) with dtype: \S+, dimensions: \((?P<dims>[^)]*)\)")
+_INPUT = re.compile(
+    r"Adding network input: (?P<name>\S+) with dtype: (?P<dtype>[^,\s]+), dimensions: \((?P<dims>[^)]*)\)")
+_DTYPES = {"float32": "FLOAT", "float16": "FLOAT16", "int64": "INT64", "int32": "INT32", "bool": "BOOL"}
 _MARK = re.compile(r"Marking \S+ as output: (?P<name>\S+)\s*$")
 
 
@@ -158,7 +223,7 @@ def from_verbose_log(lines: Iterable[str], opset: int | None = None) -> ReplayGr
     for line in lines:
         if (m := _INPUT.search(line)) and not nodes:
             inputs.append(m.group("name"))
-            tensors[m.group("name")] = _log_dims(m.group("dims"))
+            tensors[m.group("name")] = _log_dims(m.group("dims"), _DTYPES.get(m.group("dtype").lower()))
         elif m := _PARSING.search(line):
             if outputs:  # a second parse of the model in the same log
                 break
