@@ -6,6 +6,7 @@ exit code is 0 only when every check of the fixed model passed, 1 when one faile
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +30,7 @@ def run_command(model: Path, options: FixOptions, json_out: Path | None,
     options = replace(options, output=options.output or str(default_output(model)))
     out = options.output
     check_outputs(input_files(model, options), {"-o": out, "--json": json_out})
-    report = run_fix(model, options, _progress)
+    report = run_fix(model, options, _progress if sys.stderr.isatty() else None)
     if json_out is not None:
         if str(json_out) != "-":
             json_out.parent.mkdir(parents=True, exist_ok=True)

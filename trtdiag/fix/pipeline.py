@@ -124,7 +124,7 @@ def run_fix(model: str | os.PathLike[str], options: FixOptions, progress: Progre
         else:
             build_with_onnxruntime(fp32, prep.calibration, selection.nodes, fixed)
         del fp32
-        ref = reference(model, prep.graph, prep.dataset.evaluation)
+        ref = reference(Path(model), prep.graph, prep.dataset.evaluation)
         before = check_model("all INT8", before_path, ref, 0, options.max_error)
         after = check_model("fixed", fixed, ref, len(selection.nodes), options.max_error)
         _write(fixed, out)
