@@ -44,6 +44,19 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
+@pytest.fixture(scope="module")
+def sens(work: Path) -> Path:
+    """A minimal saved ranking (block 1 first) so that tests about other stages skip the sweep."""
+    block1 = [n.name for n in load_graph(work / "outlier.onnx").nodes
+              if n.name.startswith(BLOCK1) and n.op_type == "MatMul"]
+    doc = {"schema": "trtdiag.sensitivity/1", "granularity": "block",
+           "ranking": [{"label": "block 1", "nodes": block1}, {"label": "pooler", "nodes": ["/pooler/dense/Gemm"]}],
+           "curve": [{"excluded": 0, "error": 0.01}, {"excluded": 1, "error": 0.003}, {"excluded": 2, "error": 0.0}],
+           "recommended": {"excluded_groups": 1, "nodes": block1}}
+    (work / "sens.json").write_text(json.dumps(doc))
+    return work / "sens.json"
+
+
 def _fix(work: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     r = CliRunner().invoke(main, ["fix", str(work / "outlier.onnx"), "--data", str(work / "calib.npz"),
                                   "--workers", "1", *args], env=env)
@@ -105,12 +118,12 @@ def test_output_over_the_input_is_refused_and_the_input_kept(work: Path) -> None
 
 @pytest.mark.parametrize("args, words", [
     (["--exclude-top", "1", "--max-error", "0.1"], "not both"),
-    (["--exclude-top", "99"], "ranks only"),
+    (["--exclude-top", "99", "--from-sensitivity", "SENS"], "ranks only"),
     (["--max-error", "nan"], "--max-error"),
     (["--backend", "modelopt", "--modelopt-python", "/nonexistent/python"], "does not exist"),
 ])
-def test_bad_arguments_are_one_line_exit_2(work: Path, args: list[str], words: str) -> None:
-    code, _, err = _fix(work, "-o", str(work / "bad.onnx"), *args)
+def test_bad_arguments_are_one_line_exit_2(work: Path, sens: Path, args: list[str], words: str) -> None:
+    code, _, err = _fix(work, "-o", str(work / "bad.onnx"), *(str(sens) if a == "SENS" else a for a in args))
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1
 
 
@@ -122,11 +135,11 @@ def test_from_sensitivity_document_of_another_model_is_refused(work: Path, tmp_p
     assert code == 2 and "another model" in err
 
 
-def test_modelopt_subprocess_path_with_the_stand_in(work: Path, tmp_path: Path) -> None:
+def test_modelopt_subprocess_path_with_the_stand_in(work: Path, sens: Path, tmp_path: Path) -> None:
     log = tmp_path / "argv.jsonl"
     env = {"TRTDIAG_STANDIN_LOG": str(log), "PYTHONPATH": os.pathsep.join(filter(None, [
         str(FIXTURES.parent), os.environ.get("PYTHONPATH", "")]))}
-    code, out, err = _fix(work, "--exclude-top", "1", "--modelopt-python", str(STANDIN), "-o",
+    code, out, err = _fix(work, "--from-sensitivity", str(sens), "--modelopt-python", str(STANDIN), "-o",
                           str(tmp_path / "mo.onnx"), "--json", str(tmp_path / "mo.json"), env=env)
     assert code == 0, out + err
     assert json.loads((tmp_path / "mo.json").read_text())["backend"] == "modelopt"
@@ -137,7 +150,7 @@ def test_modelopt_subprocess_path_with_the_stand_in(work: Path, tmp_path: Path) 
     assert r"^/encoder/layer\.1/output/dense/MatMul$" in patterns and len(patterns) == 8
     assert not any(re.search("Softmax|LayerNorm", p) for p in patterns)
     env["STANDIN_FAIL"] = "1"
-    code, _, err = _fix(work, "--exclude-top", "1", "--modelopt-python", str(STANDIN), "-o",
+    code, _, err = _fix(work, "--from-sensitivity", str(sens), "--modelopt-python", str(STANDIN), "-o",
                         str(tmp_path / "mo2.onnx"), env=env)
     assert code == 2 and "ModelOpt failed (exit 1)" in err and "stand-in asked to fail" in err
     assert not (tmp_path / "mo2.onnx").exists()
