@@ -20,10 +20,10 @@ from .conftest import FIXTURES
 
 pytest.importorskip("onnxruntime")
 
-from trtdiag.cli import main  # noqa: E402
-from trtdiag.documents.schemas import validate  # noqa: E402
-from trtdiag.onnx.graph import load_graph  # noqa: E402
-from trtdiag.sensitivity.data import synthetic_batches  # noqa: E402
+from trtdiag.cli import main
+from trtdiag.documents.schemas import validate
+from trtdiag.onnx.graph import load_graph
+from trtdiag.sensitivity.data import synthetic_batches
 
 SHAPES = "input_ids:2x32,attention_mask:2x32"
 BLOCK1 = "/encoder/layer.1/"
@@ -109,7 +109,7 @@ def test_unreachable_max_error_fails_the_accuracy_check(work: Path) -> None:
 def test_output_over_the_input_is_refused_and_the_input_kept(work: Path) -> None:
     model = work / "outlier.onnx"
     digest = hashlib.sha256(model.read_bytes()).hexdigest()
-    code, out, err = _fix(work, "-o", str(model))
+    code, _, err = _fix(work, "-o", str(model))
     assert code == 2 and "would overwrite the input" in err and len(err.strip().splitlines()) == 1
     code, _, err = _fix(work, "-o", str(work / "x.onnx"), "--json", str(work / "calib.npz"))
     assert code == 2 and "calib.npz" in err
