@@ -78,7 +78,7 @@ def run_sensitivity(model: str | os.PathLike[str], options: SensitivityOptions,
     g, dataset, calibration, ranges = prep.graph, prep.dataset, prep.calibration, prep.ranges
     swept = [n for n in prep.quantizable if n not in set(ranges.excluded_nodes)]
     runner = Runner(prepare_model(model), calibration.without(ranges.tensors), dataset.evaluation,
-                    options.workers or default_workers(), progress)
+                    options.workers or default_workers(), progress, nodes=swept)
     try:
         result = sweep(runner, make_groups(g, swept, options.granularity), swept)
     finally:

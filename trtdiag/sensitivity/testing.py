@@ -41,7 +41,8 @@ def _options(data: str | os.PathLike[str] | None, kw: dict[str, Any]) -> Sensiti
 def _all_int8(model: str | os.PathLike[str], options: SensitivityOptions) -> Score:
     prep = prepare(model, options)
     swept = tuple(n for n in prep.quantizable if n not in set(prep.ranges.excluded_nodes))
-    runner = Runner(prepare_model(model), prep.calibration.without(prep.ranges.tensors), prep.dataset.evaluation, 1)
+    runner = Runner(prepare_model(model), prep.calibration.without(prep.ranges.tensors), prep.dataset.evaluation, 1,
+                    nodes=swept)
     try:
         return runner.run([swept])[0]
     finally:
