@@ -464,8 +464,9 @@ def fix(model: Path, data: str | None, eval_data: str | None, loader: str | None
         exclude_top: int | None, max_error: float | None, backend: str, modelopt_python: str | None,
         from_sensitivity: str | None, granularity: str, workers: int, seed: int, out: str | None,
         json_out: Path | None) -> None:
-    """Write MODEL's Q/DQ model with the most sensitive groups kept out of INT8, then check it (exit 1 if a
-    check fails: lint placement, NaN/Inf inside, accuracy vs FP32 on held-out batches)."""
+    """Write MODEL's Q/DQ model with the most sensitive groups kept out of INT8, then check it: lint placement,
+    NaN/Inf inside, accuracy vs FP32 on held-out batches. Exit 0 only when every check passed, 1 when one
+    failed (named), 2 bad input."""
     def run() -> int:
         from trtdiag.fix.backends import Backend
         from trtdiag.fix.command import run_command
