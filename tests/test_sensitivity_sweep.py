@@ -94,3 +94,32 @@ def test_parallel_workers_give_the_same_ranking() -> None:
     assert [r.only.error for r in serial.result.ranking] == pytest.approx(
         [r.only.error for r in parallel.result.ranking], rel=1e-6, abs=1e-9)
     assert serial.ranges.finding is None
+
+
+def test_transformer_grid_is_coloured_by_sensitivity(by_role: SensitivityReport) -> None:
+    from trtdiag.sensitivity.grid import build_grid
+    from trtdiag.sensitivity.page import shader
+
+    grid = build_grid(by_role.graph, by_role.result.ranking)
+    assert grid is not None and grid.rows[-2:] == ("block 0", "block 1")
+    cells = {(c.row, c.column): c for c in grid.cells}
+    down = cells[("block 1", "FFN down")]
+    assert down.error == grid.top and down.group == PLANTED_ROLE
+    assert cells[("block 0", "FFN down")].error == down.error  # a role spans every block
+    assert all(c.error < down.error for c in grid.cells if c.column != "FFN down")
+    shade = shader(grid)
+    assert shade(grid.top) == "rgba(198,40,40,0.88)" and shade(0.0) == "rgba(198,40,40,0.08)"
+    page = to_html(by_role)
+    assert '<table class="grid">' in page and "rgba(198,40,40,0.88)" in page
+
+
+def test_a_cnn_has_no_transformer_grid() -> None:
+    from trtdiag.onnx.graph import load_graph
+    from trtdiag.sensitivity.grid import build_grid
+    from trtdiag.sensitivity.groups import Group
+    from trtdiag.sensitivity.sweep import Ranked, Score
+
+    g = load_graph(MODELS / "tiny_cnn_op17.onnx")
+    convs = tuple(n.name for n in g.nodes if n.op_type in ("Conv", "Gemm"))
+    ranked = [Ranked(Group("all", convs, None, None), Score(0.1, 10.0), Score(0.0, 99.0))]
+    assert build_grid(g, ranked) is None

@@ -413,14 +413,16 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format).")
 @click.option("--eval-data", help="Held-out samples (.npz); default: the last batches of --data.")
+@click.option("--data-loader-script", "loader", help="Polygraphy-style s.py[:func] (default load_data) yielding "
+              "feed dicts; it is your code and runs in this process.")
 @click.option("--shapes", help="Input shapes for synthetic data, trtexec syntax (input_ids:4x128,...).")
 @click.option("--granularity", type=click.Choice(["block", "role", "node"]), default="block", show_default=True)
 @click.option("--workers", type=click.IntRange(0), default=0, help="Worker processes (default: every core).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="trtdiag.sensitivity/1 JSON document.")
 @click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), help="Standalone HTML page.")
-def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: str | None, granularity: str,
-                workers: int, seed: int, json_out: Path | None, html_out: Path | None) -> None:
+def sensitivity(model: Path, data: str | None, eval_data: str | None, loader: str | None, shapes: str | None,
+                granularity: str, workers: int, seed: int, json_out: Path | None, html_out: Path | None) -> None:
     """Rank blocks, roles or nodes of MODEL by how much INT8 hurts its outputs (CPU, ONNX Runtime)."""
     def run() -> None:
         from trtdiag.sensitivity.data import SYNTHETIC_NOTE
@@ -432,8 +434,9 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: st
         def progress(done: int, total: int) -> None:
             click.echo(f"\rtrtdiag: sensitivity: {done}/{total} variants", err=True, nl=done == total)
 
-        options = SensitivityOptions(data, eval_data, shapes, Granularity(granularity), workers, seed)
-        if data is None and model.is_file():  # say it before the sweep, not after minutes of work
+        options = SensitivityOptions(data, eval_data, shapes, Granularity(granularity), workers, seed, loader)
+        check_output_paths([model, *(Path(p) for p in (data, eval_data) if p)], {"--json": json_out, "-o": html_out})
+        if data is None and loader is None and model.is_file():  # say it before the sweep, not after minutes of work
             click.echo(f"trtdiag: note: {SYNTHETIC_NOTE}", err=True)
         report = run_sensitivity(model, options, progress)
         for note in report.notes:
@@ -444,6 +447,43 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, shapes: st
         if html_out is not None:
             write_output(html_out, to_html(report))
         click.echo(summary_line(report, str(html_out) if html_out else None))
+
+    run_guarded(run)
+
+
+@main.command(short_help="Write the Q/DQ model with the sensitive nodes out of INT8, and check it.")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format).")
+@click.option("--eval-data", help="Held-out samples (.npz) for the checks; default: the last batches of --data.")
+@click.option("--data-loader-script", "loader", help="Polygraphy-style s.py[:func] instead of --data (your code, "
+              "run in this process).")
+@click.option("--shapes", help="Input shapes, trtexec syntax (input_ids:4x128,...).")
+@click.option("--exclude-top", type=int, help="Keep the K most sensitive groups out of INT8.")
+@click.option("--max-error", type=float, help="Exclude the fewest groups whose error (1 - cosine) is within E.")
+@click.option("--backend", type=click.Choice(["auto", "modelopt", "onnxruntime"]), default="auto", show_default=True)
+@click.option("--modelopt-python", help="Python of the venv where ModelOpt is installed (run as a subprocess).")
+@click.option("--from-sensitivity", help="Reuse a `trtdiag sensitivity --json` document instead of sweeping.")
+@click.option("--granularity", type=click.Choice(["block", "role", "node"]), default="block", show_default=True)
+@click.option("--workers", type=click.IntRange(0), default=0, help="Sweep worker processes (default: every core).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--output", "out", help="The Q/DQ model (default: MODEL.qdq.onnx beside MODEL).")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="trtdiag.fix/1 JSON document.")
+def fix(model: Path, data: str | None, eval_data: str | None, loader: str | None, shapes: str | None,
+        exclude_top: int | None, max_error: float | None, backend: str, modelopt_python: str | None,
+        from_sensitivity: str | None, granularity: str, workers: int, seed: int, out: str | None,
+        json_out: Path | None) -> None:
+    """Write MODEL's Q/DQ model with the most sensitive groups kept out of INT8, then check it: lint placement,
+    NaN/Inf inside, accuracy vs FP32 on held-out batches. Exit 0 only when every check passed, 1 when one
+    failed (named), 2 bad input."""
+    def run() -> int:
+        from trtdiag.fix.backends import Backend
+        from trtdiag.fix.command import run_command
+        from trtdiag.fix.pipeline import FixOptions
+        from trtdiag.sensitivity.groups import Granularity
+
+        options = FixOptions(data, eval_data, loader, shapes, exclude_top, max_error, Backend(backend),
+                             modelopt_python, from_sensitivity, Granularity(granularity), workers, seed, out)
+        return run_command(model, options, json_out)
 
     run_guarded(run)
 

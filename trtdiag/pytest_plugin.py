@@ -22,6 +22,7 @@ import pytest
 
 pytest.register_assert_rewrite("trtdiag.testing", "trtdiag.accuracy.testing")
 pytest.register_assert_rewrite("trtdiag.testing", "trtdiag.lint.testing")
+pytest.register_assert_rewrite("trtdiag.sensitivity.testing")
 
 _REPORTS = pytest.StashKey[list[Path]]()
 

@@ -8,7 +8,8 @@ and where the full HTML report is.
     assert_no_missing_scales(trtdiag.analyze("build.log", "model.onnx"))
 
 The output helpers ``assert_outputs_close`` and ``assert_int8_engaged`` (saved Polygraphy outputs against
-an FP32 reference) live in :mod:`trtdiag.accuracy.testing` and are re-exported here.
+an FP32 reference) live in :mod:`trtdiag.accuracy.testing` and are re-exported here, as is
+``assert_sensitivity_below`` (INT8 error of a model on CPU, :mod:`trtdiag.sensitivity.testing`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from trtdiag.lint.registry import RULE_BY_ID as LINT_RULES
 from trtdiag.lint.testing import assert_qdq_placement_clean
 from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER, WEIGHT
 from trtdiag.rules.registry import rule_ids
+from trtdiag.sensitivity.testing import assert_sensitivity_below
 from trtdiag.validate import check_known_id, check_patterns, check_result, check_threshold
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "assert_no_missing_scales",
     "assert_outputs_close",
     "assert_qdq_placement_clean",
+    "assert_sensitivity_below",
 ]
 
 MAX_LISTED = 12

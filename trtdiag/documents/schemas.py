@@ -18,6 +18,7 @@ SCHEMA_FILES = {
     "trtdiag.accuracy/1": "accuracy.schema.json",
     "trtdiag.sensitivity/1": "sensitivity.schema.json",
     "trtdiag.lint/1": "lint.schema.json",
+    "trtdiag.fix/1": "fix.schema.json",
 }
 
 

@@ -68,18 +68,23 @@ def modelopt_command(model: str, calib: str, shapes: dict[str, tuple[int, ...]],
     return " ".join(parts)
 
 
+def trtexec_commands(qdq: str) -> list[Command]:
+    """The TensorRT builds of a Q/DQ model: strongly typed (10.x, 11), and ``--int8 --fp16`` (8.x-10.x)."""
+    engine = f"{Path(qdq).with_suffix('').name}.plan"
+    return [Command("Build the Q/DQ model: TensorRT 10.x and 11 (strongly typed)",
+                    f"trtexec --onnx={shlex.quote(qdq)} --stronglyTyped --saveEngine={shlex.quote(engine)}"),
+            Command("Build the Q/DQ model: TensorRT 8.x-10.x (weakly typed)",
+                    f"trtexec --onnx={shlex.quote(qdq)} --fp16 --int8 --saveEngine={shlex.quote(engine)}")]
+
+
 def build_commands(model: str, calib: str, shapes: dict[str, tuple[int, ...]], exclude: Sequence[str],
                    ranges: RangeCheck) -> list[Command]:
     """ModelOpt, then the TensorRT build of its output, then the no-Q/DQ alternative for TensorRT <= 10."""
     stem = Path(model).with_suffix("")
     qdq = f"{stem}.qdq.onnx"
-    engine = f"{Path(qdq).with_suffix('').name}.plan"
     out = [Command("Quantize with NVIDIA ModelOpt on CPU, keeping the sensitive nodes in high precision",
                    modelopt_command(model, calib, shapes, exclude, ranges.fp16_hazard_ops, qdq)),
-           Command("Build the Q/DQ model: TensorRT 10.x and 11 (strongly typed)",
-                   f"trtexec --onnx={shlex.quote(qdq)} --stronglyTyped --saveEngine={shlex.quote(engine)}"),
-           Command("Build the Q/DQ model: TensorRT 8.x",
-                   f"trtexec --onnx={shlex.quote(qdq)} --fp16 --int8 --saveEngine={shlex.quote(engine)}")]
+           *trtexec_commands(qdq)]
     purposes = ("Implicit INT8 with these layers in FP16: trtexec, TensorRT <= 10 (removed in 11)",
                 "Implicit INT8 with these layers in FP16: Polygraphy, TensorRT <= 10 (removed in 11)")
     out += [Command(p, c) for p, c in zip(purposes, layer_precision_commands(model, list(exclude)), strict=False)]

@@ -16,6 +16,7 @@ import numpy as np
 from trtdiag.errors import InputError
 from trtdiag.onnx.compute import parse_shapes
 from trtdiag.onnx.graph import GraphIndex
+from trtdiag.sensitivity.loader import NUMPY_DTYPES, load_script_batches
 
 Batch = dict[str, np.ndarray]
 
@@ -23,8 +24,6 @@ SYNTHETIC_NOTE = ("SYNTHETIC INPUTS: no --data was given, so random token ids / 
                   "indicative only - rerun with --data calib.npz (real samples) before trusting it.")
 _DEFAULT_BATCH = 4
 _DEFAULT_SEQ = 64
-_NUMPY_DTYPES = {"FLOAT": np.float32, "FLOAT16": np.float16, "DOUBLE": np.float64, "INT64": np.int64,
-                 "INT32": np.int32, "BOOL": np.bool_, "UINT8": np.uint8, "INT8": np.int8}
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Dataset:
     calibration: tuple[Batch, ...]
     evaluation: tuple[Batch, ...]
     synthetic: bool
-    source: str  # the .npz path, or "synthetic"
+    source: str  # the .npz path, the data-loader script, or "synthetic"
 
     @property
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -52,7 +51,7 @@ def load_npz(path: str | os.PathLike[str], g: GraphIndex, batch_size: int = _DEF
     missing = [n for n in g.inputs if n not in arrays]
     if missing:
         raise InputError(f"{path} has no array for model input(s) {', '.join(missing)} (has: {', '.join(arrays)})")
-    arrays = {n: arrays[n].astype(_NUMPY_DTYPES.get(g.inputs[n][0], arrays[n].dtype)) for n in g.inputs}
+    arrays = {n: arrays[n].astype(NUMPY_DTYPES.get(g.inputs[n][0], arrays[n].dtype)) for n in g.inputs}
     counts = {a.shape[0] if a.ndim else 1 for a in arrays.values()}
     if len(counts) != 1 or 0 in counts:
         raise InputError(f"{path}: inputs disagree on the number of samples along axis 0 ({sorted(counts)})")
@@ -84,7 +83,7 @@ def _synthetic_batch(g: GraphIndex, shapes: dict[str, tuple[int, ...]], rng: np.
     lengths: np.ndarray | None = None
     for name, (dtype, _) in g.inputs.items():
         shape = _input_shape(g, name, shapes)
-        np_dtype = _NUMPY_DTYPES.get(dtype, np.float32)
+        np_dtype = NUMPY_DTYPES.get(dtype, np.float32)
         if np.issubdtype(np_dtype, np.floating):
             batch[name] = rng.standard_normal(shape).astype(np_dtype)
             continue
@@ -110,17 +109,22 @@ def synthetic_batches(g: GraphIndex, count: int, seed: int, shapes: str | None =
 
 
 def make_dataset(g: GraphIndex, data: str | None, eval_data: str | None, *, seed: int = 0,
-                 shapes: str | None = None, calib_batches: int = 4, eval_batches: int = 2) -> Dataset:
-    """Calibration and held-out batches. Without ``eval_data`` the ``.npz`` is split: the last
-    ``eval_batches`` batches are held out (at least one batch stays for calibration)."""
-    if data is None:
+                 shapes: str | None = None, calib_batches: int = 4, eval_batches: int = 2,
+                 loader: str | None = None) -> Dataset:
+    """Calibration and held-out batches. Without ``eval_data`` the ``.npz`` (or the batches of the
+    data-loader script ``loader``) is split: the last ``eval_batches`` batches are held out (at least one
+    batch stays for calibration)."""
+    if data is not None and loader is not None:
+        raise InputError("give --data or --data-loader-script, not both")
+    if data is None and loader is None:
         calib = synthetic_batches(g, calib_batches, seed, shapes)
         held = synthetic_batches(g, eval_batches, seed + 1_000_003, shapes)
         return Dataset(tuple(calib), tuple(held), True, "synthetic")
-    batches = load_npz(data, g)
+    source = str(data if data is not None else loader)
+    batches = load_npz(data, g) if data is not None else load_script_batches(str(loader), g)
     if eval_data is not None:
-        return Dataset(tuple(batches), tuple(load_npz(eval_data, g)), False, str(data))
+        return Dataset(tuple(batches), tuple(load_npz(eval_data, g)), False, source)
     if len(batches) < 2:
-        raise InputError(f"{data} holds a single batch: give more samples or a separate --eval-data file")
+        raise InputError(f"{source} holds a single batch: give more samples or a separate --eval-data file")
     split = max(1, len(batches) - eval_batches)
-    return Dataset(tuple(batches[:split]), tuple(batches[split:]), False, str(data))
+    return Dataset(tuple(batches[:split]), tuple(batches[split:]), False, source)

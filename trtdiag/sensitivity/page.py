@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from trtdiag.sensitivity.document import to_document
+from trtdiag.sensitivity.grid import SensitivityGrid, build_grid
 from trtdiag.sensitivity.pipeline import SensitivityReport
 
 _W, _H, _PAD = 560, 220, 40
@@ -28,6 +29,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .finding{background:#fdecea;padding:8px;border-left:4px solid #c62828}
 pre{background:#f4f4f4;padding:8px;overflow-x:auto;white-space:pre-wrap}
 .bar{display:inline-block;height:10px;background:#c62828}details{margin:2px 0}
+table.grid td,table.grid th{text-align:center;border:1px solid #eee;font-size:12px}
 </style></head><body>
 <h1>INT8 sensitivity of {{ doc.model }}</h1>
 <p>Granularity: <b>{{ doc.granularity }}</b>; data: {{ doc.data.source }} ({{ doc.data.calibration_batches }}
@@ -48,6 +50,14 @@ calibration / {{ doc.data.evaluation_batches }} held-out batches); all-INT8 erro
 <td><details><summary>{{ r.nodes|length }}</summary>
 {% for n in r.nodes %}<code>{{ n }}</code><br>{% endfor %}</details></td></tr>
 {% endfor %}</table>
+{% if grid %}<h2>Transformer grid: error with only the cell's group in INT8</h2>
+<p>Darker is more sensitive (colour scale relative to the largest error, {{ '%.3g' % grid.top }}); hover a cell
+for its nodes.</p>
+<table class="grid"><tr><th></th>{% for c in grid.columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for r in grid.rows %}<tr><th>{{ r }}</th>{% for c in grid.columns %}{% set cell = cells.get((r, c)) %}
+{% if cell %}<td style="background:{{ shade(cell.error) }}" title="{{ cell.group }}: {{ cell.nodes|join(', ') }}">
+{{ '%.2g' % cell.error }}</td>{% else %}<td></td>{% endif %}{% endfor %}</tr>
+{% endfor %}</table>{% endif %}
 <h2>Error with the top k groups kept out of INT8</h2>
 {{ svg }}
 <p>Recommended: exclude the top {{ doc.recommended.excluded_groups }} group(s),
@@ -82,9 +92,23 @@ def curve_svg(curve: list[dict[str, Any]]) -> str:
             f'<polyline points="{line}" fill="none" stroke="#c62828" stroke-width="2"/>{dots}</svg>')
 
 
+def shader(grid: SensitivityGrid | None) -> Any:
+    """Cell colour: red with an opacity on a log scale of error / largest error (three decades shown)."""
+    top = grid.top if grid is not None and grid.top > 0 else 1.0
+
+    def shade(error: float) -> str:
+        alpha = 0.0 if error <= 0 else max(0.0, 1 + math.log10(error / top) / 3)
+        return f"rgba(198,40,40,{0.08 + 0.8 * alpha:.2f})"
+
+    return shade
+
+
 def to_html(report: SensitivityReport) -> str:
     doc = to_document(report)
     env = jinja2.Environment(autoescape=True)
     top = max((r["error"] for r in doc["ranking"]), default=0.0) or 1.0
     bars = [round(120 * r["error"] / top) for r in doc["ranking"]]
-    return env.from_string(_TEMPLATE).render(doc=doc, bars=bars, svg=Markup(curve_svg(doc["curve"])))
+    grid = build_grid(report.graph, report.result.ranking)
+    cells = {(c.row, c.column): c for c in grid.cells} if grid is not None else {}
+    return env.from_string(_TEMPLATE).render(doc=doc, bars=bars, svg=Markup(curve_svg(doc["curve"])), grid=grid,
+                                             cells=cells, shade=shader(grid))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from trtdiag.errors import InputError
 from trtdiag.onnx.graph import GraphIndex, load_graph
-from trtdiag.sensitivity.calibrate import calibrate, import_ort
+from trtdiag.sensitivity.calibrate import Calibration, calibrate, import_ort
 from trtdiag.sensitivity.commands import Command, build_commands, excluded_nodes, recommended_exclusion
 from trtdiag.sensitivity.data import SYNTHETIC_NOTE, Dataset, make_dataset
 from trtdiag.sensitivity.groups import Granularity, make_groups
@@ -25,6 +25,7 @@ class SensitivityOptions:
     granularity: Granularity = Granularity.BLOCK
     workers: int = 0  # 0: every core
     seed: int = 0
+    data_loader_script: str | None = None  # ``s.py[:func]``, the user's own code (run only when given)
 
 
 @dataclass(frozen=True)
@@ -40,23 +41,44 @@ class SensitivityReport:
     commands: tuple[Command, ...]
     notes: tuple[str, ...]
     seconds: float
+    calibration: Calibration | None = None  # what ``trtdiag fix`` quantizes with
 
 
-def run_sensitivity(model: str | os.PathLike[str], options: SensitivityOptions,
-                    progress: Progress | None = None) -> SensitivityReport:
-    """Rank groups of MatMul/Gemm/Conv nodes by how much INT8 hurts the model's outputs."""
-    start = time.monotonic()
+@dataclass(frozen=True)
+class Prepared:
+    """What the sweep and ``trtdiag fix`` share: the graph, its data, one calibration and the range check."""
+
+    graph: GraphIndex
+    quantizable: tuple[str, ...]
+    dataset: Dataset
+    calibration: Calibration
+    ranges: RangeCheck
+
+
+def prepare(model: str | os.PathLike[str], options: SensitivityOptions) -> Prepared:
+    """Load the graph, make the data, calibrate once and check the ranges."""
     import_ort()
     g = load_graph(model)
     quantizable = quantizable_nodes(g)
     if not quantizable:
         raise InputError(f"{model} has no MatMul, Gemm or Conv node: nothing to quantize")
-    dataset = make_dataset(g, options.data, options.eval_data, seed=options.seed, shapes=options.shapes)
+    dataset = make_dataset(g, options.data, options.eval_data, seed=options.seed, shapes=options.shapes,
+                           loader=options.data_loader_script)
     calibration = calibrate(model, dataset.calibration)
     ranges = check_ranges(g, calibration, set(quantizable))
-    swept = [n for n in quantizable if n not in set(ranges.excluded_nodes)]
+    return Prepared(g, tuple(quantizable), dataset, calibration, ranges)
+
+
+def run_sensitivity(model: str | os.PathLike[str], options: SensitivityOptions,
+                    progress: Progress | None = None, prepared: Prepared | None = None) -> SensitivityReport:
+    """Rank groups of MatMul/Gemm/Conv nodes by how much INT8 hurts the model's outputs (``prepared``: reuse
+    the data, calibration and range check of :func:`prepare`, as ``trtdiag fix`` does)."""
+    start = time.monotonic()
+    prep = prepared if prepared is not None else prepare(model, options)
+    g, dataset, calibration, ranges = prep.graph, prep.dataset, prep.calibration, prep.ranges
+    swept = [n for n in prep.quantizable if n not in set(ranges.excluded_nodes)]
     runner = Runner(prepare_model(model), calibration.without(ranges.tensors), dataset.evaluation,
-                    options.workers or default_workers(), progress)
+                    options.workers or default_workers(), progress, nodes=swept)
     try:
         result = sweep(runner, make_groups(g, swept, options.granularity), swept)
     finally:
@@ -69,4 +91,4 @@ def run_sensitivity(model: str | os.PathLike[str], options: SensitivityOptions,
     if options.data is None:
         notes.append("The ModelOpt command reads calib.npz: save real samples keyed by input name there first.")
     return SensitivityReport(str(model), g, options, dataset, ranges, result, k, tuple(exclude), tuple(commands),
-                             tuple(notes), time.monotonic() - start)
+                             tuple(notes), time.monotonic() - start, calibration)

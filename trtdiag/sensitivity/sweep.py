@@ -24,6 +24,7 @@ import onnx
 from trtdiag.sensitivity.calibrate import Calibration
 from trtdiag.sensitivity.data import Batch
 from trtdiag.sensitivity.groups import Group
+from trtdiag.sensitivity.template import FP32, VariantTemplate
 from trtdiag.sensitivity.variants import quantize, session
 
 Progress = Callable[[int, int], None]
@@ -82,10 +83,11 @@ def score(reference: Sequence[Sequence[np.ndarray]], outputs: Sequence[Sequence[
 _STATE: dict[str, Any] = {}
 
 
-def _init(model_path: str, calibration: Calibration, batches: Sequence[Batch],
+def _init(folder: str, shared: bool, calibration: Calibration, batches: Sequence[Batch],
           reference: Sequence[Sequence[np.ndarray]], threads: int) -> None:
-    _STATE.update(model=onnx.load(model_path), calibration=calibration, batches=batches, reference=reference,
-                  threads=threads)
+    """A worker holds the template's graphs without weights (or, without a template, the FP32 model)."""
+    source = VariantTemplate.load(Path(folder)) if shared else onnx.load(str(Path(folder) / f"{FP32}.onnx"))
+    _STATE.update(source=source, calibration=calibration, batches=batches, reference=reference, threads=threads)
 
 
 def run_outputs(model: onnx.ModelProto, batches: Sequence[Batch], threads: int = 0) -> list[list[np.ndarray]]:
@@ -94,24 +96,38 @@ def run_outputs(model: onnx.ModelProto, batches: Sequence[Batch], threads: int =
 
 
 def _evaluate(nodes: tuple[str, ...]) -> Score:
-    variant = quantize(_STATE["model"], _STATE["calibration"], nodes)
-    return score(_STATE["reference"], run_outputs(variant, _STATE["batches"], _STATE["threads"]))
+    source = _STATE["source"]
+    if isinstance(source, VariantTemplate):
+        sess = source.session(nodes, _STATE["threads"])
+    else:
+        sess = session(quantize(source, _STATE["calibration"], nodes), _STATE["threads"])
+    outputs = [list(sess.run(None, b)) for b in _STATE["batches"]]
+    del sess
+    return score(_STATE["reference"], outputs)
 
 
 class Runner:
-    """Evaluates variants (node sets to quantize), in worker processes when ``workers`` > 1."""
+    """Evaluates variants (node sets to quantize), in worker processes when ``workers`` > 1.
+
+    With ``nodes`` (every node any variant quantizes) the variants share one quantized template whose
+    weights live in files (:mod:`trtdiag.sensitivity.template`); ``model``'s weights then move to external
+    data, so the caller hands the proto over. Without it each variant runs the quantizer on a copy.
+    """
 
     def __init__(self, model: onnx.ModelProto, calibration: Calibration, batches: Sequence[Batch],
-                 workers: int, progress: Progress | None = None) -> None:
+                 workers: int, progress: Progress | None = None, nodes: Sequence[str] | None = None) -> None:
         self.reference = run_outputs(model, batches)
         self.workers = max(1, workers)
         self.progress = progress
         self.count = 0
         self._tmp = tempfile.TemporaryDirectory(prefix="trtdiag-sweep-")
-        path = str(Path(self._tmp.name) / "model.onnx")
-        large = model.ByteSize() >= (2 << 30) - (64 << 20)
-        onnx.save_model(model, path, save_as_external_data=large, location="model.onnx.data" if large else None)
-        args = (path, calibration, list(batches), self.reference, 1 if self.workers > 1 else 0)
+        folder = Path(self._tmp.name)
+        shared = nodes is not None and VariantTemplate.build(model, calibration, nodes, folder) is not None
+        if not (folder / f"{FP32}.onnx").exists():
+            onnx.save_model(model, str(folder / f"{FP32}.onnx"), save_as_external_data=True,
+                            location=f"{FP32}.bin")
+        del model
+        args = (str(folder), shared, calibration, list(batches), self.reference, 1 if self.workers > 1 else 0)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init,
@@ -142,6 +158,7 @@ class Runner:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        _STATE.clear()
         self._tmp.cleanup()
 
 

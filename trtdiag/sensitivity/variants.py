@@ -47,6 +47,14 @@ def quantize(model: onnx.ModelProto, calibration: Calibration, nodes_to_quantize
 
     An empty set returns the FP32 model unchanged (ONNX Runtime would read "no list" as "everything").
     """
+    if not set(nodes_to_quantize):
+        return model
+    return quantize_in_place(copy.deepcopy(model), calibration, nodes_to_quantize)
+
+
+def quantize_in_place(model: onnx.ModelProto, calibration: Calibration,
+                      nodes_to_quantize: Iterable[str]) -> onnx.ModelProto:
+    """:func:`quantize` without the copy: ``model`` is consumed (the quantizer edits it)."""
     chosen = sorted(set(nodes_to_quantize))
     if not chosen:
         return model
@@ -54,7 +62,7 @@ def quantize(model: onnx.ModelProto, calibration: Calibration, nodes_to_quantize
     from onnxruntime.quantization.quant_utils import QuantType
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # ORT warns per variant
-    quantizer = QDQQuantizer(copy.deepcopy(model), True, False, QuantType.QInt8, QuantType.QInt8,
+    quantizer = QDQQuantizer(model, True, False, QuantType.QInt8, QuantType.QInt8,
                              calibration.tensors_data(), chosen, [], list(QUANTIZED_OPS), dict(EXTRA_OPTIONS))
     quantizer.quantize_model()
     quantizer.model.topological_sort()
@@ -62,20 +70,32 @@ def quantize(model: onnx.ModelProto, calibration: Calibration, nodes_to_quantize
     return result
 
 
-def session(model: onnx.ModelProto, threads: int = 0) -> Any:
-    """A CPU inference session for an in-memory model (``threads`` 0: ONNX Runtime's default)."""
+def _options(threads: int) -> Any:
     ort = import_ort()
     options = ort.SessionOptions()
     options.log_severity_level = 3
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+    return options
+
+
+def session(model: onnx.ModelProto, threads: int = 0) -> Any:
+    """A CPU inference session for an in-memory model (``threads`` 0: ONNX Runtime's default)."""
+    ort = import_ort()
+    options = _options(threads)
     if model.ByteSize() < (2 << 30) - (64 << 20):
         return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     with tempfile.TemporaryDirectory(prefix="trtdiag-variant-") as tmp:  # protobuf's 2 GB limit
         path = Path(tmp) / "model.onnx"
         onnx.save_model(model, path, save_as_external_data=True, location="model.onnx.data")
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def session_from_path(path: str | os.PathLike[str], threads: int = 0) -> Any:
+    """A CPU inference session for a model file (external data resolved beside it)."""
+    ort = import_ort()
+    return ort.InferenceSession(str(path), _options(threads), providers=["CPUExecutionProvider"])
 
 
 def build_qdq_model(model: str | os.PathLike[str] | onnx.ModelProto, calibration: Calibration,
