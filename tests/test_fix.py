@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -137,11 +138,14 @@ def test_from_sensitivity_document_of_another_model_is_refused(work: Path, tmp_p
 
 def test_modelopt_subprocess_path_with_the_stand_in(work: Path, sens: Path, tmp_path: Path) -> None:
     log = tmp_path / "argv.jsonl"
+    before = (work / "outlier.onnx").read_bytes()
     env = {"TRTDIAG_STANDIN_LOG": str(log), "PYTHONPATH": os.pathsep.join(filter(None, [
         str(FIXTURES.parent), os.environ.get("PYTHONPATH", "")]))}
     code, out, err = _fix(work, "--from-sensitivity", str(sens), "--modelopt-python", str(STANDIN), "-o",
                           str(tmp_path / "mo.onnx"), "--json", str(tmp_path / "mo.json"), env=env)
     assert code == 0, out + err
+    # The stand-in, like ModelOpt 0.47, writes over its --onnx_path: fix must hand it a copy.
+    assert (work / "outlier.onnx").read_bytes() == before
     assert json.loads((tmp_path / "mo.json").read_text())["backend"] == "modelopt"
     argv = json.loads(log.read_text().splitlines()[-1])
     assert argv[:3] == ["python", "-m", "modelopt.onnx.quantization"]
@@ -162,7 +166,8 @@ def test_the_fp16_mask_hazard_fails_the_non_finite_check(work: Path, tmp_path: P
     from trtdiag.sensitivity.data import make_dataset
 
     out = tmp_path / "hazard.onnx"
-    cmd = (f"{shlex.quote(str(STANDIN))} -m modelopt.onnx.quantization --onnx_path {work / 'outlier.onnx'} "
+    shutil.copyfile(work / "outlier.onnx", tmp_path / "input.onnx")  # the stand-in writes over its input
+    cmd = (f"{shlex.quote(str(STANDIN))} -m modelopt.onnx.quantization --onnx_path {tmp_path / 'input.onnx'} "
            f"--calibration_data_path {work / 'calib.npz'} --calibration_shapes input_ids:4x32,attention_mask:4x32 "
            f"--output_path {out}")
     assert os.system(cmd + " >/dev/null 2>&1") == 0
@@ -179,6 +184,8 @@ def test_real_modelopt_when_installed(work: Path, tmp_path: Path) -> None:
     python = os.environ.get("TRTDIAG_MODELOPT_PYTHON")
     if not python or not modelopt_available(python):
         pytest.skip("ModelOpt not installed: set TRTDIAG_MODELOPT_PYTHON to the python of its venv (README)")
+    before = (work / "outlier.onnx").read_bytes()
     code, out, err = _fix(work, "--exclude-top", "1", "--backend", "modelopt", "--modelopt-python", python,
                           "-o", str(tmp_path / "real.onnx"))
     assert code == 0, out + err
+    assert (work / "outlier.onnx").read_bytes() == before  # ModelOpt writes over its --onnx_path: a copy got it

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -89,11 +90,35 @@ def modelopt_argv(python: str, model: str, calib: Path, dataset: Dataset, exclud
     return [python, *words[1:]]
 
 
+def private_copy(model: str, folder: Path) -> Path:
+    """A copy of ``model`` and the external-data files it names, in ``folder``, for a tool that may write to it.
+
+    Why: ModelOpt's ONNX PTQ (0.47, seen here) writes the shape-inferred model back over its ``--onnx_path``;
+    the user's model is an input, and no input is ever modified (README, "Limits and guarantees")."""
+    src = Path(model)
+    proto = onnx.load(str(src), load_external_data=False)
+    locations = {e.value for t in proto.graph.initializer for e in t.external_data if e.key == "location"}
+    dest = folder / "model" / src.name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+    for location in sorted(locations):
+        rel = Path(location)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise InputError(f"{model}: external data location {location!r} is outside the model's folder")
+        target = dest.parent / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (src.parent / rel).is_file():
+            shutil.copyfile(src.parent / rel, target)
+    return dest
+
+
 def build_with_modelopt(python: str, model: str, dataset: Dataset, exclude: Sequence[str],
                         fp16_ops: Sequence[str], out: Path) -> Path:
-    """Run ModelOpt's ONNX PTQ on CPU in a subprocess; its failure is one line with its last message."""
+    """Run ModelOpt's ONNX PTQ on CPU in a subprocess, on a private copy of the model; its failure is one line
+    with its last message."""
     calib = calibration_npz(dataset, out.parent / "calib.npz")
-    argv = modelopt_argv(python, model, calib, dataset, exclude, fp16_ops, out)
+    copy = private_copy(model, out.parent.parent / "modelopt-input")
+    argv = modelopt_argv(python, str(copy), calib, dataset, exclude, fp16_ops, out)
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=QUANTIZE_TIMEOUT, check=False, env=env)
