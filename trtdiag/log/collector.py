@@ -13,16 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from trtdiag.errors import InputError, TruncatedInputError
-from trtdiag.io.prefix import split_prefix
+from trtdiag.io.prefix import Line, split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
 from trtdiag.io.sniff import TextSignals, text_signals
 from trtdiag.log.facts import BuildConfig, BuildSegment, LogFacts
 from trtdiag.log.handlers import HANDLERS
-from trtdiag.log.handlers.int8_evidence import QDQ_KINDS
-from trtdiag.log.handlers.producer import vote_on_sample
+from trtdiag.log.handlers.int8_evidence import QDQ_KINDS, Int8EvidenceHandler
+from trtdiag.log.handlers.missing_scale import MissingScaleHandler
+from trtdiag.log.handlers.producer import MAX_PRODUCERS, ProducerHandler, vote_on_sample
+from trtdiag.log.routing import ALL_ROUTES, SEGMENT_BIT, Router, plain_missing_scale
 from trtdiag.log.segments import KEYWORDS as SEGMENT_KEYWORDS
 from trtdiag.log.segments import BuildSplitter, Marker, marker_of
-from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState
+from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState, ProducerVotes
 
 #: Stand-in read statistics of a build that is not the last: the file's are known only at its end.
 _NO_STATS = ReadStats(path="", size_bytes=0, compressed=False, lines=0, candidate_lines=0, crlf=False,
@@ -48,7 +50,7 @@ class LogCollector:
     def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS, *, build: int | None = None) -> None:
         self._factories = tuple(handlers)
         self._wanted = build
-        self._head: str | None = None
+        self._head_votes: ProducerVotes | None = None  # the votes of the file's head, cast once per file
         self._splitter = BuildSplitter()
         self._segments: list[BuildSegment] = []
         self._kept: LogFacts | None = None  # the wanted build, once finished
@@ -61,21 +63,77 @@ class LogCollector:
         self._start()
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(
             [*SEGMENT_KEYWORDS, *(k for h in self._handlers for k in h.keywords)]))
+        self._router = Router(self._handlers)
+        self.routes = self._router.routes  # read by the scanner: see trtdiag.io.scan.RoutedConsumer
+        # The plain missing-scale fast path stands for the producer vote, the INT8 evidence and the missing-scale
+        # handlers: only when the registry holds them and no other handler looks at every line.
+        self._fast_route = self._router.bit(Int8EvidenceHandler) | self._router.bit(MissingScaleHandler)
+        if self._router.always() != self._router.bit(ProducerHandler) or self._fast_route.bit_count() != 2:
+            self._fast_route = -1
+        self.fast_route = self._fast_route  # read by the scanner: see trtdiag.io.scan.FastConsumer
 
     def _start(self) -> None:
         self._handlers = tuple(make() for make in self._factories)
+        self._missing = next((h for h in self._handlers if isinstance(h, MissingScaleHandler)), None)
+        self._evidence = next((h for h in self._handlers if isinstance(h, Int8EvidenceHandler)), None)
         self.state = LogState()
-        if self._head is not None:
-            vote_on_sample(self._head, self.state.votes)
+        if self._head_votes is not None:
+            self.state.votes.add(self._head_votes)
         self._splitter.reset()
 
     def feed(self, number: int, text: str) -> bool:
+        """A line without routing information: offered to every handler."""
+        return self.feed_routed(number, text, ALL_ROUTES)
+
+    def feed_routed(self, number: int, text: str, route: int) -> bool:
+        """A line and the route bits of the strings it holds (:mod:`trtdiag.log.routing`)."""
+        if route == self._fast_route and len(text) <= MESSAGE_CAP and self._plain_missing(number, text):
+            return False
         if len(text) > MESSAGE_CAP:
             self.long_messages += 1
             text = text[:MESSAGE_CAP]
         line = split_prefix(number, text)
         if line.severity:
             self._prefixed += 1
+        if route & SEGMENT_BIT:
+            self._marker(line)
+        self._last_number = number
+        state = self.state
+        state.incomplete = None
+        handlers = self._handlers
+        for i in self._router.targets(route):
+            if handlers[i].feed(line, state):
+                break
+        return False  # a log message is one line: never inside a section
+
+    def feed_fast(self, number: int, text: str) -> bool:
+        """A line of ``fast_route`` (only missing-scale strings on it): taken if it is a plain warning."""
+        if len(text) > MESSAGE_CAP or text.endswith("\r") or "\ufffd" in text:
+            return False  # the general path counts long lines, CRLF and bad bytes
+        return self._plain_missing(number, text)
+
+    def _plain_missing(self, number: int, text: str) -> bool:
+        """The fast path of a plain trtexec missing-scale warning (:func:`trtdiag.log.routing.plain_missing_scale`):
+        what split_prefix and the producer, INT8-evidence and missing-scale handlers would do, once the build's
+        first warning (which the evidence records) went the general way."""
+        evidence, missing = self._evidence, self._missing
+        if evidence is None or missing is None or not evidence.has("missing-scale"):
+            return False
+        tensor = plain_missing_scale(text)
+        if tensor is None:
+            return False
+        self._prefixed += 1
+        self._last_number = number
+        state = self.state
+        state.incomplete = None
+        if len(state.votes) < MAX_PRODUCERS:
+            state.votes.vote("trtexec")
+        missing.add(tensor, number, "scale-and-zero-point")
+        return True
+
+    def _marker(self, line: Line) -> None:
+        """A build start marker may close the current build and open a new one (:mod:`trtdiag.log.segments`)."""
+        number = line.number
         marker = marker_of(line.message)
         if marker is not None:
             if self._splitter.opens_build(marker, _has_content(self._draft())):
@@ -93,19 +151,13 @@ class LogCollector:
                 else:  # an FP32 run: neither
                     self.state.config.set("int8", False, number)
                     self.state.config.set("fp16", False, number)
-        self._last_number = number
-        state = self.state
-        state.incomplete = None
-        for handler in self._handlers:
-            if handler.feed(line, state):
-                break
-        return False  # a log message is one line: never inside a section
 
     def vote_on_sample(self, sample: str) -> None:
         """Producer votes and the is-it-a-log signals from the head of the file (see
         :mod:`trtdiag.log.handlers.producer` and :mod:`trtdiag.io.sniff`)."""
-        self._head = sample
-        vote_on_sample(sample, self.state.votes)
+        self._head_votes = ProducerVotes()
+        vote_on_sample(sample, self._head_votes)
+        self.state.votes.add(self._head_votes)
         self.signals = text_signals(sample.encode("utf-8", errors="replace"))
 
     def _draft(self) -> FactsDraft:

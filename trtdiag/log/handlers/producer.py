@@ -12,14 +12,16 @@ import re
 from trtdiag.io.prefix import Line
 from trtdiag.log.state import FactsDraft, LogState, ProducerVotes
 
-PRODUCER_BY_PREFIX: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\[\d\d/\d\d/\d{4}-[\d:]+\] \[TRT\] \[[VIWEF]\] "), "python-api"),
-    (re.compile(r"^\[TensorRT\] (?:VERBOSE|INFO|WARNING|ERROR):"), "python-api"),
-    (re.compile(r":onnxruntime:"), "ort-trt-ep"),
-    (re.compile(r"^(?:WARNING|ERROR|INFO): \[TRT\]:|nvdsinfer"), "deepstream"),
-    (re.compile(r"Conversion Context\]"), "torch-tensorrt"),
-    (re.compile(r"^\[\d\d/\d\d/\d{4}-[\d:]+\] \[[VIWEF]\] \[TRT\] "), "trtexec"),
-    (re.compile(r"^\[[VIWEF]\] \[TRT\] "), "samples"),  # the samples logger without timestamps (sampleINT8)
+#: (substrings one of which the line must hold, pattern, producer): the substring tests are C-level and
+#: rule most lines out before any regex runs (every prefixed candidate line is voted on).
+PRODUCER_BY_PREFIX: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
+    (("[TRT] [",), re.compile(r"^\[\d\d/\d\d/\d{4}-[\d:]+\] \[TRT\] \[[VIWEF]\] "), "python-api"),
+    (("[TensorRT] ",), re.compile(r"^\[TensorRT\] (?:VERBOSE|INFO|WARNING|ERROR):"), "python-api"),
+    ((":onnxruntime:",), re.compile(r":onnxruntime:"), "ort-trt-ep"),
+    ((" [TRT]:", "nvdsinfer"), re.compile(r"^(?:WARNING|ERROR|INFO): \[TRT\]:|nvdsinfer"), "deepstream"),
+    (("Conversion Context]",), re.compile(r"Conversion Context\]"), "torch-tensorrt"),
+    (("] [TRT] ",), re.compile(r"^\[\d\d/\d\d/\d{4}-[\d:]+\] \[[VIWEF]\] \[TRT\] "), "trtexec"),
+    (("] [TRT] ",), re.compile(r"^\[[VIWEF]\] \[TRT\] "), "samples"),  # the samples logger without timestamps
 )
 #: A TensorRT sample names itself (``sample_int8``, ``sampleINT8``, "... for INT8 sample"): it is not trtexec,
 #: although its logger writes trtexec's prefixes.
@@ -30,11 +32,21 @@ MAX_PRODUCERS = 50
 HEAD_LINES = 2000
 
 
+def producer_of_prefix(raw: str) -> str | None:
+    """The producer whose prefix style a raw line has, if any (the first entry that matches wins)."""
+    for needles, pattern, producer in PRODUCER_BY_PREFIX:
+        for needle in needles:
+            if needle in raw:
+                if pattern.search(raw):
+                    return producer
+                break
+    return None
+
+
 def vote_by_prefix(raw: str, votes: ProducerVotes) -> None:
-    for pattern, producer in PRODUCER_BY_PREFIX:
-        if pattern.search(raw):
-            votes.vote(producer)
-            break
+    producer = producer_of_prefix(raw)
+    if producer is not None:
+        votes.vote(producer)
 
 
 def vote_on_sample(sample: str, votes: ProducerVotes) -> None:
@@ -45,6 +57,7 @@ def vote_on_sample(sample: str, votes: ProducerVotes) -> None:
 
 class ProducerHandler:
     keywords: tuple[bytes, ...] = (b"sample_", b"sampleINT8", b" sample")
+    triggers = None  # every prefixed line votes (see trtdiag/log/routing.py)
 
     def __init__(self) -> None:
         self._sample = False
