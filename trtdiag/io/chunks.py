@@ -161,7 +161,8 @@ class ChunkReader:
         slot = self._turn % len(self._ring)  # the turn moves on only when a chunk is yielded
         buf = self._ring[slot]
         if buf is None or len(buf) < size:
-            buf = self._ring[slot] = np.empty(size, dtype=np.uint8)
+            # room for a chunk and the longest unfinished line it can follow (< one chunk): allocated once
+            buf = self._ring[slot] = np.empty(max(size, 2 * self._chunk_bytes), dtype=np.uint8)
         return buf[:size]
 
     def _skip_to_newline(self, buf: np.ndarray, start: int, n: int) -> tuple[int, bool]:
@@ -273,7 +274,7 @@ def find_keyword_lines(chunk: memoryview, match: Matcher, masks: np.ndarray, rou
     ends_nl = size > 0 and chunk[-1] == 10
     hits = match(chunk)
     if not hits:
-        return ChunkHits(int(np.count_nonzero(arr == 10)), [], [], [], [], [], ends_nl, crlf)
+        return ChunkHits(_count_newlines(arr, size), [], [], [], [], [], ends_nl, crlf)
     table = np.array(hits, dtype=np.int64).reshape(-1, 2)
     table = table[np.argsort(table[:, 0], kind="stable")]
     pos, kid = table[:, 0], table[:, 1]
@@ -312,6 +313,12 @@ def _place(arr: np.ndarray, pos: np.ndarray, size: int) -> tuple[np.ndarray, np.
         if len(nl):
             last_nl = int(nl[-1])
     return rows, starts, ends, base
+
+
+def _count_newlines(arr: np.ndarray, size: int) -> int:
+    """Newlines in the chunk, window by window. Why not in one go: a temporary as large as the chunk, once
+    freed, makes glibc raise its mmap threshold, and later buffers then fragment the heap (RSS grows)."""
+    return sum(int(np.count_nonzero(arr[w0 : w0 + WINDOW_BYTES] == 10)) for w0 in range(0, size, WINDOW_BYTES))
 
 
 def _last_newline(arr: np.ndarray, view: memoryview, end: int) -> int:

@@ -76,6 +76,8 @@ class LogCollector:
         self._handlers = tuple(make() for make in self._factories)
         self._missing = next((h for h in self._handlers if isinstance(h, MissingScaleHandler)), None)
         self._evidence = next((h for h in self._handlers if isinstance(h, Int8EvidenceHandler)), None)
+        self._fast_ready = False  # see feed_fast
+        self._fast_add: Callable[[str, int, str], None] = _not_ready
         self.state = LogState()
         if self._head_votes is not None:
             self.state.votes.add(self._head_votes)
@@ -87,7 +89,7 @@ class LogCollector:
 
     def feed_routed(self, number: int, text: str, route: int) -> bool:
         """A line and the route bits of the strings it holds (:mod:`trtdiag.log.routing`)."""
-        if route == self._fast_route and len(text) <= MESSAGE_CAP and self._plain_missing(number, text):
+        if route == self._fast_route and self.feed_fast(number, text):
             return False
         if len(text) > MESSAGE_CAP:
             self.long_messages += 1
@@ -107,17 +109,17 @@ class LogCollector:
         return False  # a log message is one line: never inside a section
 
     def feed_fast(self, number: int, text: str) -> bool:
-        """A line of ``fast_route`` (only missing-scale strings on it): taken if it is a plain warning."""
-        if len(text) > MESSAGE_CAP or text.endswith("\r") or "\ufffd" in text:
-            return False  # the general path counts long lines, CRLF and bad bytes
-        return self._plain_missing(number, text)
-
-    def _plain_missing(self, number: int, text: str) -> bool:
-        """The fast path of a plain trtexec missing-scale warning (:func:`trtdiag.log.routing.plain_missing_scale`):
-        what split_prefix and the producer, INT8-evidence and missing-scale handlers would do, once the build's
-        first warning (which the evidence records) went the general way."""
-        evidence, missing = self._evidence, self._missing
-        if evidence is None or missing is None or not evidence.has("missing-scale"):
+        """A line of ``fast_route`` (only missing-scale strings on it), taken if it is a plain trtexec warning
+        (:func:`trtdiag.log.routing.plain_missing_scale`): what split_prefix and the producer, INT8-evidence and
+        missing-scale handlers would do. The build's first warning goes the general way (the evidence records
+        it); long lines, CRLF and bad bytes too (the general path counts them)."""
+        if not self._fast_ready:
+            evidence, missing = self._evidence, self._missing
+            if evidence is None or missing is None or not evidence.has("missing-scale"):
+                return False
+            self._fast_ready = True
+            self._fast_add = missing.add
+        if len(text) > MESSAGE_CAP or text[-1:] == "\r" or "\ufffd" in text:
             return False
         tensor = plain_missing_scale(text)
         if tensor is None:
@@ -128,7 +130,7 @@ class LogCollector:
         state.incomplete = None
         if len(state.votes) < MAX_PRODUCERS:
             state.votes.vote("trtexec")
-        missing.add(tensor, number, "scale-and-zero-point")
+        self._fast_add(tensor, number, "scale-and-zero-point")
         return True
 
     def _marker(self, line: Line) -> None:
@@ -203,6 +205,11 @@ class LogCollector:
         return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
                        build_index=chosen, signals=signals,
                        long_messages=self.long_messages)
+
+
+def _not_ready(_tensor: str, _line: int, _wording: str) -> None:
+    """Stands for the missing-scale handler's ``add`` until the fast path is ready (never called)."""
+    raise AssertionError("the missing-scale fast path was used before it was ready")
 
 
 def _carry_over(previous: LogState, state: LogState, marker: Marker) -> None:
