@@ -127,7 +127,7 @@ def test_implied_keywords_leave_the_matcher_only_when_they_add_nothing() -> None
     keywords, masks, _routes = _keyword_union([a, b])
     assert keywords == (b"Missing ", b"Missing scale") and masks.tolist() == [1, 3]
     collector = LogCollector()
-    keywords, _masks, routes = _keyword_union([collector])
+    keywords, _masks, _routes = _keyword_union([collector])
     assert b"Q/DQ" in keywords and b"Missing scale" not in keywords  # a trigger; an implied keyword
     assert set(collector.keywords) - set(keywords) <= {k for k in collector.keywords if any(
         o != k and o in k for o in keywords)}
