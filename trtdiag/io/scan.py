@@ -148,6 +148,8 @@ class _Dispatch:
         self._fast: Callable[[int, str], bool] | None = getattr(first, "feed_fast", None)
         self._fast_route: int = getattr(first, "fast_route", -1) if self._fast is not None else -1
         self.active = 0  # bit i set: consumer i is inside a section
+        # consumer mask -> (bit, feed) of those consumers: a line visits only its own consumers
+        self._targets: dict[int, tuple[tuple[int, Callable[[int, str], bool]], ...]] = {}
         self.lines = 0  # lines before the current chunk
         self.candidates = 0
         self.undecodable = 0
@@ -218,16 +220,19 @@ class _Dispatch:
             if "\ufffd" in text and b"\xef\xbf\xbd" not in bytes(chunk[start:end]):
                 self.undecodable += 1
         targets = mask | self.active
+        feeds = self._targets.get(targets)
+        if feeds is None:
+            feeds = self._targets[targets] = tuple(
+                (bit, consumer.feed) for bit, consumer in self._consumers if targets >> bit & 1)
         active = 0
         number = self.lines + row + 1
         routed = self._routed
-        for bit, consumer in self._consumers:
-            if targets >> bit & 1:
-                if bit == 0 and routed is not None:
-                    if routed(number, text, route):
-                        active |= 1
-                elif consumer.feed(number, text):
-                    active |= 1 << bit
+        for bit, feed in feeds:
+            if bit == 0 and routed is not None:
+                if routed(number, text, route):
+                    active |= 1
+            elif feed(number, text):
+                active |= 1 << bit
         self.active = active
 
 
