@@ -77,6 +77,7 @@ class LogCollector:
         self._missing = next((h for h in self._handlers if isinstance(h, MissingScaleHandler)), None)
         self._evidence = next((h for h in self._handlers if isinstance(h, Int8EvidenceHandler)), None)
         self._fast_ready = False  # see feed_fast
+        self._fast_votes = 0  # producer votes of the fast path not yet cast
         self._fast_add: Callable[[str, int, str], None] = _not_ready
         self.state = LogState()
         if self._head_votes is not None:
@@ -128,10 +129,16 @@ class LogCollector:
         self._last_number = number
         state = self.state
         state.incomplete = None
-        if len(state.votes) < MAX_PRODUCERS:
-            state.votes.vote("trtexec")
+        self._fast_votes += 1  # cast in _flush_votes, before anything reads the votes
         self._fast_add(tensor, number, "scale-and-zero-point")
         return True
+
+    def _flush_votes(self) -> None:
+        """Cast the fast path's "trtexec" votes. Counts add up, so casting them late changes nothing; the
+        MAX_PRODUCERS check holds for each as it would have (there are far fewer producer names than that)."""
+        if self._fast_votes and len(self.state.votes) < MAX_PRODUCERS:
+            self.state.votes.vote("trtexec", self._fast_votes)
+        self._fast_votes = 0
 
     def _marker(self, line: Line) -> None:
         """A build start marker may close the current build and open a new one (:mod:`trtdiag.log.segments`)."""
@@ -170,6 +177,7 @@ class LogCollector:
 
     def _finish(self, last_line: int) -> None:
         """Close the current build: its summary row, and its facts if they may be returned."""
+        self._flush_votes()
         draft = self._draft()
         facts = _facts(self.state, draft, _NO_STATS)
         index = len(self._segments) + 1
@@ -179,6 +187,7 @@ class LogCollector:
         self._previous = facts
 
     def result(self, stats: ReadStats) -> LogFacts:
+        self._flush_votes()
         draft = self._draft()
         truncated = stats.truncated_stream or (not stats.ends_with_newline and self.state.incomplete is not None)
         reason = None

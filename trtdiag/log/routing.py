@@ -25,8 +25,14 @@ from trtdiag.log.state import Handler
 
 #: Route bit of the build start markers (:mod:`trtdiag.log.segments`); handler i has bit i + 1.
 SEGMENT_BIT = 1
-#: Every bit: a line fed without routing information goes everywhere.
+#: Route bit of the strings that rule the plain missing-scale fast path out (:data:`FAST_BLOCKERS`).
+BLOCK_BIT = 1 << 62
+#: Every bit: a line fed without routing information goes everywhere (and never takes the fast path).
 ALL_ROUTES = (1 << 63) - 1
+#: Strings that would make the producer vote of a missing-scale line differ from "trtexec" (see
+#: :mod:`trtdiag.log.handlers.producer`): another producer's marker, or a sample's name. Found by the
+#: scanner with the keywords, so a line of the fast route is known to hold none of them.
+FAST_BLOCKERS = (b":onnxruntime:", b"nvdsinfer", b"Conversion Context]", b"ample")
 
 
 def triggers_of(handler: Handler) -> tuple[bytes, ...] | None:
@@ -41,9 +47,11 @@ class Router:
     """The route table of one handler registry: strings -> route bits, and route -> handlers to call."""
 
     def __init__(self, handlers: Sequence[Handler]) -> None:
-        if len(handlers) > 62:
-            raise ValueError("at most 62 log handlers can be routed")
+        if len(handlers) > 60:
+            raise ValueError("at most 60 log handlers can be routed")
         routes: dict[bytes, int] = {k: SEGMENT_BIT for k in SEGMENT_KEYWORDS}
+        for blocker in FAST_BLOCKERS:
+            routes[blocker] = routes.get(blocker, 0) | BLOCK_BIT
         self._always = 0  # handler bits fed every line
         self._bit_of: dict[str, int] = {}
         for i, handler in enumerate(handlers):
@@ -84,25 +92,15 @@ class Router:
 _PLAIN_MISSING = re.compile(
     r"\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] \[[VIWEF]\] \[TRT\] " + re.escape(MISSING_PREFIXES[0][0])
 )
-#: Strings that would make the producer vote differ from "trtexec" on such a line (see
-#: :mod:`trtdiag.log.handlers.producer`): another producer's marker, or a sample's name.
-_OTHER_PRODUCERS = (":onnxruntime:", "nvdsinfer", "Conversion Context]", "ample")
-
-
 def plain_missing_scale(text: str) -> str | None:
     """The tensor of a plain trtexec missing-scale warning (severity prefix, no other prefix), or None.
 
-    None means "take the general path": another prefix style, a name that holds another producer's
-    marker, a warning without its ``, expect fall back`` tail.
+    None means "take the general path": another prefix style, a warning without its ``, expect fall
+    back`` tail. The caller knows from the route that the line holds none of :data:`FAST_BLOCKERS`.
     """
     m = _PLAIN_MISSING.match(text)
     if m is None:
         return None
     start = m.end()
     end = text.find(MISSING_SUFFIX, start + 1)
-    if end < 0:
-        return None
-    for marker in _OTHER_PRODUCERS:
-        if marker in text:
-            return None
-    return text[start:end]
+    return text[start:end] if end >= 0 else None
