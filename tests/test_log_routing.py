@@ -9,6 +9,7 @@ implied keywords dropped from the matcher, the vectorised line location, both ma
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,13 +76,19 @@ def _same(a: LogFacts, b: LogFacts) -> None:
     assert repr(a) == repr(b)  # the tables compare element by element: their records too
 
 
+def _any_scanner(facts: LogFacts) -> LogFacts:
+    return replace(facts, read=replace(facts.read, scanner="any"))
+
+
 def test_tricky_lines_give_the_facts_of_the_plain_definition(tmp_path: Path) -> None:
     path = _write(tmp_path / "tricky.log", [*TRICKY, *TRICKY])  # twice: two builds (&&&& RUNNING)
+    by_scanner = {}
     for scanner in SCANNERS:
-        routed = read_log(path, scanner=scanner)
+        routed = by_scanner[scanner] = read_log(path, scanner=scanner)
         _same(routed, unrouted(path, scanner))
         assert len(routed.builds) == 4  # the RUNNING headers, and the warning that quotes one (a marker too)
         assert routed.build_index == 4 and routed.missing_scale[0].tensor == "x &&&& RUNNING y"
+    assert len({repr(_any_scanner(f)) for f in by_scanner.values()}) == 1  # Hyperscan and Python: same facts
 
 
 @pytest.mark.parametrize("path", FIXTURE_LOGS, ids=lambda p: p.parent.name + "/" + p.name)
