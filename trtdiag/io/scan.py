@@ -261,9 +261,9 @@ def scan(
     keywords, masks, routes = _keyword_union(consumers)
     scanner_name, match = make_matcher(keywords, scanner)
     n_workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
-    # chunks alive at once: n_workers pending, one being dispatched, the one being read
+    # chunks alive when the next one is read: the n_workers pending ones (the oldest is dispatched first)
     reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
-                         ring=n_workers + 2)
+                         ring=n_workers + 1)
     dispatch = _Dispatch(consumers)
     with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="trtdiag-scan") as pool:
         pending: deque[tuple[memoryview, Future[ChunkHits]]] = deque()

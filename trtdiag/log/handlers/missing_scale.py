@@ -66,7 +66,6 @@ class MissingScaleHandler:
 
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
-        self._names: list[str] = []
         self._count = array("Q")
         self._first = array("Q")
         self._more: dict[int, array[int]] = {}
@@ -100,9 +99,8 @@ class MissingScaleHandler:
         """One warning about ``tensor`` at line ``n`` (also the collector's fast path: trtdiag/log/routing.py)."""
         idx = self._index.get(tensor)
         if idx is None:
-            idx = len(self._names)
+            idx = len(self._index)  # the dict's keys, in insertion order, are the names in order of appearance
             self._index[tensor] = idx  # the one copy of the name: this dict dedupes (sys.intern would add a table)
-            self._names.append(tensor)
             self._count.append(1)
             self._first.append(n)
             self._wording.append(WORDINGS.index(wording))
@@ -116,6 +114,7 @@ class MissingScaleHandler:
         self._order.append(idx)
 
     def contribute(self, draft: FactsDraft) -> None:
-        draft.missing_scale = MissingScaleTable(self._names, self._count, self._first, self._more, bytes(self._wording))
+        draft.missing_scale = MissingScaleTable(list(self._index), self._count, self._first, self._more,
+                                                bytes(self._wording))
         draft.warning_order = IndexArray(self._order)
         draft.no_int8_impl = tuple(self._no_int8)
