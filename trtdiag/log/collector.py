@@ -21,7 +21,7 @@ from trtdiag.log.handlers import HANDLERS
 from trtdiag.log.handlers.int8_evidence import QDQ_KINDS, Int8EvidenceHandler
 from trtdiag.log.handlers.missing_scale import MissingScaleHandler
 from trtdiag.log.handlers.producer import MAX_PRODUCERS, ProducerHandler, vote_on_sample
-from trtdiag.log.routing import ALL_ROUTES, SEGMENT_BIT, Router, plain_missing_scale
+from trtdiag.log.routing import ALL_ROUTES, BLOCK_BIT, SEGMENT_BIT, Router, plain_missing_scale
 from trtdiag.log.segments import KEYWORDS as SEGMENT_KEYWORDS
 from trtdiag.log.segments import BuildSplitter, Marker, marker_of
 from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState, ProducerVotes
@@ -103,6 +103,7 @@ class LogCollector:
         self._last_number = number
         state = self.state
         state.incomplete = None
+        state.other_producer_markers = bool(route & BLOCK_BIT)
         handlers = self._handlers
         for i in self._router.targets(route):
             if handlers[i].feed(line, state):

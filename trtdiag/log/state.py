@@ -96,6 +96,9 @@ class LogState:
     #: fed; the collector resets it before each line. A log ending without a newline right after
     #: such a line was truncated.
     incomplete: int | None = None
+    #: False when the scanner showed the current line holds none of another producer's markers
+    #: (trtdiag.log.routing.FAST_BLOCKERS): the producer vote may then look at the line's start only.
+    other_producer_markers: bool = True
 
 
 EMPTY_CALIBRATION = CalibrationSummary(

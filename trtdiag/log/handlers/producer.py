@@ -43,6 +43,11 @@ def producer_of_prefix(raw: str) -> str | None:
     return None
 
 
+#: Entries "python-api" and "trtexec" of PRODUCER_BY_PREFIX in one match: for a line that starts with a date and
+#: holds no other producer's marker, no other entry can match, and these two exclude each other.
+DATED_PREFIX = re.compile(r"\[\d\d/\d\d/\d{4}-[\d:]+\] (?:(?P<py>\[TRT\] \[[VIWEF]\] )|\[[VIWEF]\] \[TRT\] )")
+
+
 def vote_by_prefix(raw: str, votes: ProducerVotes) -> None:
     producer = producer_of_prefix(raw)
     if producer is not None:
@@ -64,7 +69,13 @@ class ProducerHandler:
 
     def feed(self, line: Line, state: LogState) -> bool:
         if line.has_prefix and len(state.votes) < MAX_PRODUCERS:
-            vote_by_prefix(line.raw, state.votes)
+            raw = line.raw
+            if not state.other_producer_markers and raw[:1] == "[" and raw[1:2].isdigit():
+                m = DATED_PREFIX.match(raw)
+                if m is not None:
+                    state.votes.vote("python-api" if m.group("py") is not None else "trtexec")
+            else:
+                vote_by_prefix(raw, state.votes)
         if not self._sample and "ample" in line.message and SAMPLE_RE.search(line.message):
             self._sample = True
             state.votes.vote("samples", SAMPLE_VOTE)
