@@ -146,7 +146,7 @@ class LogCollector:
         number = line.number
         marker = marker_of(line.message)
         if marker is not None:
-            if self._splitter.opens_build(marker, _has_content(self._draft())):
+            if self._splitter.opens_build(marker, lambda: _has_content(self._draft())):
                 self._finish(number - 1)
                 self._first_line = number
                 previous = self.state
