@@ -11,6 +11,11 @@ lines to consumers in the main thread, in file order:
   line whatever it holds, until it returns False.
 
 Lines nobody asked for are never decoded, which is what keeps a GB-sized verbose log cheap.
+
+The first consumer may also be *routed* (:class:`RoutedConsumer`): it learns which of its strings a
+line holds, so it can hand the line to only the parts of itself that need it (the log collector's
+handlers, :mod:`trtdiag.log.routing`), and it may take its most frequent kind of line on a fast path
+(:class:`FastConsumer`).
 """
 
 from __future__ import annotations
