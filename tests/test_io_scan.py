@@ -145,3 +145,22 @@ def test_hyperscan_absent_falls_back_to_python(tmp_path: Path, monkeypatch: pyte
     assert consumer.lines == [(2, "Missing b")]
     with pytest.raises(InputError, match="hyperscan"):
         scan(path, [consumer], scanner="hyperscan")
+
+
+@pytest.mark.parametrize("window", [1, 16, 333])
+def test_lines_are_placed_alike_whatever_the_newline_window(tmp_path: Path, window: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newline positions are taken window by window (trtdiag/io/chunks.py): lines across windows, long
+    lines spanning several, and windows without a newline must not move a line."""
+    monkeypatch.setattr("trtdiag.io.chunks.WINDOW_BYTES", window)
+    for seed in range(4):
+        lines = _random_log(seed)
+        path = tmp_path / f"x{seed}.log"
+        path.write_bytes("\n".join(lines).encode() + b"\n")
+        want = _consumers()
+        reference(lines, want)
+        for chunk in (61, 1000, 1 << 20):
+            got = _consumers()
+            stats = scan(path, got, chunk_bytes=chunk)
+            assert [c.lines for c in got] == [c.lines for c in want], (seed, chunk)
+            assert stats.lines == len(lines)

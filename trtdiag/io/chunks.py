@@ -82,8 +82,13 @@ def check_path(path: Path, wording: Wording) -> int | None:
 
 class ChunkReader:
     """Yields chunks of a file that end at a newline (the last one may not), without copying the
-    data: each chunk is a fresh numpy buffer filled by ``readinto`` after the previous chunk's
-    unfinished line. A truncated gzip stream ends the chunks and sets ``truncated_stream``."""
+    data: each chunk is a numpy buffer filled by ``readinto`` after the previous chunk's
+    unfinished line. A truncated gzip stream ends the chunks and sets ``truncated_stream``.
+
+    ``ring``: when > 0, the buffers are reused in turn, ``ring`` of them, so the caller may hold at
+    most ``ring - 1`` earlier chunks while it takes the next one. Why: a fresh buffer per chunk
+    costs the kernel a page fault and a zeroed page per 4 KiB, as much as the read itself.
+    """
 
     def __init__(
         self,
@@ -93,8 +98,11 @@ class ChunkReader:
         chunk_bytes: int = CHUNK_BYTES,
         on_progress: Callable[[int], None] | None = None,
         on_head: Callable[[str], None] | None = None,
+        ring: int = 0,
     ) -> None:
         self.path = path
+        self._ring: list[np.ndarray | None] = [None] * ring
+        self._turn = 0
         self.compressed = False
         self.truncated_stream = False
         self.bytes_read = 0  # text bytes (decompressed): the size of a stream, which stat cannot give
@@ -116,8 +124,7 @@ class ChunkReader:
         skipping = False  # inside the part of an overlong line past the cap
         with fh:
             while True:
-                # np.empty: no zero-filling of a buffer that readinto overwrites anyway
-                buf = np.empty(len(tail) + self._chunk_bytes, dtype=np.uint8)
+                buf = self._buffer(len(tail) + self._chunk_bytes)
                 view = buf.data
                 view[: len(tail)] = tail
                 n = self._read_into(fh, view[len(tail) :])
@@ -132,6 +139,7 @@ class ChunkReader:
                 filled = len(tail) + n
                 if n == 0:
                     if tail:
+                        self._turn += 1
                         yield view[:filled]
                     return
                 cut = _last_newline(buf, view, filled) + 1
@@ -143,7 +151,19 @@ class ChunkReader:
                         tail, skipping = tail[:MAX_LINE_BYTES], True
                     continue
                 tail = bytes(view[cut:filled])
+                self._turn += 1
                 yield view[:cut]
+
+    def _buffer(self, size: int) -> np.ndarray:
+        """A buffer of ``size`` bytes: the next of the ring (grown if needed), else a fresh one."""
+        if not self._ring:
+            return np.empty(size, dtype=np.uint8)  # np.empty: readinto overwrites it, no zero-filling
+        slot = self._turn % len(self._ring)  # the turn moves on only when a chunk is yielded
+        buf = self._ring[slot]
+        if buf is None or len(buf) < size:
+            # room for a chunk and the longest unfinished line it can follow (< one chunk): allocated once
+            buf = self._ring[slot] = np.empty(max(size, 2 * self._chunk_bytes), dtype=np.uint8)
+        return buf[:size]
 
     def _skip_to_newline(self, buf: np.ndarray, start: int, n: int) -> tuple[int, bool]:
         """Drop the bytes of ``buf[start:start+n]`` before its first newline (counted as skipped).
@@ -217,55 +237,88 @@ class ChunkReader:
 
 # --- per-chunk keyword search (worker threads) ------------------------------------------------------
 
-
-class KeywordLine(NamedTuple):
-    """A line of a chunk that holds at least one keyword of the pass."""
-
-    row: int  # 0-based line index within the chunk
-    start: int  # byte offset of the line in the chunk
-    end: int  # byte offset of its newline (or of the chunk's end)
-    mask: int  # bit i set: the line holds a keyword of consumer i
-    raw: bytes
+#: Newline positions are computed window by window, so a chunk of empty lines never needs an index
+#: array of the whole chunk (8 bytes per newline) at once.
+WINDOW_BYTES = 1 << 20
 
 
 class ChunkHits(NamedTuple):
+    """The lines of a chunk that hold a keyword of the pass, as parallel lists (one entry per line).
+
+    ``masks[i]``: bit k set when line i holds a keyword of consumer k; ``routes[i]``: the OR of the
+    route bits of every keyword and trigger on the line (see :func:`trtdiag.io.scan.scan`)."""
+
     newlines: int
-    lines: list[KeywordLine]
+    rows: list[int]  # 0-based line index within the chunk
+    starts: list[int]  # byte offset of the line in the chunk
+    ends: list[int]  # byte offset of its newline (or of the chunk's end)
+    masks: list[int]
+    routes: list[int]
     ends_with_newline: bool
     crlf: bool  # the chunk's first line ends with CRLF
 
 
-def find_keyword_lines(chunk: memoryview, match: Matcher, masks: tuple[int, ...]) -> ChunkHits:
-    """Locate the lines of ``chunk`` that hold a keyword; ``masks[k]`` names the consumers of keyword ``k``.
+def find_keyword_lines(chunk: memoryview, match: Matcher, masks: np.ndarray, routes: np.ndarray) -> ChunkHits:
+    """Locate the lines of ``chunk`` that hold a keyword; ``masks[k]`` names the consumers of keyword ``k``
+    (0: a trigger that only adds ``routes[k]`` to a line found by other keywords).
 
-    Newlines are counted segment by segment between hits (one vectorised pass in total); the
-    line around a hit is found by looking a little way back and forward.
+    Vectorised: the hits are placed on lines with ``searchsorted`` over each window's newline
+    positions, and grouped per line with ``bitwise_or.reduceat``; Python work is per chunk and per
+    window, not per hit (a log of a million warnings has a million hits).
     """
     arr = np.frombuffer(chunk, dtype=np.uint8)
     size = len(chunk)
-    found: list[KeywordLine] = []
-    newlines_before = 0
-    prev = 0
-    start = line_end = -1
-    mask = 0
-    for pos, kid in sorted(match(chunk)):
-        if pos <= line_end:
-            mask |= masks[kid]  # another keyword on a line already taken
-            continue
-        if line_end >= 0:
-            found.append(KeywordLine(newlines_before, start, line_end, mask, bytes(chunk[start:line_end])))
-        newlines_before += int(np.count_nonzero(arr[prev:pos] == 10))
-        prev = pos
-        start = _line_start(arr, chunk, pos)
-        line_end = _line_end(arr, chunk, pos, size)
-        mask = masks[kid]
-    if line_end >= 0:
-        found.append(KeywordLine(newlines_before, start, line_end, mask, bytes(chunk[start:line_end])))
-    n_nl = newlines_before + int(np.count_nonzero(arr[prev:] == 10))
     head = bytes(chunk[:4096])
     first_nl = head.find(b"\n")
     crlf = first_nl > 0 and head[first_nl - 1] == 13
-    return ChunkHits(n_nl, found, size > 0 and chunk[-1] == 10, crlf)
+    ends_nl = size > 0 and chunk[-1] == 10
+    hits = match(chunk)
+    if not hits:
+        return ChunkHits(_count_newlines(arr, size), [], [], [], [], [], ends_nl, crlf)
+    table = np.array(hits, dtype=np.int64).reshape(-1, 2)
+    table = table[np.argsort(table[:, 0], kind="stable")]
+    pos, kid = table[:, 0], table[:, 1]
+    rows, starts, ends, newlines = _place(arr, pos, size)
+    firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    line_masks = np.bitwise_or.reduceat(masks[kid], firsts)
+    line_routes = np.bitwise_or.reduceat(routes[kid], firsts)
+    keep = firsts[line_masks != 0]
+    line_routes = line_routes[line_masks != 0]
+    line_masks = line_masks[line_masks != 0]
+    return ChunkHits(newlines, rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist(),
+                     line_masks.tolist(), line_routes.tolist(), ends_nl, crlf)
+
+
+def _place(arr: np.ndarray, pos: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """For each hit offset (sorted): its line's row, start and end; and the chunk's newline count."""
+    rows = np.empty(len(pos), dtype=np.int64)
+    starts = np.empty(len(pos), dtype=np.int64)
+    ends = np.empty(len(pos), dtype=np.int64)
+    base = 0  # newlines before the window
+    last_nl = -1  # offset of the last newline before the window
+    bounds = np.searchsorted(pos, np.arange(0, size + WINDOW_BYTES, WINDOW_BYTES))
+    for w, w0 in enumerate(range(0, size, WINDOW_BYTES)):
+        nl = np.flatnonzero(arr[w0 : w0 + WINDOW_BYTES] == 10) + w0
+        lo, hi = int(bounds[w]), int(bounds[w + 1])
+        if hi > lo:
+            idx = np.searchsorted(nl, pos[lo:hi])
+            rows[lo:hi] = base + idx
+            before = np.r_[last_nl, nl]  # before[idx] is the newline ending the previous line
+            starts[lo:hi] = before[idx] + 1
+            inside = idx < len(nl)
+            ends[lo:hi] = np.where(inside, np.r_[nl, 0][idx], -1)
+            if not inside.all():  # the line goes on past the window: find its end in the rest of the chunk
+                ends[lo:hi][~inside] = _line_end(arr, w0 + WINDOW_BYTES, size)
+        base += len(nl)
+        if len(nl):
+            last_nl = int(nl[-1])
+    return rows, starts, ends, base
+
+
+def _count_newlines(arr: np.ndarray, size: int) -> int:
+    """Newlines in the chunk, window by window. Why not in one go: a temporary as large as the chunk, once
+    freed, makes glibc raise its mmap threshold, and later buffers then fragment the heap (RSS grows)."""
+    return sum(int(np.count_nonzero(arr[w0 : w0 + WINDOW_BYTES] == 10)) for w0 in range(0, size, WINDOW_BYTES))
 
 
 def _last_newline(arr: np.ndarray, view: memoryview, end: int) -> int:
@@ -278,23 +331,11 @@ def _last_newline(arr: np.ndarray, view: memoryview, end: int) -> int:
     return int(found[-1]) if len(found) else -1
 
 
-def _line_start(arr: np.ndarray, chunk: memoryview, pos: int) -> int:
-    lo = max(0, pos - 4096)
-    p = bytes(chunk[lo:pos]).rfind(b"\n")
-    if p >= 0:
-        return lo + p + 1
-    if lo == 0:
-        return 0
-    found = np.flatnonzero(arr[:lo] == 10)
-    return int(found[-1]) + 1 if len(found) else 0
-
-
-def _line_end(arr: np.ndarray, chunk: memoryview, pos: int, size: int) -> int:
-    hi = min(size, pos + 4096)
-    p = bytes(chunk[pos:hi]).find(b"\n")
-    if p >= 0:
-        return pos + p
-    if hi == size:
-        return size
-    found = np.flatnonzero(arr[hi:] == 10)
-    return hi + int(found[0]) if len(found) else size
+def _line_end(arr: np.ndarray, start: int, size: int) -> int:
+    """Offset of the first newline at or after ``start`` (``size`` if none)."""
+    while start < size:  # window by window: a long line must not cost a compare of the whole chunk each time
+        found = np.flatnonzero(arr[start : start + WINDOW_BYTES] == 10)
+        if len(found):
+            return start + int(found[0])
+        start += WINDOW_BYTES
+    return size

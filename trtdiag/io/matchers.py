@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 
 from trtdiag.errors import InputError
 
-#: ``match(chunk) -> [(offset inside the keyword, keyword index)]``, in no particular order.
-Matcher = Callable[[memoryview], list[tuple[int, int]]]
+#: ``match(chunk) -> [offset, keyword index, offset, keyword index, ...]``: every hit as an offset inside
+#: the keyword and the keyword's index, flat (no tuple per hit), in no particular order.
+Matcher = Callable[[memoryview], list[int]]
 
 def _hyperscan_matcher(keywords: tuple[bytes, ...]) -> Matcher | None:
     """Compile the keywords into one Hyperscan database, or None when hyperscan is not importable."""
@@ -33,18 +34,19 @@ def _hyperscan_matcher(keywords: tuple[bytes, ...]) -> Matcher | None:
     db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=[0] * len(exprs))
     local = threading.local()  # Hyperscan needs one scratch space per scanning thread
 
-    def match(buf: memoryview) -> list[tuple[int, int]]:
+    def match(buf: memoryview) -> list[int]:
         scratch = getattr(local, "scratch", None)
         if scratch is None:
             scratch = local.scratch = hyperscan.Scratch(db)
-        hits: list[tuple[int, int]] = []
-        append = hits.append
+        flat: list[int] = []  # offset, keyword, offset, keyword...: no tuple per hit in the callback
+        append = flat.append
 
         def on_match(kid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
-            append((to - 1, kid))
+            append(to - 1)
+            append(kid)
 
         db.scan(buf, match_event_handler=on_match, scratch=scratch)  # type: ignore[type-var]  # any buffer works
-        return hits
+        return flat
 
     return match
 
@@ -53,14 +55,15 @@ def _python_matcher(keywords: tuple[bytes, ...]) -> Matcher:
     """Pure-Python fallback: one ``bytes.find`` pass per keyword (measured a little faster than one
     ``re`` alternation, and unlike an alternation it also reports overlapping keywords)."""
 
-    def match(buf: memoryview) -> list[tuple[int, int]]:
+    def match(buf: memoryview) -> list[int]:
         data = bytes(buf)  # bytes.find needs bytes; one copy of the chunk is cheap next to the search
-        hits: list[tuple[int, int]] = []
+        hits: list[int] = []
         append = hits.append
         for kid, keyword in enumerate(keywords):
             at = data.find(keyword)
             while at >= 0:
-                append((at, kid))
+                append(at)
+                append(kid)
                 at = data.find(keyword, at + 1)
         return hits
 

@@ -6,20 +6,22 @@ See ``tests/test_log_reader.py`` for the prefix styles covered.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from trtdiag.io.outer import strip_outer
 
 
-@dataclass(frozen=True)
-class Line:
-    """One log line with its TensorRT prefix removed."""
+class Line(NamedTuple):
+    """One log line with its TensorRT prefix removed.
+
+    A named tuple rather than a frozen dataclass: one is made per candidate line of a log of
+    millions, and a tuple is several times cheaper to build."""
 
     number: int
     severity: str  # one of V I W E F, or "" when the line has no recognisable prefix
     message: str
     has_prefix: bool
-    raw: str = field(repr=False, default="")
+    raw: str = ""
 
 
 _SEVERITY_WORDS = {
@@ -91,6 +93,16 @@ def unquote(text: str) -> str:
     return text
 
 
+#: The two most frequent prefixes, trtexec's ``[date] [W] [TRT] `` and the Python API's ``[date] [TRT] [W] ``,
+#: as the exact sequence of :data:`_PREFIX_TOKEN` matches the general loop would make (each bracket token is
+#: ``\[...\]:?\s*``): one regex match instead of three token matches and bracket checks. The general loop
+#: then goes on from its end, so the result is the same by construction.
+_FAST_HEAD = re.compile(
+    r"\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\]:?\s*(?:\[(?P<a>[VIWEF])\]:?\s*(?:\[TRT\]:?\s*)?"
+    r"|\[TRT\]:?\s*\[(?P<b>[VIWEF])\]:?\s*)"
+)
+
+
 def split_prefix(number: int, text: str) -> Line:
     """Strip a TensorRT/Polygraphy/ORT/DeepStream prefix and return the message and its severity.
 
@@ -99,13 +111,20 @@ def split_prefix(number: int, text: str) -> Line:
     ``has_prefix=False``.
     """
     raw = text
+    if text[:1] == "[":  # neither quoted, indented nor wrapped: unquote, strip_outer and lstrip change nothing
+        fast = _FAST_HEAD.match(text)
+        if fast is not None:
+            return _split_from(number, raw, text, fast.end(), fast.group("a") or fast.group("b"), True)
     text, outer_severity = strip_outer(unquote(text))
-    pos = 0
-    severity = ""
     stripped = text.lstrip()
-    indent = len(text) - len(stripped)
-    pos = indent
-    consumed = False
+    line = _split_from(number, raw, text, len(text) - len(stripped), "", False)
+    if not line.severity and outer_severity:  # glog's letter when TensorRT's own prefix gives none
+        return line._replace(severity=outer_severity, has_prefix=True)
+    return line
+
+
+def _split_from(number: int, raw: str, text: str, pos: int, severity: str, consumed: bool) -> Line:
+    """The prefix tokens of ``text`` from ``pos`` on (see :func:`split_prefix`)."""
     while True:
         m = _PREFIX_TOKEN.match(text, pos)
         if m is None or m.end() == pos:
@@ -122,9 +141,7 @@ def split_prefix(number: int, text: str) -> Line:
             break  # a lone "- " is only a separator after another prefix token
         consumed = True
         pos = m.end()
-    if not severity and outer_severity:  # glog's letter when TensorRT's own prefix gives none
-        severity, consumed = outer_severity, True
-    return Line(number=number, severity=severity, message=text[pos:].rstrip(), has_prefix=consumed, raw=raw)
+    return Line(number, severity, text[pos:].rstrip(), consumed, raw)
 
 
 _PREFIX_BRACKET = re.compile(

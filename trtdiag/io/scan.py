@@ -11,17 +11,24 @@ lines to consumers in the main thread, in file order:
   line whatever it holds, until it returns False.
 
 Lines nobody asked for are never decoded, which is what keeps a GB-sized verbose log cheap.
+
+The first consumer may also be *routed* (:class:`RoutedConsumer`): it learns which of its strings a
+line holds, so it can hand the line to only the parts of itself that need it (the log collector's
+handlers, :mod:`trtdiag.log.routing`), and it may take its most frequent kind of line on a fast path
+(:class:`FastConsumer`).
 """
 
 from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from trtdiag.io.chunks import (
     CHUNK_BYTES,
@@ -36,7 +43,8 @@ from trtdiag.io.chunks import (
 from trtdiag.io.files import display_name
 from trtdiag.io.matchers import make_matcher
 
-__all__ = ["CHUNK_BYTES", "KeywordFeed", "LineConsumer", "ReadStats", "scan", "scan_marked_lines"]
+__all__ = ["CHUNK_BYTES", "FastConsumer", "KeywordFeed", "LineConsumer", "ReadStats", "RoutedConsumer", "scan",
+           "scan_marked_lines"]
 
 
 class LineConsumer(Protocol):
@@ -82,13 +90,57 @@ class ReadStats:
     skipped_bytes: int = 0  # their bytes past the cap, skipped unread
 
 
-def _keyword_union(consumers: Sequence[LineConsumer]) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
-    """The keywords of a pass, each once, and for each the bit mask of the consumers that asked for it."""
+class RoutedConsumer(LineConsumer, Protocol):
+    """A consumer that also wants to know *which* of its strings a line holds, to route the line inside.
+
+    ``routes`` maps byte strings to route bits (bits 0-62): its keywords, and triggers that are not
+    keywords (a trigger never makes a line a candidate; it only adds its bits to a line that is one).
+    ``feed_routed`` gets the OR of the bits of every string the line holds (0 while the consumer is
+    inside a section and the line holds none). Only the first consumer of a pass is routed."""
+
+    @property
+    def routes(self) -> Mapping[bytes, int]: ...
+
+    def feed_routed(self, number: int, text: str, route: int) -> bool: ...
+
+
+class FastConsumer(RoutedConsumer, Protocol):
+    """A routed consumer with a fast path for the lines of one route (a log's most frequent line):
+    ``feed_fast`` returns True when it took the line (it is then not fed again), False to have it
+    fed as usual. Only taken for lines no other consumer wants, while none is inside a section."""
+
+    fast_route: int
+
+    def feed_fast(self, number: int, text: str) -> bool: ...
+
+
+def _keyword_union(consumers: Sequence[LineConsumer]) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
+    """The strings of a pass, each once, with for each the bit mask of the consumers that asked for it
+    (0 for a trigger of the first consumer's routes that is nobody's keyword) and its route bits."""
     masks: dict[bytes, int] = {}
     for bit, consumer in enumerate(consumers):
         for keyword in consumer.keywords:
             masks[keyword] = masks.get(keyword, 0) | (1 << bit)
-    return tuple(masks), tuple(masks.values())
+    routes: Mapping[bytes, int] = getattr(consumers[0], "routes", {}) if consumers else {}
+    for trigger in routes:
+        masks.setdefault(trigger, 0)
+    bits = {k: (masks[k], routes.get(k, 0)) for k in masks}
+    keywords = tuple(k for k in masks if not _implied(k, bits))
+    return (keywords, np.array([masks[k] for k in keywords], dtype=np.int64),
+            np.array([routes.get(k, 0) for k in keywords], dtype=np.int64))
+
+
+def _implied(keyword: bytes, bits: Mapping[bytes, tuple[int, int]]) -> bool:
+    """Does a shorter string of the pass, found wherever ``keyword`` is, already bring all its bits?
+
+    Then searching for ``keyword`` changes nothing but the number of hits: ``Missing scale`` on a
+    line always comes with ``Missing ``, and each hit costs a Python callback in the matcher."""
+    mask, route = bits[keyword]
+    for other, (other_mask, other_route) in bits.items():
+        if (other != keyword and other in keyword and mask | other_mask == other_mask
+                and route | other_route == other_route):
+            return True
+    return False
 
 
 class _Dispatch:
@@ -96,7 +148,13 @@ class _Dispatch:
 
     def __init__(self, consumers: Sequence[LineConsumer]) -> None:
         self._consumers = tuple(enumerate(consumers))
+        first = consumers[0] if consumers else None
+        self._routed: Callable[[int, str, int], bool] | None = getattr(first, "feed_routed", None)
+        self._fast: Callable[[int, str], bool] | None = getattr(first, "feed_fast", None)
+        self._fast_route: int = getattr(first, "fast_route", -1) if self._fast is not None else -1
         self.active = 0  # bit i set: consumer i is inside a section
+        # consumer mask -> (bit, feed) of those consumers: a line visits only its own consumers
+        self._targets: dict[int, tuple[tuple[int, Callable[[int, str], bool]], ...]] = {}
         self.lines = 0  # lines before the current chunk
         self.candidates = 0
         self.undecodable = 0
@@ -104,21 +162,20 @@ class _Dispatch:
         self.ends_with_newline = True
 
     def chunk(self, chunk: memoryview, hits: ChunkHits) -> None:
-        found = hits.lines
+        rows, ends, masks, routes = hits.rows, hits.ends, hits.masks, hits.routes
+        n_found = len(rows)
         i = 0  # next keyword line
         row = 0  # row of the next line to feed when a consumer is active
         pos = 0  # its byte offset
         data: bytes | None = None  # the chunk as bytes, made only if a section needs every line
         while True:
             if not self.active:
-                while i < len(found) and found[i].row < row:
+                while i < n_found and rows[i] < row:
                     i += 1
-                if i == len(found):
+                if i == n_found:
                     break
-                line = found[i]
-                i += 1
-                self._feed(line.row, line.raw, line.mask)
-                row, pos = line.row + 1, line.end + 1
+                i = self._run(chunk, hits, i)
+                row, pos = rows[i - 1] + 1, ends[i - 1] + 1
                 continue
             if pos >= len(chunk):
                 break
@@ -126,31 +183,60 @@ class _Dispatch:
                 data = bytes(chunk)
             end = data.find(b"\n", pos)
             end = len(data) if end < 0 else end
-            mask = 0
-            if i < len(found) and found[i].row == row:
-                mask = found[i].mask
+            mask = route = 0
+            if i < n_found and rows[i] == row:
+                mask, route = masks[i], routes[i]
                 i += 1
-            self._feed(row, data[pos:end], mask)
+            self._feed(row, chunk, pos, end, mask, route)
             row, pos = row + 1, end + 1
         self.lines += hits.newlines if hits.ends_with_newline else hits.newlines + 1
         self.ends_with_newline = hits.ends_with_newline
         self.crlf = self.crlf or hits.crlf
 
-    def _feed(self, row: int, raw: bytes, mask: int) -> None:
-        cr = raw.endswith(b"\r")
-        if cr:
-            raw = raw[:-1]
-        text = raw.decode("utf-8", errors="replace")
+    def _run(self, chunk: memoryview, hits: ChunkHits, i: int) -> int:
+        """Feed keyword lines from ``i`` on while no consumer is active; returns the next index.
+
+        The loop of a log of a million warnings: everything it needs is bound to locals, and the
+        lines of the first consumer's fast route go straight to its ``feed_fast``."""
+        rows, starts, ends, masks, routes = hits.rows, hits.starts, hits.ends, hits.masks, hits.routes
+        feed, fast, fast_route = self._feed, self._fast, self._fast_route
+        base = self.lines + 1
+        n_found = len(rows)
+        taken = 0
+        while i < n_found:
+            if routes[i] == fast_route and masks[i] == 1 and fast is not None and fast(
+                    base + rows[i], str(chunk[starts[i] : ends[i]], "utf-8", "replace")):
+                taken += 1
+                i += 1
+                continue
+            feed(rows[i], chunk, starts[i], ends[i], masks[i], routes[i])
+            i += 1
+            if self.active:
+                break
+        self.candidates += taken
+        return i
+
+    def _feed(self, row: int, chunk: memoryview, start: int, end: int, mask: int, route: int) -> None:
+        cr = end > start and chunk[end - 1] == 13
+        text = str(chunk[start : end - 1 if cr else end], "utf-8", "replace")
         if mask & 1:
             self.candidates += 1
             self.crlf = self.crlf or cr
-            if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+            if "\ufffd" in text and b"\xef\xbf\xbd" not in bytes(chunk[start:end]):
                 self.undecodable += 1
         targets = mask | self.active
+        feeds = self._targets.get(targets)
+        if feeds is None:
+            feeds = self._targets[targets] = tuple(
+                (bit, consumer.feed) for bit, consumer in self._consumers if targets >> bit & 1)
         active = 0
         number = self.lines + row + 1
-        for bit, consumer in self._consumers:
-            if targets >> bit & 1 and consumer.feed(number, text):
+        routed = self._routed
+        for bit, feed in feeds:
+            if bit == 0 and routed is not None:
+                if routed(number, text, route):
+                    active |= 1
+            elif feed(number, text):
                 active |= 1 << bit
         self.active = active
 
@@ -177,15 +263,17 @@ def scan(
     """
     p = Path(path)
     size = check_path(p, wording)
-    keywords, masks = _keyword_union(consumers)
+    keywords, masks, routes = _keyword_union(consumers)
     scanner_name, match = make_matcher(keywords, scanner)
-    reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head)
-    dispatch = _Dispatch(consumers)
     n_workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
+    # chunks alive when the next one is read: the n_workers pending ones (the oldest is dispatched first)
+    reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
+                         ring=n_workers + 1)
+    dispatch = _Dispatch(consumers)
     with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="trtdiag-scan") as pool:
         pending: deque[tuple[memoryview, Future[ChunkHits]]] = deque()
         for chunk in reader:
-            pending.append((chunk, pool.submit(find_keyword_lines, chunk, match, masks)))
+            pending.append((chunk, pool.submit(find_keyword_lines, chunk, match, masks, routes)))
             if len(pending) > n_workers:  # bounded read-ahead keeps memory constant
                 done, future = pending.popleft()
                 dispatch.chunk(done, future.result())

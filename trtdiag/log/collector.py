@@ -13,16 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from trtdiag.errors import InputError, TruncatedInputError
-from trtdiag.io.prefix import split_prefix
+from trtdiag.io.prefix import Line, split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
 from trtdiag.io.sniff import TextSignals, text_signals
 from trtdiag.log.facts import BuildConfig, BuildSegment, LogFacts
 from trtdiag.log.handlers import HANDLERS
-from trtdiag.log.handlers.int8_evidence import QDQ_KINDS
-from trtdiag.log.handlers.producer import vote_on_sample
+from trtdiag.log.handlers.int8_evidence import QDQ_KINDS, Int8EvidenceHandler
+from trtdiag.log.handlers.missing_scale import MissingScaleHandler
+from trtdiag.log.handlers.producer import MAX_PRODUCERS, ProducerHandler, vote_on_sample
+from trtdiag.log.routing import ALL_ROUTES, BLOCK_BIT, SEGMENT_BIT, Router, plain_missing_scale
 from trtdiag.log.segments import KEYWORDS as SEGMENT_KEYWORDS
 from trtdiag.log.segments import BuildSplitter, Marker, marker_of
-from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState
+from trtdiag.log.state import ConfigBoard, FactsDraft, Handler, LogState, ProducerVotes
 
 #: Stand-in read statistics of a build that is not the last: the file's are known only at its end.
 _NO_STATS = ReadStats(path="", size_bytes=0, compressed=False, lines=0, candidate_lines=0, crlf=False,
@@ -48,7 +50,7 @@ class LogCollector:
     def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS, *, build: int | None = None) -> None:
         self._factories = tuple(handlers)
         self._wanted = build
-        self._head: str | None = None
+        self._head_votes: ProducerVotes | None = None  # the votes of the file's head, cast once per file
         self._splitter = BuildSplitter()
         self._segments: list[BuildSegment] = []
         self._kept: LogFacts | None = None  # the wanted build, once finished
@@ -61,24 +63,90 @@ class LogCollector:
         self._start()
         self.keywords: tuple[bytes, ...] = tuple(dict.fromkeys(
             [*SEGMENT_KEYWORDS, *(k for h in self._handlers for k in h.keywords)]))
+        self._router = Router(self._handlers)
+        self.routes = self._router.routes  # read by the scanner: see trtdiag.io.scan.RoutedConsumer
+        # The plain missing-scale fast path stands for the producer vote, the INT8 evidence and the missing-scale
+        # handlers: only when the registry holds them and no other handler looks at every line.
+        self._fast_route = self._router.bit(Int8EvidenceHandler) | self._router.bit(MissingScaleHandler)
+        if self._router.always() != self._router.bit(ProducerHandler) or self._fast_route.bit_count() != 2:
+            self._fast_route = -1
+        self.fast_route = self._fast_route  # read by the scanner: see trtdiag.io.scan.FastConsumer
 
     def _start(self) -> None:
         self._handlers = tuple(make() for make in self._factories)
+        self._missing = next((h for h in self._handlers if isinstance(h, MissingScaleHandler)), None)
+        self._evidence = next((h for h in self._handlers if isinstance(h, Int8EvidenceHandler)), None)
+        self._fast_ready = False  # see feed_fast
+        self._fast_votes = 0  # producer votes of the fast path not yet cast
+        self._fast_add: Callable[[str, int, str], None] = _not_ready
         self.state = LogState()
-        if self._head is not None:
-            vote_on_sample(self._head, self.state.votes)
+        if self._head_votes is not None:
+            self.state.votes.add(self._head_votes)
         self._splitter.reset()
 
     def feed(self, number: int, text: str) -> bool:
+        """A line without routing information: offered to every handler."""
+        return self.feed_routed(number, text, ALL_ROUTES)
+
+    def feed_routed(self, number: int, text: str, route: int) -> bool:
+        """A line and the route bits of the strings it holds (:mod:`trtdiag.log.routing`)."""
+        if route == self._fast_route and self.feed_fast(number, text):
+            return False
         if len(text) > MESSAGE_CAP:
             self.long_messages += 1
             text = text[:MESSAGE_CAP]
         line = split_prefix(number, text)
         if line.severity:
             self._prefixed += 1
+        if route & SEGMENT_BIT:
+            self._marker(line)
+        self._last_number = number
+        state = self.state
+        state.incomplete = None
+        state.other_producer_markers = bool(route & BLOCK_BIT)
+        handlers = self._handlers
+        for i in self._router.targets(route):
+            if handlers[i].feed(line, state):
+                break
+        return False  # a log message is one line: never inside a section
+
+    def feed_fast(self, number: int, text: str) -> bool:
+        """A line of ``fast_route`` (only missing-scale strings on it), taken if it is a plain trtexec warning
+        (:func:`trtdiag.log.routing.plain_missing_scale`): what split_prefix and the producer, INT8-evidence and
+        missing-scale handlers would do. The build's first warning goes the general way (the evidence records
+        it); long lines, CRLF and bad bytes too (the general path counts them)."""
+        if not self._fast_ready:
+            evidence, missing = self._evidence, self._missing
+            if evidence is None or missing is None or not evidence.has("missing-scale"):
+                return False
+            self._fast_ready = True
+            self._fast_add = missing.add
+        if len(text) > MESSAGE_CAP or text[-1:] == "\r" or "\ufffd" in text:
+            return False
+        tensor = plain_missing_scale(text)
+        if tensor is None:
+            return False
+        self._prefixed += 1
+        self._last_number = number
+        state = self.state
+        state.incomplete = None
+        self._fast_votes += 1  # cast in _flush_votes, before anything reads the votes
+        self._fast_add(tensor, number, "scale-and-zero-point")
+        return True
+
+    def _flush_votes(self) -> None:
+        """Cast the fast path's "trtexec" votes. Counts add up, so casting them late changes nothing; the
+        MAX_PRODUCERS check holds for each as it would have (there are far fewer producer names than that)."""
+        if self._fast_votes and len(self.state.votes) < MAX_PRODUCERS:
+            self.state.votes.vote("trtexec", self._fast_votes)
+        self._fast_votes = 0
+
+    def _marker(self, line: Line) -> None:
+        """A build start marker may close the current build and open a new one (:mod:`trtdiag.log.segments`)."""
+        number = line.number
         marker = marker_of(line.message)
         if marker is not None:
-            if self._splitter.opens_build(marker, _has_content(self._draft())):
+            if self._splitter.opens_build(marker, lambda: _has_content(self._draft())):
                 self._finish(number - 1)
                 self._first_line = number
                 previous = self.state
@@ -94,19 +162,13 @@ class LogCollector:
                 else:  # an FP32 run: neither
                     self.state.config.set("int8", False, number)
                     self.state.config.set("fp16", False, number)
-        self._last_number = number
-        state = self.state
-        state.incomplete = None
-        for handler in self._handlers:
-            if handler.feed(line, state):
-                break
-        return False  # a log message is one line: never inside a section
 
     def vote_on_sample(self, sample: str) -> None:
         """Producer votes and the is-it-a-log signals from the head of the file (see
         :mod:`trtdiag.log.handlers.producer` and :mod:`trtdiag.io.sniff`)."""
-        self._head = sample
-        vote_on_sample(sample, self.state.votes)
+        self._head_votes = ProducerVotes()
+        vote_on_sample(sample, self._head_votes)
+        self.state.votes.add(self._head_votes)
         self.signals = text_signals(sample.encode("utf-8", errors="replace"))
 
     def _draft(self) -> FactsDraft:
@@ -117,6 +179,7 @@ class LogCollector:
 
     def _finish(self, last_line: int) -> None:
         """Close the current build: its summary row, and its facts if they may be returned."""
+        self._flush_votes()
         draft = self._draft()
         facts = _facts(self.state, draft, _NO_STATS)
         index = len(self._segments) + 1
@@ -126,6 +189,7 @@ class LogCollector:
         self._previous = facts
 
     def result(self, stats: ReadStats) -> LogFacts:
+        self._flush_votes()
         draft = self._draft()
         truncated = stats.truncated_stream or (not stats.ends_with_newline and self.state.incomplete is not None)
         reason = None
@@ -152,6 +216,11 @@ class LogCollector:
         return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
                        build_index=chosen, signals=signals,
                        long_messages=self.long_messages)
+
+
+def _not_ready(_tensor: str, _line: int, _wording: str) -> None:
+    """Stands for the missing-scale handler's ``add`` until the fast path is ready (never called)."""
+    raise AssertionError("the missing-scale fast path was used before it was ready")
 
 
 def _carry_over(previous: LogState, state: LogState, marker: Marker) -> None:

@@ -3,22 +3,16 @@ diagnosing it (naming, rules, documents only ever see these classes)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from trtdiag.enums import StrEnum
 from trtdiag.io.scan import ReadStats
 from trtdiag.io.sniff import TextSignals
+from trtdiag.log.tables import MissingScale
 
-
-@dataclass(frozen=True)
-class MissingScale:
-    """All warnings about one tensor, in the order of their first appearance."""
-
-    tensor: str
-    count: int
-    first_line: int
-    lines: tuple[int, ...]
-    wording: str  # "scale-and-zero-point" (TRT 8-10), "dynamic-range" (TRT 6/7), "nbspatialdims"
+__all__ = ["BuildConfig", "BuildOutcome", "BuildSegment", "CalibrationSummary", "Event", "Int8Evidence", "LogFacts",
+           "MissingScale", "Outcome", "ParsedNode", "Registration"]
 
 
 @dataclass(frozen=True)
@@ -137,8 +131,9 @@ class LogFacts:
 
     read: ReadStats
     build: BuildConfig
-    missing_scale: tuple[MissingScale, ...]
-    warning_order: tuple[int, ...]  # index into missing_scale for every warning, duplicates kept
+    #: One record per warned tensor (a compact MissingScaleTable when read from a log: trtdiag/log/tables.py).
+    missing_scale: Sequence[MissingScale]
+    warning_order: Sequence[int]  # index into missing_scale for every warning, duplicates kept (an IndexArray)
     no_int8_impl: tuple[Event, ...]
     calibration: CalibrationSummary
     parsed_nodes: tuple[ParsedNode, ...]
@@ -188,7 +183,10 @@ class LogFacts:
     @property
     def warned_tensors(self) -> list[str]:
         """Warned tensor names in log order, duplicates kept."""
-        return [self.missing_scale[i].tensor for i in self.warning_order]
+        names: Sequence[str] | None = getattr(self.missing_scale, "names", None)
+        if names is None:
+            names = [m.tensor for m in self.missing_scale]
+        return [names[i] for i in self.warning_order]
 
     @property
     def node_registrations(self) -> int:

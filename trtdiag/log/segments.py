@@ -25,6 +25,7 @@ without content is folded back into the build before it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from trtdiag.enums import StrEnum
 
@@ -62,14 +63,15 @@ class BuildSplitter:
     def __init__(self) -> None:
         self._seen: set[Marker] = set()
 
-    def opens_build(self, marker: Marker, has_content: bool) -> bool:
-        """Does ``marker`` start a new build, given what the current one holds?"""
+    def opens_build(self, marker: Marker, has_content: Callable[[], bool]) -> bool:
+        """Does ``marker`` start a new build, given what the current one holds? ``has_content`` is asked
+        only when the answer depends on it (it drafts the build's facts: not free on a large build)."""
         seen = self._seen
         if marker is Marker.LAYERS:
             return Marker.LAYERS in seen
         if marker is Marker.CUDA:
-            return Marker.RUN not in seen and (Marker.CUDA in seen or has_content)
-        return marker in seen or has_content
+            return Marker.RUN not in seen and (Marker.CUDA in seen or has_content())
+        return marker in seen or has_content()
 
     def saw(self, marker: Marker) -> None:
         self._seen.add(marker)

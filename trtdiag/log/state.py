@@ -10,6 +10,7 @@ families. Keeping those in one place makes "first wins" and the evidence line nu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -74,6 +75,11 @@ class ProducerVotes:
     def vote(self, producer: str, weight: int = 1) -> None:
         self._votes[producer] = self._votes.get(producer, 0) + weight
 
+    def add(self, other: ProducerVotes) -> None:
+        """Add every vote of ``other`` (votes are counts: adding them equals casting them again)."""
+        for producer, weight in other._votes.items():
+            self.vote(producer, weight)
+
     def winner(self) -> str:
         if not self._votes:
             return "unknown"
@@ -90,6 +96,9 @@ class LogState:
     #: fed; the collector resets it before each line. A log ending without a newline right after
     #: such a line was truncated.
     incomplete: int | None = None
+    #: False when the scanner showed the current line holds none of another producer's markers
+    #: (trtdiag.log.routing.FAST_BLOCKERS): the producer vote may then look at the line's start only.
+    other_producer_markers: bool = True
 
 
 EMPTY_CALIBRATION = CalibrationSummary(
@@ -102,8 +111,8 @@ EMPTY_CALIBRATION = CalibrationSummary(
 class FactsDraft:
     """The :class:`~trtdiag.log.facts.LogFacts` fields handlers contribute (the collector adds the rest)."""
 
-    missing_scale: tuple[MissingScale, ...] = ()
-    warning_order: tuple[int, ...] = ()
+    missing_scale: Sequence[MissingScale] = ()
+    warning_order: Sequence[int] = ()
     no_int8_impl: tuple[Event, ...] = ()
     calibration: CalibrationSummary = EMPTY_CALIBRATION
     parsed_nodes: tuple[ParsedNode, ...] = ()
@@ -131,6 +140,10 @@ class Handler(Protocol):
     registry order (:data:`trtdiag.log.handlers.HANDLERS`); it returns True when the line is
     fully explained and later handlers need not look at it. ``contribute`` adds the family's
     result to the draft once the log has been read.
+
+    A line reaches ``feed`` only if it holds one of the handler's ``triggers`` when it has that
+    attribute (``None``: every line), else one of its ``keywords`` (:mod:`trtdiag.log.routing`): a
+    handler that looks at lines other families bring in lists what it looks for there.
     """
 
     @property

@@ -50,6 +50,9 @@ def flags_from_command(config: ConfigBoard, cmd: str, line: int) -> None:
 class BuildConfigHandler:
     keywords = (b"Precision", b"precisions have", b"Flags", b"flags:", b"flags=", b"--int8", b"--fp16", b"--best",
                 b"Command:")
+    #: What :meth:`feed` tests before acting (see trtdiag/log/routing.py).
+    triggers = (b"Precision", FP32_INT8_NOTICE.encode(), b"Flags", b"flags", b"Command:", b"--int8", b"--fp16",
+                b"--best", b"trongly")
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message

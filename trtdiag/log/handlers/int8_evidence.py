@@ -48,6 +48,10 @@ class Int8EvidenceHandler:
     keywords = (b"--int8", b"--best", b"INT8", b"Missing scale", b"Missing dynamic range", b"QuantizeLinear", b"QDQ",
                 b"QuantizeFusion", b"MergeQNodes", b"SplitQAcross", b"Int8", b"i8i8", b"i8816", b"Calibrat",
                 b"alibration cache", b"GpuLayer")
+    #: What :meth:`feed` and :func:`classify` test before acting (see trtdiag/log/routing.py): lines brought in
+    #: by other families count too ("Q/DQ" in an optimizer line, "alibrat" in a calibration line).
+    triggers = (b"Missing ", b"QuantizeLinear", b"Int8", b"INT8", b"--int8", b"--best", b"QDQ", b"QuantizeFusion",
+                b"MergeQNodes", b"SplitQAcross", b"Q/DQ", b"i8i8", b"i8816", b"alibrat")
 
     def __init__(self) -> None:
         self._found: dict[str, Int8Evidence] = {}
@@ -62,6 +66,10 @@ class Int8EvidenceHandler:
         if kind is not None and kind not in self._found:
             self._add(kind, line)
         return False
+
+    def has(self, kind: str) -> bool:
+        """Was evidence of ``kind`` already found in this build?"""
+        return kind in self._found
 
     def _add(self, kind: str, line: Line) -> None:
         self._found[kind] = Int8Evidence(kind, line.number, line.message.strip()[:MAX_TEXT])

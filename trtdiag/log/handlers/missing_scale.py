@@ -5,12 +5,12 @@ Patterns are matched on the message after the prefix; each names the versions it
 
 from __future__ import annotations
 
-import sys
 from array import array
 
 from trtdiag.io.prefix import Line
-from trtdiag.log.facts import Event, MissingScale
+from trtdiag.log.facts import Event
 from trtdiag.log.state import FactsDraft, LogState
+from trtdiag.log.tables import WORDINGS, IndexArray, MissingScaleTable
 
 #: TRT 8.0-10.x "Missing scale and zero-point", TRT 6/7 "Missing dynamic range" (may end with ".").
 #: Tensor names contain spaces, brackets and commas, so the name runs up to the first
@@ -57,19 +57,19 @@ class MissingScaleHandler:
     """One entry per tensor (first appearance order), every warning's index kept in ``warning_order``.
 
     Verbose logs repeat a warning per tactic and per layer, and a large model warns about a million
-    distinct tensors: the state is typed arrays and interned names, not objects. Lines after the
-    first are kept only for tensors warned more than once (``_more``).
+    distinct tensors: the state is typed arrays and one copy of each name, not objects
+    (:mod:`trtdiag.log.tables`). Lines after the first are kept only for tensors warned more than once
+    (``_more``, at most MAX_LINES_PER_TENSOR per tensor).
     """
 
     keywords = (b"Missing ", b"Dynamic range would", b"No non-int8")
 
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
-        self._names: list[str] = []
         self._count = array("Q")
         self._first = array("Q")
-        self._more: dict[int, list[int]] = {}
-        self._wording: list[str] = []
+        self._more: dict[int, array[int]] = {}
+        self._wording = bytearray()  # index into tables.WORDINGS
         self._order = array("I")
         self._no_int8: list[Event] = []
 
@@ -79,14 +79,14 @@ class MissingScaleHandler:
         if "Missing " in msg:
             found = missing_tensor(msg)
             if found is not None:
-                self._missing(found[0], n, found[1])
+                self.add(found[0], n, found[1])
                 return True
             # A warning cut short (no ", expect fall back" tail) marks a truncated log if it is last.
             state.incomplete = n
         if "Dynamic range would" in msg:
             tensor = between(msg, *NBSPATIAL)
             if tensor is not None:
-                self._missing(tensor, n, "nbspatialdims")
+                self.add(tensor, n, "nbspatialdims")
                 return True
         if "No non-int8" in msg:
             layer = between(msg, *NO_NON_INT8)
@@ -95,33 +95,26 @@ class MissingScaleHandler:
                 return True
         return False
 
-    def _missing(self, tensor: str, n: int, wording: str) -> None:
+    def add(self, tensor: str, n: int, wording: str) -> None:
+        """One warning about ``tensor`` at line ``n`` (also the collector's fast path: trtdiag/log/routing.py)."""
         idx = self._index.get(tensor)
         if idx is None:
-            idx = len(self._names)
-            tensor = sys.intern(tensor)
-            self._index[tensor] = idx
-            self._names.append(tensor)
+            idx = len(self._index)  # the dict's keys, in insertion order, are the names in order of appearance
+            self._index[tensor] = idx  # the one copy of the name: this dict dedupes (sys.intern would add a table)
             self._count.append(1)
             self._first.append(n)
-            self._wording.append(wording)  # one of a few constant strings: shared, not copied
+            self._wording.append(WORDINGS.index(wording))
         else:
             self._count[idx] += 1
-            more = self._more.setdefault(idx, [])
+            more = self._more.get(idx)
+            if more is None:
+                more = self._more[idx] = array("Q")
             if len(more) < MAX_LINES_PER_TENSOR - 1:
                 more.append(n)
         self._order.append(idx)
 
     def contribute(self, draft: FactsDraft) -> None:
-        draft.missing_scale = tuple(
-            MissingScale(
-                tensor=name,
-                count=self._count[i],
-                first_line=self._first[i],
-                lines=(self._first[i], *self._more.get(i, ())),
-                wording=self._wording[i],
-            )
-            for i, name in enumerate(self._names)
-        )
-        draft.warning_order = tuple(self._order)
+        draft.missing_scale = MissingScaleTable(list(self._index), self._count, self._first, self._more,
+                                                bytes(self._wording))
+        draft.warning_order = IndexArray(self._order)
         draft.no_int8_impl = tuple(self._no_int8)

@@ -24,6 +24,7 @@ LIBNVINFER_RE = re.compile(r"libnvinfer(?:_[a-z_]+)?\.so\.(?P<v>\d+\.\d+\.\d+(?:
 
 class VersionHandler:
     keywords = (b"TensorRT v", b"TensorRT-", b"tensorrt==", b"libnvinfer")
+    triggers = (b"TensorRT", b"tensorrt==", b"libnvinfer", b"TRT-")  # what feed tests (trtdiag/log/routing.py)
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message
