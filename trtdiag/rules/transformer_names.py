@@ -32,6 +32,10 @@ CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
      re.compile(r"(?i)(?:encoder|decoder)[./](?:layers?|blocks?|h)\b|transformer[./]h[./]\d+")),
     ("Softmax", False, re.compile(r"Softmax|softmax")),
 )
+#: Words without which no category's pattern can match (lower case): one search rules out a plain name, so a
+#: log of a million warned names costs one regular expression per name, not seven.
+_ANY_CATEGORY = re.compile(r"(?i)norm|ln|input_ids|attention_mask|token_type_ids|position_ids|attn|attention|multi"
+                           r"|embeddings|encoder|decoder|transformer|softmax")
 BROADCAST = "ONNXTRT_Broadcast helpers next to LayerNorm names"
 MAX_NAMES = 3  # examples kept per category
 
@@ -58,6 +62,8 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
     found: dict[str, list[str]] = {}
     strong = False
     for name in names:
+        if not _ANY_CATEGORY.search(name):
+            continue
         shown = False
         for category, is_strong, pattern in CATEGORIES:
             if pattern.search(name):

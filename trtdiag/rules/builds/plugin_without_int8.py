@@ -15,6 +15,7 @@ from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
 
 _STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
+_PLUGIN = re.compile(r"(?i)plugin")  # compiled once: searched in every warned name
 
 
 def _is_unknown_op(op: str) -> bool:
@@ -41,7 +42,7 @@ def _warned_at_plugins(ctx: BuildContext) -> tuple[list[MappedTensor], list[str]
                 plugin_nodes.extend(sorted(touched & custom))
         return warned, plugin_nodes
     names = {e.text for e in ctx.facts.plugins}
-    warned = [t for t in ctx.tensors if re.search(r"(?i)plugin", t.tensor) or any(t.tensor in n for n in names)]
+    warned = [t for t in ctx.tensors if _PLUGIN.search(t.tensor) or any(t.tensor in n for n in names)]
     return warned, plugin_nodes
 
 

@@ -1,0 +1,128 @@
+"""The ``missing_scale`` rows of the analysis document: one per warned tensor, made on demand.
+
+Why not a list of dicts: a log can warn about a million distinct tensors. A list of row dicts costs
+about a kilobyte per tensor, and the JSON document is written row by row anyway
+(:mod:`trtdiag.documents.stream`), while the HTML report shows the first rows and totals. So the
+document holds a :class:`TensorRows` view over the mapped tensors: rows are built when read, totals by a
+column are counted per shared mapping (:attr:`trtdiag.naming.MappingSummary.groups`), and
+:meth:`TensorRows.json_lines` encodes rows without building them, from the part of each row that its
+mapping shares with every other tensor mapped the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+from trtdiag.naming import BY_NONE, MappedTensor, MappingGroup, TensorMapping
+
+# (column, MappedTensor attribute); tuples become JSON lists.
+TENSOR_FIELDS = (
+    ("tensor", "tensor"), ("count", "count"), ("first_line", "first_line"), ("lines", "lines"), ("class", "cls"),
+    ("onnx_tensor", "onnx_tensor"), ("onnx_node", "onnx_node"), ("onnx_consumers", "onnx_consumers"),
+    ("op_type", "op_type"), ("block", "block"), ("submodule", "submodule"), ("mapped_by", "mapped_by"),
+    ("dtype", "dtype"), ("is_integer", "is_integer"), ("weight_path", "weight_path"), ("reason", "reason"),
+    ("wording", "wording"),
+)
+TENSOR_COLUMNS = tuple(column for column, _ in TENSOR_FIELDS)
+
+#: The columns after ``lines``: the mapping's fields, then the warning's wording (the last column).
+_SHARED_FIELDS = TENSOR_FIELDS[4:]
+_COLUMN_ATTR = dict(TENSOR_FIELDS)
+_encode_str = json.encoder.encode_basestring  # a str as a JSON string (the C encoder when available)
+
+
+def tensor_row(t: MappedTensor) -> dict[str, Any]:
+    """One warned tensor as a JSON row (keys in :data:`TENSOR_COLUMNS` order)."""
+    row = {column: getattr(t, attr) for column, attr in TENSOR_FIELDS}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in row.items()}
+
+
+def compact_json(value: Any) -> str:
+    """JSON without spaces (``allow_nan=False``, non-ASCII kept): the encoding of one row per line."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class TensorRows(Sequence[dict[str, Any]]):
+    """The rows of :data:`TENSOR_COLUMNS`, one per mapped tensor, built when read."""
+
+    def __init__(self, tensors: Sequence[MappedTensor], groups: Sequence[MappingGroup]) -> None:
+        self._tensors = tensors
+        self._groups = groups
+
+    def __len__(self) -> int:
+        return len(self._tensors)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [tensor_row(t) for t in self._tensors[index]]
+        return tensor_row(self._tensors[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (tensor_row(t) for t in self._tensors)
+
+    def json_lines(self) -> Iterator[str]:
+        """Every row as :func:`compact_json` would encode it, without building the row.
+
+        The columns after ``lines`` come from the shared mapping and the wording: encoded once per
+        (mapping, wording) and reused for every tensor mapped the same way."""
+        tails: dict[tuple[int, str], str] = {}
+        for t in self._tensors:
+            src = t.source
+            key = (id(t.mapping), src.wording)
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = "," + compact_json(self._shared(t.mapping, src.wording))[1:]
+            lines = src.lines
+            yield (f'{{"tensor":{_encode_str(src.tensor)},"count":{int(src.count)},'
+                   f'"first_line":{int(src.first_line)},"lines":[{",".join(str(int(n)) for n in lines)}]{tail}')
+
+    @staticmethod
+    def _shared(m: TensorMapping, wording: str) -> dict[str, Any]:
+        values = {column: getattr(m, attr) for column, attr in _SHARED_FIELDS[:-1]}
+        values["onnx_consumers"] = list(m.onnx_consumers)
+        values["wording"] = wording
+        return values
+
+    def grouped(self, column: str) -> list[dict[str, Any]]:
+        """Tensors, warnings and mapped tensors per value of a mapping column (``class``, ``op_type``,
+        ``block``, ``submodule``...), most tensors first, ties in order of first appearance; ``(none)``
+        for no value. Counted over the shared mappings, not the rows."""
+        attr = _COLUMN_ATTR[column]
+        out: dict[str, dict[str, Any]] = {}
+        for g in self._groups:
+            value = getattr(g.mapping, attr)
+            key = "(none)" if value is None or value == "" else str(value)
+            entry = out.setdefault(key, {"key": key, "tensors": 0, "warnings": 0, "mapped": 0})
+            entry["tensors"] += g.tensors
+            entry["warnings"] += g.warnings
+            entry["mapped"] += g.tensors if g.mapping.mapped_by != BY_NONE else 0
+        return sorted(out.values(), key=lambda e: -e["tensors"])
+
+    def unmapped(self, limit: int) -> list[dict[str, Any]]:
+        """Unmapped tensors by reason, most first: ``reason``, ``count``, ``class`` (of the first name)
+        and the first ``limit`` rows of each reason."""
+        counts: dict[str, int] = {}
+        for g in self._groups:
+            if g.mapping.mapped_by == BY_NONE:
+                reason = g.mapping.reason or "(no reason recorded)"
+                counts[reason] = counts.get(reason, 0) + g.tensors
+        rows: dict[str, list[dict[str, Any]]] = {reason: [] for reason in counts}
+        wanted = sum(min(n, limit) for n in counts.values())
+        for t in self._tensors:
+            if wanted == 0:
+                break
+            if t.mapping.mapped_by == BY_NONE:
+                bucket = rows[t.mapping.reason or "(no reason recorded)"]
+                if len(bucket) < limit:
+                    bucket.append(tensor_row(t))
+                    wanted -= 1
+        groups = [{"reason": r, "count": n, "rows": rows[r]} for r, n in counts.items()]
+        return sorted(groups, key=lambda g: -g["count"])
