@@ -318,7 +318,8 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
                        compute=compute, cache_check=cache_check, quantization=quant)
     lint = lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
     findings = by_severity((*joined_findings(run_rules(ctx), lint), *engine_findings))
-    notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
+    notes = (_notes(facts, graph, mapping) + (compute.notes if compute else ())
+             + ((cache.note,) if cache is not None and cache.note else ()))
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
                        verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check,
                        comparison=comparison, engine=engine)
