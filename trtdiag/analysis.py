@@ -22,6 +22,7 @@ from trtdiag.accuracy.join import with_log_findings
 from trtdiag.accuracy.pipeline import accuracy_from_outputs
 from trtdiag.accuracy.result import AccuracyResult
 from trtdiag.analysis_data import AnalysisData, Verdict, by_severity
+from trtdiag.bulk import gc_paused, without_gc_pauses
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare, summarize_engine
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
@@ -144,7 +145,8 @@ class Analysis(AnalysisData):
     def json_chunks(self, *, timestamp: bool = True, doc: dict[str, Any] | None = None) -> Iterator[str]:
         """:meth:`to_json` in pieces, for writing a large document without holding its text (``doc``: the
         :meth:`document` already built for the HTML report, so both outputs show the same document)."""
-        return iter_json(doc if doc is not None else self.document(timestamp=timestamp))
+        with gc_paused():  # see trtdiag/bulk.py: the analysis holds a million objects the collector would walk
+            yield from iter_json(doc if doc is not None else self.document(timestamp=timestamp))
 
     def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
         if indent != 2:
@@ -154,7 +156,8 @@ class Analysis(AnalysisData):
 
     def to_html(self, *, timestamp: bool = True, doc: dict[str, Any] | None = None) -> str:
         """The HTML report, rendered from the same document as :meth:`to_json`."""
-        return analysis_html(doc if doc is not None else self.document(timestamp=timestamp))
+        with gc_paused():
+            return analysis_html(doc if doc is not None else self.document(timestamp=timestamp))
 
 
 
@@ -169,6 +172,7 @@ def _summary_verdict(a: Analysis) -> str:
             f"{v.headline}")
 
 
+@without_gc_pauses
 def analyze(
     log: str | os.PathLike[str],
     model: str | os.PathLike[str] | None = None,

@@ -12,9 +12,11 @@ unmapped, with the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+from trtdiag.bulk import gc_paused
 from trtdiag.log.facts import LogFacts, MissingScale
 from trtdiag.mapped_tensor import (
     ACTIVATION,
@@ -122,6 +124,7 @@ class NameMapper:
         self.graph = graph
         self.parse = parse
         self._mappings: dict[tuple[_Hit, bool], TensorMapping] = {}
+        self._unknown = self._mapping(_NO_MODEL, False)  # every plain name without a model
 
     # -- resolution of a bare name against the graph
     def _tensor_hit(self, name: str, how: MappedBy) -> _Hit | None:
@@ -236,7 +239,7 @@ class NameMapper:
     def map(self, ms: MissingScale) -> MappedTensor:
         name = ms.tensor
         if self.graph is None and _plain_without_model(name, self.parse):
-            return MappedTensor.of(ms, self._mapping(_NO_MODEL, False))
+            return MappedTensor.of(ms, self._unknown)
         hit = self._resolve(name)
         if hit is None:
             if self.graph is None and (name.startswith("ONNXTRT_") or _UNNAMED.match(name.rsplit("_output", 1)[0])):
@@ -311,12 +314,24 @@ class MappingSummary:
         """The warned tensors per distinct mapping, in order of first appearance (see :func:`group_by_mapping`)."""
         return group_by_mapping(self.tensors)
 
+    def select(self, keep: Callable[[TensorMapping], bool]) -> list[MappedTensor]:
+        """The tensors whose mapping passes ``keep``, in log order. ``keep`` runs once per distinct mapping,
+        not once per tensor: what a rule asks of a tensor's class, dtype or consumers is the same for every
+        tensor mapped the same way."""
+        verdict = {id(g.mapping): keep(g.mapping) for g in self.groups}
+        if all(verdict.values()):
+            return list(self.tensors)
+        if not any(verdict.values()):
+            return []
+        return [t for t in self.tensors if verdict[id(t.mapping)]]
+
 
 def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSummary:
     """Map every warned tensor; decide whether the model fits the log at all."""
     parse = ParseContext.from_log(facts)
     mapper = NameMapper(graph, parse)
-    tensors = tuple(mapper.map(ms) for ms in facts.missing_scale)
+    with gc_paused():  # a million small acyclic objects: see trtdiag/bulk.py
+        tensors = tuple(map(mapper.map, facts.missing_scale))
     tensors = apply_counter_replay(tensors, facts, graph)  # ONNXTRT_Broadcast_N by counter replay
     groups = group_by_mapping(tensors)
     nameable = sum(g.tensors for g in groups if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any, Protocol, runtime_checkable
 
 #: Lists of rows longer than this are written one compact row per line.
@@ -68,13 +69,8 @@ def _rows(rows: StreamedRows) -> Iterator[str]:
 
 def _batched(lines: Iterable[str]) -> Iterator[str]:
     """``,\\n    ``-separated lines, joined :data:`_BATCH` at a time."""
-    batch: list[str] = []
+    it = iter(lines)
     sep = "\n    "
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= _BATCH:
-            yield sep + ",\n    ".join(batch)
-            sep = ",\n    "
-            batch = []
-    if batch:
+    while batch := list(islice(it, _BATCH)):
         yield sep + ",\n    ".join(batch)
+        sep = ",\n    "

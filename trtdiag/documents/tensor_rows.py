@@ -74,15 +74,22 @@ class TensorRows(Sequence[dict[str, Any]]):
         The columns after ``lines`` come from the shared mapping and the wording: encoded once per
         (mapping, wording) and reused for every tensor mapped the same way."""
         tails: dict[tuple[int, str], str] = {}
+        last: tuple[TensorMapping | None, str | None] = (None, None)
+        tail = ""
+        encode = _encode_str
         for t in self._tensors:
             src = t.source
-            key = (id(t.mapping), src.wording)
-            tail = tails.get(key)
-            if tail is None:
-                tail = tails[key] = "," + compact_json(self._shared(t.mapping, src.wording))[1:]
+            m, wording = t.mapping, src.wording
+            if m is not last[0] or wording != last[1]:  # consecutive tensors mostly share both
+                last = (m, wording)
+                key = (id(m), wording)
+                if key not in tails:
+                    tails[key] = "," + compact_json(self._shared(m, wording))[1:]
+                tail = tails[key]
             lines = src.lines
-            yield (f'{{"tensor":{_encode_str(src.tensor)},"count":{int(src.count)},'
-                   f'"first_line":{int(src.first_line)},"lines":[{",".join(str(int(n)) for n in lines)}]{tail}')
+            listed = lines[0] if len(lines) == 1 else ",".join(map(str, lines))
+            yield (f'{{"tensor":{encode(src.tensor)},"count":{src.count:d},"first_line":{src.first_line:d},'
+                   f'"lines":[{listed}]{tail}')
 
     @staticmethod
     def _shared(m: TensorMapping, wording: str) -> dict[str, Any]:

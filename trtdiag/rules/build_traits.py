@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from trtdiag.commands import BuildCommand
-from trtdiag.naming import WEIGHT, MappedTensor
+from trtdiag.naming import WEIGHT, MappedTensor, TensorMapping
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.transformer_names import NameEvidence, weigh_names
@@ -37,11 +37,11 @@ def user_command(ctx: BuildContext) -> BuildCommand | None:
     return cmd.with_model(ctx.model_path) if ctx.model_path else cmd
 
 
-def feeds_gemm(ctx: BuildContext, t: MappedTensor) -> bool:
+def feeds_gemm(ctx: BuildContext, t: MappedTensor | TensorMapping) -> bool:
     return bool(ctx.gemms_touched([t]))
 
 
-def is_benign(ctx: BuildContext, t: MappedTensor) -> bool:
+def is_benign(ctx: BuildContext, t: MappedTensor | TensorMapping) -> bool:
     """Integer tensors never run in INT8; weights and constants feeding elementwise ops or LayerNorm
     (biases, LN weights) cost nothing. A constant feeding a MatMul is not benign: the MatMul falls back."""
     if t.is_integer:

@@ -32,11 +32,12 @@ CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
      re.compile(r"(?i)(?:encoder|decoder)[./](?:layers?|blocks?|h)\b|transformer[./]h[./]\d+")),
     ("Softmax", False, re.compile(r"Softmax|softmax")),
 )
-#: Words without which no category's pattern can match (lower case): one search rules out a plain name, so a
-#: log of a million warned names costs one regular expression per name, not seven.
-_ANY_CATEGORY = re.compile(r"(?i)norm|ln|input_ids|attention_mask|token_type_ids|position_ids|attn|attention|multi"
+#: Words without which no category's pattern can match (lower case, see :func:`names_with`): names without
+#: any of them are skipped, so a log of a million warned names is searched once, not seven times per name.
+_ANY_CATEGORY = re.compile(r"norm|ln|input_ids|attention_mask|token_type_ids|position_ids|attn|attention|multi"
                            r"|embeddings|encoder|decoder|transformer|softmax")
 BROADCAST = "ONNXTRT_Broadcast helpers next to LayerNorm names"
+_BROADCAST_WORD = re.compile("onnxtrt_broadcast")
 MAX_NAMES = 3  # examples kept per category
 
 
@@ -61,9 +62,8 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
     but is shown once, under the first (the finding stays short)."""
     found: dict[str, list[str]] = {}
     strong = False
-    for name in names:
-        if not _ANY_CATEGORY.search(name):
-            continue
+    for index in names_with(_ANY_CATEGORY, names):
+        name = names[index]
         shown = False
         for category, is_strong, pattern in CATEGORIES:
             if pattern.search(name):
@@ -79,11 +79,37 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
     return NameEvidence(tuple((c, tuple(found[c])) for c in ordered), strong)
 
 
+def names_with(words: re.Pattern[str], names: Sequence[str]) -> list[int]:
+    """Indices of the names in whose lower-case form ``words`` finds a match, in order. ``words`` is a
+    pattern of lower-case plain words (no anchors, nothing that matches a newline).
+
+    Why not one search per name: a log can warn about a million distinct tensors. The names are joined by
+    newlines, lowered and searched once (a case-sensitive search of the lowered text is many times faster
+    than a case-insensitive one); only the lines that match are located."""
+    text = "\n".join(names)
+    if not text.isascii() or text.count("\n") != max(len(names) - 1, 0):
+        # lowering non-ASCII text may change its length, and a name may hold a newline: one by one
+        return [i for i, name in enumerate(names) if words.search(name.lower())]
+    text = text.lower()
+    out: list[int] = []
+    line = last = 0
+    m = words.search(text)
+    while m is not None:
+        line += text.count("\n", last, m.start())
+        out.append(line)
+        last = text.find("\n", m.start())
+        if last < 0:
+            break
+        m = words.search(text, last)
+    return out
+
+
 def _broadcast_next_to_layernorm(names: Sequence[str]) -> list[str]:
     """``ONNXTRT_Broadcast_N_output`` right before or after a LayerNorm name: the parser's helper for a
     LayerNorm weight (TensorRT broadcasts the 1-D weight to the activation's rank)."""
     out: list[str] = []
-    for i, name in enumerate(names):
+    for i in names_with(_BROADCAST_WORD, names):
+        name = names[i]
         if not name.startswith("ONNXTRT_Broadcast"):
             continue
         near = [*names[max(0, i - 2):i], *names[i + 1:i + 3]]

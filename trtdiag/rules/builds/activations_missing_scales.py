@@ -11,8 +11,8 @@ from trtdiag.rules.evidence import blocks_phrase, evidence, pct
 
 
 def check(ctx: BuildContext) -> Finding | None:
-    acts = [t for t in ctx.tensors if t.cls in (ACTIVATION, GRAPH_INPUT) and not t.is_integer
-            and not t.weight_path and feeds_gemm(ctx, t)]
+    acts = ctx.mapping.select(lambda m: m.cls in (ACTIVATION, GRAPH_INPUT) and not m.is_integer
+                              and not m.weight_path and feeds_gemm(ctx, m))
     if not acts:
         return None
     gemms = ctx.gemms_touched(acts)

@@ -9,7 +9,7 @@ from trtdiag.rules.evidence import evidence
 
 
 def check(ctx: BuildContext) -> Finding | None:
-    ints = [t for t in ctx.tensors if t.is_integer]
+    ints = ctx.mapping.select(lambda m: m.is_integer)
     if not ints:
         return None
     return RULE.finding(

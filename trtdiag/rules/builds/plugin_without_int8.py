@@ -13,9 +13,10 @@ from trtdiag.naming import MappedTensor
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
+from trtdiag.rules.transformer_names import names_with
 
 _STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
-_PLUGIN = re.compile(r"(?i)plugin")  # compiled once: searched in every warned name
+_PLUGIN = re.compile("plugin")  # in lower-case names (see names_with)
 
 
 def _is_unknown_op(op: str) -> bool:
@@ -42,7 +43,10 @@ def _warned_at_plugins(ctx: BuildContext) -> tuple[list[MappedTensor], list[str]
                 plugin_nodes.extend(sorted(touched & custom))
         return warned, plugin_nodes
     names = {e.text for e in ctx.facts.plugins}
-    warned = [t for t in ctx.tensors if _PLUGIN.search(t.tensor) or any(t.tensor in n for n in names)]
+    if not names:
+        tensors = ctx.tensors
+        return [tensors[i] for i in names_with(_PLUGIN, [t.tensor for t in tensors])], plugin_nodes
+    warned = [t for t in ctx.tensors if _PLUGIN.search(t.tensor.lower()) or any(t.tensor in n for n in names)]
     return warned, plugin_nodes
 
 

@@ -18,7 +18,7 @@ STALE_SHARE = 0.5  # warned activations / float activations of the model (or war
 
 
 def _activation_like(ctx: BuildContext) -> list[MappedTensor]:
-    return [t for t in ctx.tensors if t.cls in (ACTIVATION, UNKNOWN) and not t.is_integer and not t.weight_path]
+    return ctx.mapping.select(lambda m: m.cls in (ACTIVATION, UNKNOWN) and not m.is_integer and not m.weight_path)
 
 
 def _reason_from_log(ctx: BuildContext, act_like: list[MappedTensor]) -> str | None:
