@@ -7,9 +7,12 @@ documents, the transformer view) share these types; ``trtdiag.naming`` re-export
 
 from __future__ import annotations
 
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, overload
 
 from trtdiag.log.facts import MissingScale
 
@@ -209,7 +212,7 @@ class MappingGroup:
     warnings: int
 
 
-def group_by_mapping(tensors: tuple[MappedTensor, ...]) -> tuple[MappingGroup, ...]:
+def group_by_mapping(tensors: Sequence[MappedTensor]) -> tuple[MappingGroup, ...]:
     """Tensors and warnings per mapping object, in order of first appearance.
 
     Why: every total by class, op type, block or mapping rule is a sum over these groups (a few
@@ -224,3 +227,98 @@ def group_by_mapping(tensors: tuple[MappedTensor, ...]) -> tuple[MappingGroup, .
         entry[1] += 1
         entry[2] += t.source.count
     return tuple(MappingGroup(m, n, w) for m, n, w in acc.values())
+
+
+class MappedTensors(Sequence[MappedTensor]):
+    """The mapped tensors of a log, compact: the log's records (a sequence the reader may build on
+    access), one mapping index per tensor (4 bytes) and the distinct mappings. A
+    :class:`MappedTensor` is made when one is read; ``positions`` makes a view of some of them.
+
+    Why: with a million distinct warned tensors, one object per tensor (plus the record it holds)
+    costs a few hundred MB; here the mapping costs 4 bytes a tensor on top of the log's records."""
+
+    __slots__ = ("_index", "_mappings", "_positions", "_source")
+
+    def __init__(self, source: Sequence[MissingScale], index: array[int], mappings: Sequence[TensorMapping],
+                 positions: Sequence[int] | None = None) -> None:
+        self._source = source
+        self._index = index
+        self._mappings = mappings
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._source) if self._positions is None else len(self._positions)
+
+    def _at(self, p: int) -> MappedTensor:
+        return MappedTensor.of(self._source[p], self._mappings[self._index[p]])
+
+    def _where(self) -> Sequence[int]:
+        return range(len(self._source)) if self._positions is None else self._positions
+
+    @overload
+    def __getitem__(self, i: int) -> MappedTensor: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[MappedTensor, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> MappedTensor | tuple[MappedTensor, ...]:
+        where = self._where()
+        if isinstance(i, slice):
+            return tuple(self._at(p) for p in where[i])
+        return self._at(where[i])
+
+    def __iter__(self) -> Iterator[MappedTensor]:
+        return (MappedTensor.of(ms, m) for ms, m in self.pairs())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # a sequence compared by value, like a list
+
+    def pairs(self) -> Iterator[tuple[MissingScale, TensorMapping]]:
+        """(record, mapping) of every tensor, without making :class:`MappedTensor` objects."""
+        mappings, index = self._mappings, self._index
+        if self._positions is None:
+            return ((ms, mappings[k]) for ms, k in zip(self._source, index, strict=True))
+        source = self._source
+        return ((source[p], mappings[index[p]]) for p in self._positions)
+
+    @property
+    def names(self) -> Sequence[str]:
+        """The tensor names, from the reader's own list when it keeps one (no record made)."""
+        listed = getattr(self._source, "names", None)
+        if self._positions is None and isinstance(listed, Sequence) and len(listed) == len(self._source):
+            return listed
+        return [ms.tensor for ms, _ in self.pairs()]
+
+    def where(self, keep: Callable[[TensorMapping], bool]) -> MappedTensors:
+        """The tensors whose mapping passes ``keep`` (asked once per distinct mapping), as a view."""
+        passes = [keep(m) for m in self._mappings]
+        if all(passes):
+            return self
+        index = self._index
+        kept = array("I", (p for p in self._where() if passes[index[p]])) if any(passes) else array("I")
+        return MappedTensors(self._source, index, self._mappings, kept)
+
+    def distinct_mappings(self) -> list[TensorMapping]:
+        """The mappings in use, in order of first appearance."""
+        if self._positions is None:
+            used = dict.fromkeys(self._index)
+        else:
+            used = dict.fromkeys(self._index[p] for p in self._positions)
+        return [self._mappings[k] for k in used]
+
+    def groups(self, warning_order: Sequence[int]) -> tuple[MappingGroup, ...]:
+        """Tensors and warnings per mapping, in order of first appearance; ``warning_order`` is the tensor
+        index of every warning (``LogFacts.warning_order``), so warnings are counted without a record."""
+        tensors = Counter(self._index)
+        warnings = Counter(map(self._index.__getitem__, warning_order))
+        order = dict.fromkeys(self._index)
+        return tuple(MappingGroup(self._mappings[k], tensors[k], warnings[k]) for k in order)
+
+
+def tensor_names(tensors: Sequence[MappedTensor]) -> Sequence[str]:
+    """The names of the tensors, without making a record per tensor when they are :class:`MappedTensors`."""
+    return tensors.names if isinstance(tensors, MappedTensors) else [t.tensor for t in tensors]

@@ -12,11 +12,13 @@ unmapped, with the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
-from trtdiag.bulk import gc_paused
+from trtdiag.bulk import gc_paused, names_with
 from trtdiag.log.facts import LogFacts, MissingScale
 from trtdiag.mapped_tensor import (
     ACTIVATION,
@@ -35,10 +37,12 @@ from trtdiag.mapped_tensor import (
     WEIGHT,
     MappedBy,
     MappedTensor,
+    MappedTensors,
     MappingGroup,
     TensorClass,
     TensorMapping,
     group_by_mapping,
+    tensor_names,
 )
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
 from trtdiag.parser_replay.attribute import apply_counter_replay
@@ -61,6 +65,7 @@ __all__ = [
     "WEIGHT",
     "MappedBy",
     "MappedTensor",
+    "MappedTensors",
     "MappingGroup",
     "MappingSummary",
     "NameMapper",
@@ -69,6 +74,7 @@ __all__ = [
     "TensorMapping",
     "group_by_mapping",
     "map_missing_scales",
+    "tensor_names",
 ]
 
 
@@ -237,9 +243,12 @@ class NameMapper:
         return None
 
     def map(self, ms: MissingScale) -> MappedTensor:
-        name = ms.tensor
+        return MappedTensor.of(ms, self.mapping_of(ms.tensor))
+
+    def mapping_of(self, name: str) -> TensorMapping:
+        """The (shared) mapping of a warned name."""
         if self.graph is None and _plain_without_model(name, self.parse):
-            return MappedTensor.of(ms, self._unknown)
+            return self._unknown
         hit = self._resolve(name)
         if hit is None:
             if self.graph is None and (name.startswith("ONNXTRT_") or _UNNAMED.match(name.rsplit("_output", 1)[0])):
@@ -247,7 +256,34 @@ class NameMapper:
             if hit is None:
                 hit = _NO_MODEL if self.graph is None else _NOT_IN_MODEL
         helper_integer = _SHAPE_HELPER.match(name.rsplit("_output", 1)[0]) is not None
-        return MappedTensor.of(ms, self._mapping(hit, helper_integer))
+        return self._mapping(hit, helper_integer)
+
+    def index_names(self, names: Sequence[str]) -> tuple[array[int], list[TensorMapping]]:
+        """Every name's mapping as an index into the distinct mappings (4 bytes a name), and those mappings.
+
+        Without a model only helper names (and ``_output`` names, when the verbose parse registered
+        layers) can map anywhere but "unknown": they are found by one search of all names
+        (:func:`trtdiag.bulk.names_with`) and every other name gets index 0 without being looked at."""
+        mappings: list[TensorMapping] = [self._unknown] if self.graph is None else []
+        position: dict[int, int] = {id(m): k for k, m in enumerate(mappings)}
+        candidates: Sequence[int]
+        if self.graph is None:
+            index = array("I", bytes(4 * len(names)))
+            candidates = names_with(_OUTPUT_WORDS if self.parse.layer_owner else _HELPER_WORDS, names)
+        else:
+            index = array("I")
+            candidates = range(len(names))
+        for i in candidates:
+            m = self.mapping_of(names[i])
+            k = position.get(id(m))
+            if k is None:
+                k = position[id(m)] = len(mappings)
+                mappings.append(m)
+            if self.graph is None:
+                index[i] = k
+            else:
+                index.append(k)
+        return index, mappings
 
     def _mapping(self, hit: _Hit, helper_integer: bool) -> TensorMapping:
         """The mapping of a hit, built once per distinct hit: names that land in the same place share it."""
@@ -290,6 +326,10 @@ _NO_MODEL = _Hit(UNKNOWN, None, None, BY_NONE, reason="no model given")
 _NOT_IN_MODEL = _Hit(UNKNOWN, None, None, BY_NONE, reason="name not found in the ONNX model")
 
 
+_HELPER_WORDS = re.compile(r"onnxtrt_|\(unnamed layer")  # lower case: see names_with
+_OUTPUT_WORDS = re.compile(r"onnxtrt_|\(unnamed layer|_output")
+
+
 def _plain_without_model(name: str, parse: ParseContext) -> bool:
     """Without a model, can ``name`` only be unknown? Only helper names (``ONNXTRT_*``, unnamed layers)
     and ``<layer>_output`` names of layers the verbose parse registered can be attributed without one;
@@ -301,7 +341,7 @@ def _plain_without_model(name: str, parse: ParseContext) -> bool:
 
 @dataclass(frozen=True)
 class MappingSummary:
-    tensors: tuple[MappedTensor, ...]
+    tensors: Sequence[MappedTensor]  # MappedTensors (compact) from the mapper; any sequence in tests
     nameable: int  # warned names that a matching model should contain
     found: int
     registrations_checked: int
@@ -314,10 +354,12 @@ class MappingSummary:
         """The warned tensors per distinct mapping, in order of first appearance (see :func:`group_by_mapping`)."""
         return group_by_mapping(self.tensors)
 
-    def select(self, keep: Callable[[TensorMapping], bool]) -> list[MappedTensor]:
+    def select(self, keep: Callable[[TensorMapping], bool]) -> Sequence[MappedTensor]:
         """The tensors whose mapping passes ``keep``, in log order. ``keep`` runs once per distinct mapping,
         not once per tensor: what a rule asks of a tensor's class, dtype or consumers is the same for every
         tensor mapped the same way."""
+        if isinstance(self.tensors, MappedTensors):
+            return self.tensors.where(keep)
         verdict = {id(g.mapping): keep(g.mapping) for g in self.groups}
         if all(verdict.values()):
             return list(self.tensors)
@@ -326,14 +368,26 @@ class MappingSummary:
         return [t for t in self.tensors if verdict[id(t.mapping)]]
 
 
+def _names(records: Sequence[MissingScale]) -> Sequence[str]:
+    """The warned names, from the reader's own list when it keeps one (no record made per name)."""
+    listed = getattr(records, "names", None)
+    if isinstance(listed, Sequence) and len(listed) == len(records):
+        return listed
+    return [ms.tensor for ms in records]
+
+
 def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSummary:
     """Map every warned tensor; decide whether the model fits the log at all."""
     parse = ParseContext.from_log(facts)
     mapper = NameMapper(graph, parse)
-    with gc_paused():  # a million small acyclic objects: see trtdiag/bulk.py
-        tensors = tuple(map(mapper.map, facts.missing_scale))
-    tensors = apply_counter_replay(tensors, facts, graph)  # ONNXTRT_Broadcast_N by counter replay
-    groups = group_by_mapping(tensors)
+    with gc_paused():  # see trtdiag/bulk.py
+        index, mappings = mapper.index_names(_names(facts.missing_scale))
+    compact = MappedTensors(facts.missing_scale, index, mappings)
+    # ONNXTRT_Broadcast_N by counter replay: the same rows back when it attributes nothing (the replay reads
+    # rows as a sequence; its signature says tuple)
+    replayed: Sequence[MappedTensor] = apply_counter_replay(cast(tuple[MappedTensor, ...], compact), facts, graph)
+    tensors: Sequence[MappedTensor] = compact if replayed is compact else replayed
+    groups = compact.groups(facts.warning_order) if replayed is compact else group_by_mapping(replayed)
     nameable = sum(g.tensors for g in groups if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER))
     found = sum(g.tensors for g in groups
                 if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER) and g.mapping.mapped_by != BY_NONE)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
-from trtdiag.naming import BY_NONE, MappedTensor, MappingGroup, TensorMapping
+from trtdiag.naming import BY_NONE, MappedTensor, MappedTensors, MappingGroup, TensorMapping
 
 # (column, MappedTensor attribute); tuples become JSON lists.
 TENSOR_FIELDS = (
@@ -77,9 +77,10 @@ class TensorRows(Sequence[dict[str, Any]]):
         last: tuple[TensorMapping | None, str | None] = (None, None)
         tail = ""
         encode = _encode_str
-        for t in self._tensors:
-            src = t.source
-            m, wording = t.mapping, src.wording
+        tensors = self._tensors
+        pairs = tensors.pairs() if isinstance(tensors, MappedTensors) else ((t.source, t.mapping) for t in tensors)
+        for src, m in pairs:
+            wording = src.wording
             if m is not last[0] or wording != last[1]:  # consecutive tensors mostly share both
                 last = (m, wording)
                 key = (id(m), wording)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from trtdiag.commands import BuildCommand
-from trtdiag.naming import WEIGHT, MappedTensor, TensorMapping
+from trtdiag.naming import WEIGHT, MappedTensor, TensorMapping, tensor_names
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.transformer_names import NameEvidence, weigh_names
@@ -63,7 +63,7 @@ def is_implicit_int8(ctx: BuildContext) -> bool:
 def transformer_name_evidence(ctx: BuildContext) -> NameEvidence:
     """Without a model: the transformer names among the warned tensors and parsed nodes (see
     :mod:`trtdiag.rules.transformer_names`)."""
-    return weigh_names([t.tensor for t in ctx.tensors] + [n.name for n in ctx.facts.parsed_nodes])
+    return weigh_names([*tensor_names(ctx.tensors), *(n.name for n in ctx.facts.parsed_nodes)])
 
 
 def looks_like_transformer_from_names(ctx: BuildContext) -> bool:

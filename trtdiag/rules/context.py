@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from trtdiag.fixes import SensitiveNodes, sensitive_nodes
 from trtdiag.log.facts import LogFacts
-from trtdiag.naming import MappedTensor, MappingSummary, TensorMapping
+from trtdiag.naming import MappedTensor, MappedTensors, MappingSummary, TensorMapping
 from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules.base import ContextKind
@@ -56,7 +56,7 @@ class BuildContext:
                     or self.cache_check is not None)
 
     @property
-    def tensors(self) -> tuple[MappedTensor, ...]:
+    def tensors(self) -> Sequence[MappedTensor]:
         return self.mapping.tensors
 
     @cached_property
@@ -71,7 +71,8 @@ class BuildContext:
             return []
         found: dict[str, None] = {}
         seen: set[int] = set()
-        for item in tensors:
+        items = tensors.distinct_mappings() if isinstance(tensors, MappedTensors) else tensors
+        for item in items:
             t = item.mapping if isinstance(item, MappedTensor) else item
             if id(t) in seen:
                 continue

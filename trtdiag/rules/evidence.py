@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from trtdiag.findings import Evidence
 from trtdiag.naming import MappedTensor
 
@@ -9,7 +11,7 @@ MAX_EVIDENCE = 25  # names kept per list; the totals say how many there were
 
 
 def evidence(
-    tensors: list[MappedTensor] | None = None,
+    tensors: Sequence[MappedTensor] | None = None,
     nodes: list[str] | None = None,
     lines: list[int] | None = None,
     notes: list[str] | None = None,
@@ -43,7 +45,7 @@ def ms_or_na(values: list[float | None]) -> str:
     return ms(sum(timed)) if timed else "n/a"
 
 
-def blocks_phrase(tensors: list[MappedTensor]) -> str:
+def blocks_phrase(tensors: Sequence[MappedTensor]) -> str:
     """`` in block 1`` / `` in blocks 0, 2`` / `` in 12 blocks (0-11)``; empty outside the blocks."""
     blocks = sorted({t.block for t in tensors if t.block is not None})
     if not blocks:

@@ -20,6 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trtdiag.bulk import names_with
+
 #: (category, strong?, pattern), in the order the finding lists them.
 CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("LayerNorm weights/biases", True,
@@ -77,31 +79,6 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
         found[BROADCAST] = helpers
     ordered = [c for c, _, _ in CATEGORIES if c in found] + ([BROADCAST] if helpers else [])
     return NameEvidence(tuple((c, tuple(found[c])) for c in ordered), strong)
-
-
-def names_with(words: re.Pattern[str], names: Sequence[str]) -> list[int]:
-    """Indices of the names in whose lower-case form ``words`` finds a match, in order. ``words`` is a
-    pattern of lower-case plain words (no anchors, nothing that matches a newline).
-
-    Why not one search per name: a log can warn about a million distinct tensors. The names are joined by
-    newlines, lowered and searched once (a case-sensitive search of the lowered text is many times faster
-    than a case-insensitive one); only the lines that match are located."""
-    text = "\n".join(names)
-    if not text.isascii() or text.count("\n") != max(len(names) - 1, 0):
-        # lowering non-ASCII text may change its length, and a name may hold a newline: one by one
-        return [i for i, name in enumerate(names) if words.search(name.lower())]
-    text = text.lower()
-    out: list[int] = []
-    line = last = 0
-    m = words.search(text)
-    while m is not None:
-        line += text.count("\n", last, m.start())
-        out.append(line)
-        last = text.find("\n", m.start())
-        if last < 0:
-            break
-        m = words.search(text, last)
-    return out
 
 
 def _broadcast_next_to_layernorm(names: Sequence[str]) -> list[str]:

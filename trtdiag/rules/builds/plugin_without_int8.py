@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
+from trtdiag.bulk import names_with
 from trtdiag.findings import Finding, Severity
-from trtdiag.naming import MappedTensor
+from trtdiag.naming import MappedTensor, tensor_names
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.evidence import evidence
-from trtdiag.rules.transformer_names import names_with
 
 _STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
 _PLUGIN = re.compile("plugin")  # in lower-case names (see names_with)
@@ -45,7 +45,7 @@ def _warned_at_plugins(ctx: BuildContext) -> tuple[list[MappedTensor], list[str]
     names = {e.text for e in ctx.facts.plugins}
     if not names:
         tensors = ctx.tensors
-        return [tensors[i] for i in names_with(_PLUGIN, [t.tensor for t in tensors])], plugin_nodes
+        return [tensors[i] for i in names_with(_PLUGIN, tensor_names(tensors))], plugin_nodes
     warned = [t for t in ctx.tensors if _PLUGIN.search(t.tensor.lower()) or any(t.tensor in n for n in names)]
     return warned, plugin_nodes
 
