@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, overload
@@ -285,6 +285,29 @@ class MappedTensors(Sequence[MappedTensor]):
         source = self._source
         return ((source[p], mappings[index[p]]) for p in self._positions)
 
+    def rows(self) -> Iterator[Row]:
+        """(name, count, first line, lines, wording, mapping) of every tensor, in order.
+
+        From the reader's columns when its table keeps them as arrays (``MissingScaleTable`` of
+        ``trtdiag/log/tables.py``): making a record per tensor costs more than writing its JSON row. Any
+        other sequence of records is read record by record."""
+        columns = _table_columns(self._source) if self._positions is None else None
+        if columns is None:
+            return ((ms.tensor, ms.count, ms.first_line, ms.lines, ms.wording, m) for ms, m in self.pairs())
+        return self._column_rows(*columns)
+
+    def _column_rows(self, names: Sequence[str], counts: Sequence[int], firsts: Sequence[int],
+                     more: Mapping[int, Sequence[int]], wordings: Sequence[int]) -> Iterator[Row]:
+        mappings = self._mappings
+        wording_of: dict[int, str] = {}
+        for i, (name, count, first, w, k) in enumerate(zip(names, counts, firsts, wordings, self._index,
+                                                           strict=True)):
+            text = wording_of.get(w)
+            if text is None:
+                text = wording_of[w] = self._source[i].wording  # one record per distinct wording
+            extra = more.get(i)
+            yield name, count, first, (first, *extra) if extra else (first,), text, mappings[k]
+
     @property
     def names(self) -> Sequence[str]:
         """The tensor names, from the reader's own list when it keeps one (no record made)."""
@@ -317,6 +340,24 @@ class MappedTensors(Sequence[MappedTensor]):
         warnings = Counter(map(self._index.__getitem__, warning_order))
         order = dict.fromkeys(self._index)
         return tuple(MappingGroup(self._mappings[k], tensors[k], warnings[k]) for k in order)
+
+
+#: (name, count, first line, lines, wording, mapping): one tensor of :meth:`MappedTensors.rows`.
+Row = tuple[str, int, int, tuple[int, ...], str, TensorMapping]
+
+
+def _table_columns(source: Sequence[MissingScale]) -> tuple[Any, Any, Any, Any, Any] | None:
+    """The column arrays of the reader's compact table (names, counts, first lines, later lines by tensor,
+    wording indexes), or None when ``source`` is not such a table (a tuple of records, a test's list).
+    The table does not publish its arrays; when their names change this returns None and rows are
+    read record by record, slower but the same."""
+    names, counts, firsts, more, wordings = (getattr(source, a, None)
+                                             for a in ("names", "_counts", "_firsts", "_more", "_wordings"))
+    if names is None or counts is None or firsts is None or wordings is None or not isinstance(more, Mapping):
+        return None
+    if len({len(names), len(counts), len(firsts), len(wordings), len(source)}) != 1:
+        return None
+    return names, counts, firsts, more, wordings
 
 
 def tensor_names(tensors: Sequence[MappedTensor]) -> Sequence[str]:

@@ -12,9 +12,10 @@ mapping shares with every other tensor mapped the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
 
+from trtdiag.mapped_tensor import Row
 from trtdiag.naming import BY_NONE, MappedTensor, MappedTensors, MappingGroup, TensorMapping
 
 # (column, MappedTensor attribute); tuples become JSON lists.
@@ -78,18 +79,17 @@ class TensorRows(Sequence[dict[str, Any]]):
         tail = ""
         encode = _encode_str
         tensors = self._tensors
-        pairs = tensors.pairs() if isinstance(tensors, MappedTensors) else ((t.source, t.mapping) for t in tensors)
-        for src, m in pairs:
-            wording = src.wording
+        rows: Iterable[Row] = tensors.rows() if isinstance(tensors, MappedTensors) else (
+            (t.tensor, t.count, t.first_line, t.lines, t.wording, t.mapping) for t in tensors)
+        for name, count, first_line, lines, wording, m in rows:
             if m is not last[0] or wording != last[1]:  # consecutive tensors mostly share both
                 last = (m, wording)
                 key = (id(m), wording)
                 if key not in tails:
                     tails[key] = "," + compact_json(self._shared(m, wording))[1:]
                 tail = tails[key]
-            lines = src.lines
             listed = lines[0] if len(lines) == 1 else ",".join(map(str, lines))
-            yield (f'{{"tensor":{encode(src.tensor)},"count":{src.count:d},"first_line":{src.first_line:d},'
+            yield (f'{{"tensor":{encode(name)},"count":{count:d},"first_line":{first_line:d},'
                    f'"lines":[{listed}]{tail}')
 
     @staticmethod
