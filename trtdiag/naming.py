@@ -131,6 +131,7 @@ class NameMapper:
         self.parse = parse
         self._mappings: dict[tuple[_Hit, bool], TensorMapping] = {}
         self._unknown = self._mapping(_NO_MODEL, False)  # every plain name without a model
+        self._not_in_model = self._derive(_NOT_IN_MODEL, False)
 
     # -- resolution of a bare name against the graph
     def _tensor_hit(self, name: str, how: MappedBy) -> _Hit | None:
@@ -287,6 +288,8 @@ class NameMapper:
 
     def _mapping(self, hit: _Hit, helper_integer: bool) -> TensorMapping:
         """The mapping of a hit, built once per distinct hit: names that land in the same place share it."""
+        if hit is _NOT_IN_MODEL and not helper_integer:  # most names of a log that is not the model's
+            return self._not_in_model
         key = (hit, helper_integer)
         found = self._mappings.get(key)
         if found is None:
