@@ -22,7 +22,7 @@ from trtdiag.documents.tensor_rows import TensorRows, compact_json, tensor_row
 from trtdiag.errors import InputError
 from trtdiag.io.outputs import write_atomic_chunks
 from trtdiag.naming import BY_EXACT, MappedTensor, group_by_mapping
-from trtdiag.report.html import ROW_LIMIT, group_reasons, group_table
+from trtdiag.report.html import ROW_LIMIT, analysis_html, group_reasons, group_table
 from trtdiag.rules.transformer_names import names_with
 
 from .conftest import FIXTURES, LOGS, MODELS
@@ -198,3 +198,13 @@ def test_large_json_table_is_refused_in_one_line(tmp_path: Path, monkeypatch: py
     p.write_text(json.dumps({f"t{i}": [-1.0, 1.0] for i in range(200)}))
     with pytest.raises(InputError, match="larger than"):
         read_calibration_cache(p)
+
+
+def test_event_table_is_capped(mapped: Analysis) -> None:
+    doc = mapped.to_dict(timestamp=False)
+    n = ROW_LIMIT + 3
+    doc["log_events"] = dict(doc["log_events"], no_int8_implementation=[
+        {"kind": "no-int8", "line": i + 1, "text": f"layer_{i}"} for i in range(n)])
+    html = analysis_html(doc)
+    assert f"showing {ROW_LIMIT:,} of {n:,} layers without an INT8 implementation" in html
+    assert "layer_1999<" in html and "layer_2000<" not in html
