@@ -13,9 +13,9 @@ and prints wall time, peak RSS (GNU time %M), exit code, output sizes and PASS/F
 | longline   | a log with one 200 MB line                                             | < 300 MB            |
 | gzline     | a .gz log holding one 2 GB line                                       | < 300 MB            |
 
-Wall times depend on the machine and its load: the script prints the load average and, as a baseline
-measured in the same run, `grep -c 'Missing scale'` on the distinct-warnings log. The tests never
-assert times.
+Wall times depend on the machine and its load: the script prints the load average, the CPU time of each
+run (user + system, which load does not inflate) and, as a baseline measured in the same run,
+`grep -c 'Missing scale'` on the distinct-warnings log. The tests never assert times.
 
 Usage:
     python benchmarks/bench_limits.py                      # every case at full size
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import sys
 import time
 import zlib
@@ -148,6 +149,12 @@ CASES = (
 )
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished children: the figure a loaded machine does not inflate."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _verdict(case: Case, run: Run) -> str:
     peak_mb = run.peak_kb / 1024
     ok = run.rc in (0, 1) and 0 < peak_mb < PEAK_TARGET_MB
@@ -172,11 +179,14 @@ def run_case(case: Case, meter: Meter, workdir: Path, scale: float, keep: bool, 
     out_json, out_html = workdir / f"{case.name}.json", workdir / f"{case.name}.html"
     cmd = [sys.executable, "-m", "trtdiag", "analyze", *case.extra(inp, small), "--json", str(out_json),
            "-o", str(out_html), "--no-progress"]
+    before = _children_cpu()
     run = meter.run(cmd, timeout)
+    cpu = _children_cpu() - before
     sizes = ", ".join(f"{p.suffix[1:]} {p.stat().st_size / MIB:.1f} MiB" for p in (out_json, out_html) if p.exists())
     target = f"< {PEAK_TARGET_MB:.0f} MB" + (f", < {case.max_seconds:.0f} s" if case.max_seconds else "")
     verdict = _verdict(case, run)
-    print(f"{case.name:10} {verdict}  wall {run.wall_s:7.2f} s  peak {run.peak_kb / 1024:7.1f} MB  exit {run.rc}"
+    print(f"{case.name:10} {verdict}  wall {run.wall_s:7.2f} s  cpu {cpu:7.2f} s  peak {run.peak_kb / 1024:7.1f} MB"
+          f"  exit {run.rc}"
           f"  target {target}\n           input: {inp.name} ({desc})\n           outputs: {sizes or 'none'}")
     if run.rc not in (0, 1) and run.stderr_tail.strip():
         print("           stderr: " + run.stderr_tail.strip().splitlines()[-1])
