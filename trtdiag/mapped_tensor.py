@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from trtdiag.log.facts import MissingScale
 
@@ -291,22 +291,36 @@ class MappedTensors(Sequence[MappedTensor]):
         From the reader's columns when its table keeps them as arrays (``MissingScaleTable`` of
         ``trtdiag/log/tables.py``): making a record per tensor costs more than writing its JSON row. Any
         other sequence of records is read record by record."""
-        columns = _table_columns(self._source) if self._positions is None else None
+        columns = self.columns()
         if columns is None:
             return ((ms.tensor, ms.count, ms.first_line, ms.lines, ms.wording, m) for ms, m in self.pairs())
-        return self._column_rows(*columns)
+        return self._column_rows(columns)
 
-    def _column_rows(self, names: Sequence[str], counts: Sequence[int], firsts: Sequence[int],
-                     more: Mapping[int, Sequence[int]], wordings: Sequence[int]) -> Iterator[Row]:
+    def _column_rows(self, c: Columns) -> Iterator[Row]:
         mappings = self._mappings
         wording_of: dict[int, str] = {}
-        for i, (name, count, first, w, k) in enumerate(zip(names, counts, firsts, wordings, self._index,
+        for i, (name, count, first, w, k) in enumerate(zip(c.names, c.counts, c.firsts, c.wordings, c.numbers,
                                                            strict=True)):
             text = wording_of.get(w)
             if text is None:
-                text = wording_of[w] = self._source[i].wording  # one record per distinct wording
-            extra = more.get(i)
+                text = wording_of[w] = self.wording(i)
+            extra = c.more.get(i)
             yield name, count, first, (first, *extra) if extra else (first,), text, mappings[k]
+
+    def columns(self) -> Columns | None:
+        """The columns of every tensor when the reader keeps its records as arrays (see :meth:`rows`)."""
+        if self._positions is not None:
+            return None
+        table = _table_columns(self._source)
+        return None if table is None else Columns(*table, self._index)
+
+    def wording(self, i: int) -> str:
+        """The wording of tensor ``i`` (one record made: read once per distinct wording index)."""
+        return self._source[i].wording
+
+    def mapping(self, k: int) -> TensorMapping:
+        """Mapping number ``k`` (the values of :attr:`Columns.numbers`)."""
+        return self._mappings[k]
 
     @property
     def names(self) -> Sequence[str]:
@@ -340,6 +354,17 @@ class MappedTensors(Sequence[MappedTensor]):
         warnings = Counter(map(self._index.__getitem__, warning_order))
         order = dict.fromkeys(self._index)
         return tuple(MappingGroup(self._mappings[k], tensors[k], warnings[k]) for k in order)
+
+
+class Columns(NamedTuple):
+    """Every tensor's fields as the reader's arrays, and its mapping number (:meth:`MappedTensors.columns`)."""
+
+    names: Sequence[str]
+    counts: Sequence[int]
+    firsts: Sequence[int]  # first line
+    more: Mapping[int, Sequence[int]]  # later lines, by tensor number (only tensors warned more than once)
+    wordings: Sequence[int]  # wording number: MappedTensors.wording(i) gives the text
+    numbers: Sequence[int]  # mapping number: MappedTensors.mapping(k)
 
 
 #: (name, count, first line, lines, wording, mapping): one tensor of :meth:`MappedTensors.rows`.

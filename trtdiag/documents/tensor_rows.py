@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
 
-from trtdiag.mapped_tensor import Row
+from trtdiag.mapped_tensor import Columns, Row
 from trtdiag.naming import BY_NONE, MappedTensor, MappedTensors, MappingGroup, TensorMapping
 
 # (column, MappedTensor attribute); tuples become JSON lists.
@@ -79,6 +79,9 @@ class TensorRows(Sequence[dict[str, Any]]):
         tail = ""
         encode = _encode_str
         tensors = self._tensors
+        if isinstance(tensors, MappedTensors) and (columns := tensors.columns()) is not None:
+            yield from self._column_lines(tensors, columns)
+            return
         rows: Iterable[Row] = tensors.rows() if isinstance(tensors, MappedTensors) else (
             (t.tensor, t.count, t.first_line, t.lines, t.wording, t.mapping) for t in tensors)
         for name, count, first_line, lines, wording, m in rows:
@@ -91,6 +94,22 @@ class TensorRows(Sequence[dict[str, Any]]):
             listed = lines[0] if len(lines) == 1 else ",".join(map(str, lines))
             yield (f'{{"tensor":{encode(name)},"count":{count:d},"first_line":{first_line:d},'
                    f'"lines":[{listed}]{tail}')
+
+    def _column_lines(self, tensors: MappedTensors, c: Columns) -> Iterator[str]:
+        """:meth:`json_lines` from the reader's arrays: the tail of a row is keyed by (mapping number,
+        wording number), both small ints, and a row is one f-string."""
+        tails: dict[int, str] = {}
+        encode = _encode_str
+        more = c.more
+        for i, (name, count, first, w, k) in enumerate(zip(c.names, c.counts, c.firsts, c.wordings, c.numbers,
+                                                           strict=True)):
+            key = k << 8 | w
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = "," + compact_json(self._shared(tensors.mapping(k), tensors.wording(i)))[1:]
+            extra = more.get(i) if more else None
+            listed = first if extra is None else ",".join(map(str, (first, *extra)))
+            yield f'{{"tensor":{encode(name)},"count":{count:d},"first_line":{first:d},"lines":[{listed}]{tail}'
 
     @staticmethod
     def _shared(m: TensorMapping, wording: str) -> dict[str, Any]:
