@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import random
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,12 +18,13 @@ import pytest
 from trtdiag.analysis import Analysis, analyze
 from trtdiag.calib import cache as cache_module
 from trtdiag.calib.cache import read_calibration_cache
-from trtdiag.documents import stream
+from trtdiag.documents import stream, tensor_rows
 from trtdiag.documents.stream import iter_json
 from trtdiag.documents.tensor_rows import TensorRows, compact_json, tensor_row
 from trtdiag.errors import InputError
 from trtdiag.io.outputs import write_atomic_chunks
-from trtdiag.naming import BY_EXACT, MappedTensor, group_by_mapping
+from trtdiag.log.facts import MissingScale
+from trtdiag.naming import BY_EXACT, MappedTensor, MappedTensors, group_by_mapping
 from trtdiag.report.html import ROW_LIMIT, analysis_html, group_reasons, group_table
 from trtdiag.rules.transformer_names import names_with
 
@@ -208,3 +211,52 @@ def test_event_table_is_capped(mapped: Analysis) -> None:
     html = analysis_html(doc)
     assert f"showing {ROW_LIMIT:,} of {n:,} layers without an INT8 implementation" in html
     assert "layer_1999<" in html and "layer_2000<" not in html
+
+
+class _ColumnTable(Sequence[MissingScale]):
+    """A stand-in for the reader's compact table: its records as arrays (names, counts, first lines, later
+    lines by tensor, wording numbers), a record made on access."""
+
+    WORDINGS = ("scale-and-zero-point", "dynamic-range", "nbspatialdims")
+
+    def __init__(self, records: list[MissingScale]) -> None:
+        self.names = [r.tensor for r in records]
+        self._counts = array("Q", [r.count for r in records])
+        self._firsts = array("Q", [r.first_line for r in records])
+        self._more = {i: array("Q", r.lines[1:]) for i, r in enumerate(records) if len(r.lines) > 1}
+        self._wordings = bytes(self.WORDINGS.index(r.wording) for r in records)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(len(self))))
+        more = self._more.get(i, ())
+        return MissingScale(self.names[i], self._counts[i], self._firsts[i], (self._firsts[i], *more),
+                            self.WORDINGS[self._wordings[i]])
+
+
+def test_rows_from_the_reader_columns_encode_like_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tensor_rows, "_BLOCK", 7)
+    rng = random.Random(3)
+    mappings = [MappedTensor(tensor="x", count=1, first_line=1, lines=(1,), wording="scale-and-zero-point",
+                             cls=cls, onnx_tensor=None, onnx_node=node, op_type=None, onnx_consumers=(),
+                             block=None, submodule=None, mapped_by=BY_EXACT, dtype=None, is_integer=False,
+                             weight_path=False, reason=None).mapping
+                for cls, node in (("unknown", None), ("activation", "n{1}"), ("weight/constant", 'q"'))]
+    records, index = [], array("I")
+    for i in range(60):
+        extra = tuple(range(1000 + i, 1000 + i + rng.choice((0, 0, 0, 2))))
+        wording = "dynamic-range" if i in (20, 21) else "scale-and-zero-point"
+        records.append(MissingScale(f"T_{i}\u00e9" if i % 9 == 0 else f"T_{i}", 1 + len(extra), i + 3,
+                                    (i + 3, *extra), wording))
+        index.append(0 if i < 30 else rng.choice((0, 1, 2)))
+    table = _ColumnTable(records)
+    compact = MappedTensors(table, index, mappings)
+    assert compact.columns() is not None
+    rows = TensorRows(compact, ())
+    expected = [compact_json(tensor_row(MappedTensor.of(r, mappings[k]))) for r, k in zip(records, index, strict=True)]
+    assert list(rows.json_lines()) == expected
+    plain = MappedTensors(tuple(records), index, mappings)  # records only: the record-by-record path
+    assert plain.columns() is None and list(TensorRows(plain, ()).json_lines()) == expected

@@ -12,6 +12,7 @@ mapping shares with every other tensor mapped the same way.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
 
@@ -31,6 +32,10 @@ TENSOR_COLUMNS = tuple(column for column, _ in TENSOR_FIELDS)
 #: The columns after ``lines``: the mapping's fields, then the warning's wording (the last column).
 _SHARED_FIELDS = TENSOR_FIELDS[4:]
 _COLUMN_ATTR = dict(TENSOR_FIELDS)
+#: Tensors per block of :meth:`TensorRows.json_lines` from the reader's columns.
+_BLOCK = 4096
+#: A row's columns up to its lines: name (encoded), count, first line, the one line.
+_ROW_HEAD = '{{"tensor":{},"count":{},"first_line":{},"lines":[{}]'
 _encode_str = json.encoder.encode_basestring  # a str as a JSON string (the C encoder when available)
 
 
@@ -96,20 +101,39 @@ class TensorRows(Sequence[dict[str, Any]]):
                    f'"lines":[{listed}]{tail}')
 
     def _column_lines(self, tensors: MappedTensors, c: Columns) -> Iterator[str]:
-        """:meth:`json_lines` from the reader's arrays: the tail of a row is keyed by (mapping number,
-        wording number), both small ints, and a row is one f-string."""
+        """:meth:`json_lines` from the reader's arrays, :data:`_BLOCK` tensors at a time. A block whose
+        tensors share one mapping and one wording and were warned once each (the million-distinct-names
+        case) is formatted by ``str.format`` mapped over its columns, without a Python step per row."""
         tails: dict[int, str] = {}
-        encode = _encode_str
-        more = c.more
-        for i, (name, count, first, w, k) in enumerate(zip(c.names, c.counts, c.firsts, c.wordings, c.numbers,
-                                                           strict=True)):
+        more_at = sorted(c.more)
+        for start in range(0, len(c.names), _BLOCK):
+            stop = min(start + _BLOCK, len(c.names))
+            k, w = c.numbers[start], c.wordings[start]
+            key = k << 8 | w
+            if key not in tails:
+                tails[key] = "," + compact_json(self._shared(tensors.mapping(k), tensors.wording(start)))[1:]
+            size = stop - start
+            if (c.numbers[start:stop].count(k) == size and c.wordings[start:stop].count(w) == size
+                    and bisect_left(more_at, start) == bisect_left(more_at, stop)):
+                fmt = _ROW_HEAD + tails[key].replace("{", "{{").replace("}", "}}")
+                firsts = c.firsts[start:stop]
+                yield from map(fmt.format, map(_encode_str, c.names[start:stop]), c.counts[start:stop], firsts,
+                               firsts)
+            else:
+                yield from self._mixed_lines(tensors, c, range(start, stop), tails)
+
+    def _mixed_lines(self, tensors: MappedTensors, c: Columns, block: range, tails: dict[int, str]) -> Iterator[str]:
+        """Rows of a block one by one: each row's tail by (mapping number, wording number)."""
+        for i in block:
+            k, w, first = c.numbers[i], c.wordings[i], c.firsts[i]
             key = k << 8 | w
             tail = tails.get(key)
             if tail is None:
                 tail = tails[key] = "," + compact_json(self._shared(tensors.mapping(k), tensors.wording(i)))[1:]
-            extra = more.get(i) if more else None
+            extra = c.more.get(i)
             listed = first if extra is None else ",".join(map(str, (first, *extra)))
-            yield f'{{"tensor":{encode(name)},"count":{count:d},"first_line":{first:d},"lines":[{listed}]{tail}'
+            yield (f'{{"tensor":{_encode_str(c.names[i])},"count":{c.counts[i]:d},"first_line":{first:d},'
+                   f'"lines":[{listed}]{tail}')
 
     @staticmethod
     def _shared(m: TensorMapping, wording: str) -> dict[str, Any]:
