@@ -292,8 +292,10 @@ def with_accuracy(a: Analysis, accuracy: AccuracyResult) -> Analysis:
 def _lint(facts: LogFacts, graph: GraphIndex | None, compute: ComputeProfile | None,
           cache: CalibrationCache | None) -> LintResult | None:
     """The lint of an explicitly quantized model, for the comparison to link its layers to (None otherwise)."""
-    ctx = BuildContext(facts=facts, graph=graph, mapping=map_missing_scales(facts, graph), compute=compute,
-                       cache_check=check_cache(cache, graph, facts) if cache is not None else None)
+    # Whether a calibrator was used reads the build and the cache, not the warned tensors: no mapping needed
+    # (analyze_facts maps them once, for the rules)
+    ctx = BuildContext(facts=facts, graph=graph, mapping=MappingSummary((), 0, 0, 0, 0, False, None),
+                       compute=compute, cache_check=check_cache(cache, graph, facts) if cache is not None else None)
     return lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
 
 
