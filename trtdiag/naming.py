@@ -390,7 +390,9 @@ def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSumm
     # rows as a sequence; its signature says tuple)
     replayed: Sequence[MappedTensor] = apply_counter_replay(cast(tuple[MappedTensor, ...], compact), facts, graph)
     tensors: Sequence[MappedTensor] = compact if replayed is compact else replayed
-    groups = compact.groups(facts.warning_order) if replayed is compact else group_by_mapping(replayed)
+    # warnings per mapping from the warning order (no record read); facts built without one count records
+    by_order = replayed is compact and (len(facts.warning_order) or not len(compact))
+    groups = compact.groups(facts.warning_order) if by_order else group_by_mapping(replayed)
     nameable = sum(g.tensors for g in groups if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER))
     found = sum(g.tensors for g in groups
                 if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER) and g.mapping.mapped_by != BY_NONE)
