@@ -331,6 +331,7 @@ _NOT_IN_MODEL = _Hit(UNKNOWN, None, None, BY_NONE, reason="name not found in the
 
 _HELPER_WORDS = re.compile(r"onnxtrt_|\(unnamed layer")  # lower case: see names_with
 _OUTPUT_WORDS = re.compile(r"onnxtrt_|\(unnamed layer|_output")
+_BROADCAST_WORD = re.compile("onnxtrt_broadcast")
 
 
 def _plain_without_model(name: str, parse: ParseContext) -> bool:
@@ -383,12 +384,15 @@ def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSumm
     """Map every warned tensor; decide whether the model fits the log at all."""
     parse = ParseContext.from_log(facts)
     mapper = NameMapper(graph, parse)
+    names = _names(facts.missing_scale)
     with gc_paused():  # see trtdiag/bulk.py
-        index, mappings = mapper.index_names(_names(facts.missing_scale))
+        index, mappings = mapper.index_names(names)
     compact = MappedTensors(facts.missing_scale, index, mappings)
     # ONNXTRT_Broadcast_N by counter replay: the same rows back when it attributes nothing (the replay reads
     # rows as a sequence; its signature says tuple)
-    replayed: Sequence[MappedTensor] = apply_counter_replay(cast(tuple[MappedTensor, ...], compact), facts, graph)
+    replayed: Sequence[MappedTensor] = compact
+    if graph is not None and names_with(_BROADCAST_WORD, names):  # the replay attributes only broadcast helpers
+        replayed = apply_counter_replay(cast(tuple[MappedTensor, ...], compact), facts, graph)
     tensors: Sequence[MappedTensor] = compact if replayed is compact else replayed
     # warnings per mapping from the warning order (no record read); facts built without one count records
     by_order = replayed is compact and (len(facts.warning_order) or not len(compact))

@@ -17,7 +17,7 @@ def check(ctx: BuildContext) -> Finding | None:
     ints = ctx.mapping.select(lambda m: m.is_integer and not m.weight_path)
     return RULE.finding(
         fields={"total": len(tensors), "ints": len(ints), "weights": len(weights)},
-        evidence=evidence(list(tensors), lines=[t.first_line for t in tensors[:10]]),
+        evidence=evidence(tensors, lines=[t.first_line for t in tensors[:10]]),
         mac_share=ctx.finding_share([]),
     )
 

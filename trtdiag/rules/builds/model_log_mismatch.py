@@ -8,7 +8,7 @@ from trtdiag.naming import BY_NONE, PARSER_HELPER, UNNAMED_LAYER
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import q
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.evidence import evidence
+from trtdiag.rules.evidence import evidence, first_lines
 
 
 def _rerun(ctx: BuildContext) -> str:
@@ -29,7 +29,7 @@ def check(ctx: BuildContext) -> Finding | None:
     unmapped = ctx.mapping.select(lambda m: m.mapped_by == BY_NONE and m.cls not in (PARSER_HELPER, UNNAMED_LAYER))
     return RULE.finding(
         fields={"reason": m.mismatch_reason},
-        evidence=evidence(unmapped, lines=[t.first_line for t in unmapped]),
+        evidence=evidence(unmapped, lines=first_lines(unmapped)),
         commands=(_rerun(ctx),),
         mac_share=ctx.finding_share([]),
     )

@@ -13,7 +13,7 @@ from trtdiag.findings import Finding, Severity
 from trtdiag.naming import MappedTensor, tensor_names
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.evidence import evidence
+from trtdiag.rules.evidence import evidence, first_lines
 
 _STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
 _PLUGIN = re.compile("plugin")  # in lower-case names (see names_with)
@@ -54,7 +54,7 @@ def check(ctx: BuildContext) -> Finding | None:
     warned, plugin_nodes = _warned_at_plugins(ctx)
     if not warned:
         return None
-    lines = [t.first_line for t in warned] + [e.line for e in ctx.facts.plugins]
+    lines = first_lines(warned) + [e.line for e in ctx.facts.plugins]
     return RULE.finding(
         fields={"count": len(warned)},
         evidence=evidence(warned, nodes=plugin_nodes, lines=lines),
