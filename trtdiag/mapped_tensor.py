@@ -43,6 +43,7 @@ class MappedBy(str, Enum):
     UNIQUIFIED = "uniquified _N"
     DUPLICATE = "renamed duplicate (N)"
     VERBOSE = "verbose-parse context"
+    COUNTER_REPLAY = "counter-replay"  # ONNXTRT_Broadcast_N: the parser's name counter replayed over the graph
     NONE = "none"
 
     def __str__(self) -> str:
@@ -90,6 +91,7 @@ class TensorMapping:
     is_integer: bool
     weight_path: bool  # a weight, a constant, or the parser's broadcast of one
     reason: str | None  # why it is unmapped (or what is uncertain)
+    replay_confidence: str | None = None  # rows the counter replay attributed (trtdiag/parser_replay): its trust
 
 
 _SOURCE_FIELDS = ("tensor", "count", "first_line", "lines", "wording")
@@ -197,6 +199,10 @@ class MappedTensor:
     @property
     def reason(self) -> str | None:
         return self.mapping.reason
+
+    @property
+    def replay_confidence(self) -> str | None:
+        return self.mapping.replay_confidence
 
     @property
     def mapped(self) -> bool:

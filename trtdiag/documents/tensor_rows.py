@@ -29,7 +29,7 @@ TENSOR_FIELDS = (
 )
 TENSOR_COLUMNS = tuple(column for column, _ in TENSOR_FIELDS)
 
-#: The columns after ``lines``: the mapping's fields, then the warning's wording (the last column).
+#: The columns after ``lines``: the mapping's fields and the warning's wording (a record field), in order.
 _SHARED_FIELDS = TENSOR_FIELDS[4:]
 _COLUMN_ATTR = dict(TENSOR_FIELDS)
 #: Tensors per block of :meth:`TensorRows.json_lines` from the reader's columns.
@@ -137,10 +137,9 @@ class TensorRows(Sequence[dict[str, Any]]):
 
     @staticmethod
     def _shared(m: TensorMapping, wording: str) -> dict[str, Any]:
-        values = {column: getattr(m, attr) for column, attr in _SHARED_FIELDS[:-1]}
-        values["onnx_consumers"] = list(m.onnx_consumers)
-        values["wording"] = wording
-        return values
+        """The columns after ``lines`` of every tensor with this mapping and wording, in column order."""
+        values = {column: wording if attr == "wording" else getattr(m, attr) for column, attr in _SHARED_FIELDS}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
     def grouped(self, column: str) -> list[dict[str, Any]]:
         """Tensors, warnings and mapped tensors per value of a mapping column (``class``, ``op_type``,
