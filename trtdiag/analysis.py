@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -22,9 +22,11 @@ from trtdiag.accuracy.join import with_log_findings
 from trtdiag.accuracy.pipeline import accuracy_from_outputs
 from trtdiag.accuracy.result import AccuracyResult
 from trtdiag.analysis_data import AnalysisData, Verdict, by_severity
+from trtdiag.bulk import gc_paused, without_gc_pauses
 from trtdiag.calib.cache import CalibrationCache, read_calibration_cache
 from trtdiag.comparison import Comparison, compare, summarize_engine
 from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor_row
+from trtdiag.documents.stream import iter_json
 from trtdiag.engine.artifacts import LogScan, Role, load_artifacts, sniff_file
 from trtdiag.engine.summary import EngineArtifacts, EngineSummary
 from trtdiag.errors import InputError, TruncatedInputError
@@ -33,7 +35,7 @@ from trtdiag.lint.explicit import joined_findings, lint_for_build
 from trtdiag.lint.run import LintResult
 from trtdiag.log.collector import read_log, require_tensorrt_lines
 from trtdiag.log.facts import LogFacts
-from trtdiag.naming import CLASSES, MappingSummary, ParseContext, map_missing_scales
+from trtdiag.naming import BY_NONE, CLASSES, MappingSummary, ParseContext, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
 from trtdiag.report.html import analysis_html
@@ -136,12 +138,27 @@ class Analysis(AnalysisData):
         """The ``trtdiag.analysis/1`` document (declared in ``trtdiag/documents/analysis.py``)."""
         return analysis_document(self, timestamp=timestamp)
 
-    def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
-        return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+    def document(self, *, timestamp: bool = True) -> dict[str, Any]:
+        """The document with its per-tensor rows as a view built when read: what the writers take (a
+        million warned tensors never become a million dicts at once). Plain data: use :meth:`to_dict`."""
+        return analysis_document(self, timestamp=timestamp, rows=False)
 
-    def to_html(self, *, timestamp: bool = True) -> str:
+    def json_chunks(self, *, timestamp: bool = True, doc: dict[str, Any] | None = None) -> Iterator[str]:
+        """:meth:`to_json` in pieces, for writing a large document without holding its text (``doc``: the
+        :meth:`document` already built for the HTML report, so both outputs show the same document)."""
+        with gc_paused():  # see trtdiag/bulk.py: the analysis holds a million objects the collector would walk
+            yield from iter_json(doc if doc is not None else self.document(timestamp=timestamp))
+
+    def to_json(self, *, timestamp: bool = True, indent: int = 2) -> str:
+        if indent != 2:
+            return json.dumps(self.to_dict(timestamp=timestamp), indent=indent, ensure_ascii=False,
+                              allow_nan=False) + "\n"
+        return "".join(self.json_chunks(timestamp=timestamp))
+
+    def to_html(self, *, timestamp: bool = True, doc: dict[str, Any] | None = None) -> str:
         """The HTML report, rendered from the same document as :meth:`to_json`."""
-        return analysis_html(self.to_dict(timestamp=timestamp))
+        with gc_paused():
+            return analysis_html(doc if doc is not None else self.document(timestamp=timestamp))
 
 
 
@@ -156,6 +173,7 @@ def _summary_verdict(a: Analysis) -> str:
             f"{v.headline}")
 
 
+@without_gc_pauses
 def analyze(
     log: str | os.PathLike[str],
     model: str | os.PathLike[str] | None = None,
@@ -275,8 +293,10 @@ def with_accuracy(a: Analysis, accuracy: AccuracyResult) -> Analysis:
 def _lint(facts: LogFacts, graph: GraphIndex | None, compute: ComputeProfile | None,
           cache: CalibrationCache | None) -> LintResult | None:
     """The lint of an explicitly quantized model, for the comparison to link its layers to (None otherwise)."""
-    ctx = BuildContext(facts=facts, graph=graph, mapping=map_missing_scales(facts, graph), compute=compute,
-                       cache_check=check_cache(cache, graph, facts) if cache is not None else None)
+    # Whether a calibrator was used reads the build and the cache, not the warned tensors: no mapping needed
+    # (analyze_facts maps them once, for the rules)
+    ctx = BuildContext(facts=facts, graph=graph, mapping=MappingSummary((), 0, 0, 0, 0, False, None),
+                       compute=compute, cache_check=check_cache(cache, graph, facts) if cache is not None else None)
     return lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
 
 
@@ -305,7 +325,8 @@ def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: Compute
                        compute=compute, cache_check=cache_check, quantization=quant)
     lint = lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
     findings = by_severity((*joined_findings(run_rules(ctx), lint), *engine_findings))
-    notes = _notes(facts, graph, mapping) + (compute.notes if compute else ())
+    notes = (_notes(facts, graph, mapping) + (compute.notes if compute else ())
+             + ((cache.note,) if cache is not None and cache.note else ()))
     partial = Analysis(log=facts, graph=graph, mapping=mapping, findings=findings,
                        verdict=Verdict("ok", "", ()), notes=notes, compute=compute, cache_check=cache_check,
                        comparison=comparison, engine=engine)
@@ -330,10 +351,11 @@ def _notes(facts: LogFacts, graph: GraphIndex | None, mapping: MappingSummary) -
         )
     else:
         notes.extend(graph.warnings)
-    helpers = [t for t in mapping.tensors if t.cls in ("parser-helper", "unnamed-trt-layer") and not t.mapped]
+    helpers = sum(g.tensors for g in mapping.groups
+                  if g.mapping.cls in ("parser-helper", "unnamed-trt-layer") and g.mapping.mapped_by == BY_NONE)
     if helpers and not facts.registrations:
         notes.append(
-            f"The log has no verbose ONNX-parser lines, so {len(helpers)} parser helpers (ONNXTRT_*) and "
+            f"The log has no verbose ONNX-parser lines, so {helpers} parser helpers (ONNXTRT_*) and "
             "unnamed TensorRT layers cannot be attributed to ONNX nodes. Rebuild with --verbose (trtexec) or "
             "a VERBOSE logger to attribute them."
         )
@@ -383,7 +405,9 @@ def _verdict(facts: LogFacts, mapping: MappingSummary, findings: tuple[Finding, 
     n_tensors = len(facts.missing_scale)
     details = []
     if n_tensors:
-        by_class = Counter(t.cls for t in mapping.tensors)
+        by_class: Counter[str] = Counter()
+        for g in mapping.groups:
+            by_class[g.mapping.cls] += g.tensors
         parts = ", ".join(f"{by_class[c]} {c}" for c in CLASSES if by_class.get(c))
         details.append(f"{n_tensors} tensors lacked INT8 scales ({n_warn} warnings): {parts}.")
     failed = next((f for f in findings if f.id == "build-failed"), None)

@@ -79,9 +79,10 @@ def _analyze_and_write(
     else:
         result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True,
                          **(engines or {}))
-    write_output(html_path, result.to_html(timestamp=timestamp))
+    doc = result.document(timestamp=timestamp)  # one document for both outputs; its JSON is streamed
+    write_output(html_path, result.to_html(doc=doc))
     if json_out is not None:
-        write_output(json_out, result.to_json(timestamp=timestamp))
+        write_output(json_out, result.json_chunks(doc=doc))
     failures = result.failures(fail_on, min_int8_mac_share)
     if not quiet or failures:
         echo_summary(result.summary_line(str(html_path), str(json_out) if json_out else None, failures),

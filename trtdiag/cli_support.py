@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from trtdiag.errors import TrtdiagError
-from trtdiag.io.outputs import check_outputs, model_inputs, write_atomic
+from trtdiag.io.outputs import check_outputs, model_inputs, write_atomic, write_atomic_chunks
 
 
 def epilog(example: str, gates: str | None = "a --fail-on gate failed") -> str:
@@ -36,14 +36,18 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     sys.exit(code)
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write one output atomically (``-`` is stdout); its folder is created if missing."""
+def write_output(path: Path, text: str | Iterable[str]) -> None:
+    """Write one output atomically (``-`` is stdout); its folder is created if missing. ``text`` may come
+    in pieces (a streamed JSON document): written as they come, the target replaced after the last."""
     if str(path) != "-":
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TrtdiagError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    write_atomic(path, text)
+    if isinstance(text, str):
+        write_atomic(path, text)
+    else:
+        write_atomic_chunks(path, text)
 
 
 def check_output_paths(inputs: list[Path | None], outputs: dict[str, Path | None]) -> None:

@@ -12,66 +12,71 @@ unmapped, with the reason.
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from functools import cached_property
+from typing import cast
 
+from trtdiag.bulk import gc_paused, names_with
 from trtdiag.log.facts import LogFacts, MissingScale
+from trtdiag.mapped_tensor import (
+    ACTIVATION,
+    BY_CONSTANT,
+    BY_DUPLICATE,
+    BY_EXACT,
+    BY_LAYER_OUTPUT,
+    BY_NONE,
+    BY_UNIQUIFIED,
+    BY_VERBOSE,
+    CLASSES,
+    GRAPH_INPUT,
+    PARSER_HELPER,
+    UNKNOWN,
+    UNNAMED_LAYER,
+    WEIGHT,
+    MappedBy,
+    MappedTensor,
+    MappedTensors,
+    MappingGroup,
+    TensorClass,
+    TensorMapping,
+    group_by_mapping,
+    tensor_names,
+)
 from trtdiag.onnx.graph import INTEGER_DTYPES, GraphIndex, Module
 from trtdiag.parser_replay.attribute import apply_counter_replay
 
+# Re-exported: the mapped-tensor types are imported from here by rules, documents and tests.
+__all__ = [
+    "ACTIVATION",
+    "BY_CONSTANT",
+    "BY_DUPLICATE",
+    "BY_EXACT",
+    "BY_LAYER_OUTPUT",
+    "BY_NONE",
+    "BY_UNIQUIFIED",
+    "BY_VERBOSE",
+    "CLASSES",
+    "GRAPH_INPUT",
+    "PARSER_HELPER",
+    "UNKNOWN",
+    "UNNAMED_LAYER",
+    "WEIGHT",
+    "MappedBy",
+    "MappedTensor",
+    "MappedTensors",
+    "MappingGroup",
+    "MappingSummary",
+    "NameMapper",
+    "ParseContext",
+    "TensorClass",
+    "TensorMapping",
+    "group_by_mapping",
+    "map_missing_scales",
+    "tensor_names",
+]
 
-class TensorClass(str, Enum):
-    """What kind of tensor TensorRT warned about. A ``str`` enum so that documents keep the plain words."""
-
-    GRAPH_INPUT = "graph-input"
-    ACTIVATION = "activation"
-    WEIGHT = "weight/constant"
-    PARSER_HELPER = "parser-helper"
-    UNNAMED_LAYER = "unnamed-trt-layer"
-    UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
-
-
-class MappedBy(str, Enum):
-    """Which naming rule attributed a TensorRT name to the ONNX graph (``NONE``: none did)."""
-
-    EXACT = "exact"
-    CONSTANT = "constant <name>_output"
-    LAYER_OUTPUT = "layer <name>_output"
-    UNIQUIFIED = "uniquified _N"
-    DUPLICATE = "renamed duplicate (N)"
-    VERBOSE = "verbose-parse context"
-    COUNTER_REPLAY = "counter-replay"  # ONNXTRT_Broadcast_N: the parser's name counter replayed over the graph
-    NONE = "none"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
-
-
-# Short names used by the rules and the tests.
-GRAPH_INPUT = TensorClass.GRAPH_INPUT
-ACTIVATION = TensorClass.ACTIVATION
-WEIGHT = TensorClass.WEIGHT
-PARSER_HELPER = TensorClass.PARSER_HELPER
-UNNAMED_LAYER = TensorClass.UNNAMED_LAYER
-UNKNOWN = TensorClass.UNKNOWN
-CLASSES = tuple(TensorClass)
-
-BY_EXACT = MappedBy.EXACT
-BY_CONSTANT = MappedBy.CONSTANT
-BY_LAYER_OUTPUT = MappedBy.LAYER_OUTPUT
-BY_UNIQUIFIED = MappedBy.UNIQUIFIED
-BY_DUPLICATE = MappedBy.DUPLICATE
-BY_VERBOSE = MappedBy.VERBOSE
-BY_NONE = MappedBy.NONE
 
 _OUTPUT_SUFFIX = re.compile(r"^(?P<layer>.+?)_output(?:_(?P<k>\d+))?$")
 _UNIQ_SUFFIX = re.compile(r"^(?P<base>.+)_\d+$")
@@ -82,34 +87,6 @@ _SHAPE_HELPER = re.compile(
     r"resizeShapeTensor\w*|iota|convertToScalar)(?:_\d+)?$"
 )
 _BROADCAST = re.compile(r"^ONNXTRT_Broadcast(?:_\d+)?$")
-
-
-@dataclass(frozen=True)
-class MappedTensor:
-    """One warned tensor, mapped onto the ONNX graph."""
-
-    tensor: str
-    count: int
-    first_line: int
-    lines: tuple[int, ...]
-    wording: str
-    cls: TensorClass
-    onnx_tensor: str | None
-    onnx_node: str | None  # producer
-    op_type: str | None  # producer's op; for weights and inputs the first consumer's op
-    onnx_consumers: tuple[str, ...]
-    block: int | None
-    submodule: str | None
-    mapped_by: MappedBy
-    dtype: str | None
-    is_integer: bool
-    weight_path: bool  # a weight, a constant, or the parser's broadcast of one
-    reason: str | None  # why it is unmapped (or what is uncertain)
-    replay_confidence: str | None = None  # counter-replay rows: how far to trust the fit (else None)
-
-    @property
-    def mapped(self) -> bool:
-        return self.mapped_by != BY_NONE
 
 
 @dataclass(frozen=True)
@@ -152,6 +129,9 @@ class NameMapper:
     def __init__(self, graph: GraphIndex | None, parse: ParseContext) -> None:
         self.graph = graph
         self.parse = parse
+        self._mappings: dict[tuple[_Hit, bool], TensorMapping] = {}
+        self._unknown = self._mapping(_NO_MODEL, False)  # every plain name without a model
+        self._not_in_model = self._derive(_NOT_IN_MODEL, False)
 
     # -- resolution of a bare name against the graph
     def _tensor_hit(self, name: str, how: MappedBy) -> _Hit | None:
@@ -264,14 +244,60 @@ class NameMapper:
         return None
 
     def map(self, ms: MissingScale) -> MappedTensor:
-        g = self.graph
-        hit = self._resolve(ms.tensor)
+        return MappedTensor.of(ms, self.mapping_of(ms.tensor))
+
+    def mapping_of(self, name: str) -> TensorMapping:
+        """The (shared) mapping of a warned name."""
+        if self.graph is None and _plain_without_model(name, self.parse):
+            return self._unknown
+        hit = self._resolve(name)
         if hit is None:
-            reason = "no model given" if g is None else "name not found in the ONNX model"
-            if g is None and (ms.tensor.startswith("ONNXTRT_") or _UNNAMED.match(ms.tensor.rsplit("_output", 1)[0])):
-                hit = self._helper_hit(ms.tensor.rsplit("_output", 1)[0])
+            if self.graph is None and (name.startswith("ONNXTRT_") or _UNNAMED.match(name.rsplit("_output", 1)[0])):
+                hit = self._helper_hit(name.rsplit("_output", 1)[0])
             if hit is None:
-                hit = _Hit(UNKNOWN, None, None, BY_NONE, reason=reason)
+                hit = _NO_MODEL if self.graph is None else _NOT_IN_MODEL
+        helper_integer = _SHAPE_HELPER.match(name.rsplit("_output", 1)[0]) is not None
+        return self._mapping(hit, helper_integer)
+
+    def index_names(self, names: Sequence[str]) -> tuple[array[int], list[TensorMapping]]:
+        """Every name's mapping as an index into the distinct mappings (4 bytes a name), and those mappings.
+
+        Without a model only helper names (and ``_output`` names, when the verbose parse registered
+        layers) can map anywhere but "unknown": they are found by one search of all names
+        (:func:`trtdiag.bulk.names_with`) and every other name gets index 0 without being looked at."""
+        mappings: list[TensorMapping] = [self._unknown] if self.graph is None else []
+        position: dict[int, int] = {id(m): k for k, m in enumerate(mappings)}
+        candidates: Sequence[int]
+        if self.graph is None:
+            index = array("I", bytes(4 * len(names)))
+            candidates = names_with(_OUTPUT_WORDS if self.parse.layer_owner else _HELPER_WORDS, names)
+        else:
+            index = array("I")
+            candidates = range(len(names))
+        for i in candidates:
+            m = self.mapping_of(names[i])
+            k = position.get(id(m))
+            if k is None:
+                k = position[id(m)] = len(mappings)
+                mappings.append(m)
+            if self.graph is None:
+                index[i] = k
+            else:
+                index.append(k)
+        return index, mappings
+
+    def _mapping(self, hit: _Hit, helper_integer: bool) -> TensorMapping:
+        """The mapping of a hit, built once per distinct hit: names that land in the same place share it."""
+        if hit is _NOT_IN_MODEL and not helper_integer:  # most names of a log that is not the model's
+            return self._not_in_model
+        key = (hit, helper_integer)
+        found = self._mappings.get(key)
+        if found is None:
+            found = self._mappings[key] = self._derive(hit, helper_integer)
+        return found
+
+    def _derive(self, hit: _Hit, helper_integer: bool) -> TensorMapping:
+        g = self.graph
         onnx_node = hit.node
         consumers: tuple[str, ...] = ()
         op_type: str | None = None
@@ -292,32 +318,34 @@ class NameMapper:
                 first = g.node(consumers[0])
                 op_type = first.op_type if first is not None else None
         block, submodule = _module_fields(module)
-        helper_integer = _SHAPE_HELPER.match(ms.tensor.rsplit("_output", 1)[0]) is not None
         is_integer = (dtype in INTEGER_DTYPES) if dtype else helper_integer
-        return MappedTensor(
-            tensor=ms.tensor,
-            count=ms.count,
-            first_line=ms.first_line,
-            lines=ms.lines,
-            wording=ms.wording,
-            cls=hit.cls,
-            onnx_tensor=hit.onnx_tensor,
-            onnx_node=onnx_node,
-            op_type=op_type,
-            onnx_consumers=consumers,
-            block=block,
-            submodule=submodule,
-            mapped_by=hit.mapped_by,
-            dtype=dtype,
-            is_integer=bool(is_integer),
-            weight_path=hit.weight_path,
-            reason=hit.reason,
-        )
+        return TensorMapping(cls=hit.cls, onnx_tensor=hit.onnx_tensor, onnx_node=onnx_node, op_type=op_type,
+                             onnx_consumers=consumers, block=block, submodule=submodule, mapped_by=hit.mapped_by,
+                             dtype=dtype, is_integer=bool(is_integer), weight_path=hit.weight_path,
+                             reason=hit.reason)
+
+
+_NO_MODEL = _Hit(UNKNOWN, None, None, BY_NONE, reason="no model given")
+_NOT_IN_MODEL = _Hit(UNKNOWN, None, None, BY_NONE, reason="name not found in the ONNX model")
+
+
+_HELPER_WORDS = re.compile(r"onnxtrt_|\(unnamed layer")  # lower case: see names_with
+_OUTPUT_WORDS = re.compile(r"onnxtrt_|\(unnamed layer|_output")
+_BROADCAST_WORD = re.compile("onnxtrt_broadcast")
+
+
+def _plain_without_model(name: str, parse: ParseContext) -> bool:
+    """Without a model, can ``name`` only be unknown? Only helper names (``ONNXTRT_*``, unnamed layers)
+    and ``<layer>_output`` names of layers the verbose parse registered can be attributed without one;
+    checking that first saves the resolver's regular expressions on a million plain names."""
+    if "ONNXTRT_" in name or "(Unnamed Layer" in name:
+        return False
+    return not parse.layer_owner or "_output" not in name
 
 
 @dataclass(frozen=True)
 class MappingSummary:
-    tensors: tuple[MappedTensor, ...]
+    tensors: Sequence[MappedTensor]  # MappedTensors (compact) from the mapper; any sequence in tests
     nameable: int  # warned names that a matching model should contain
     found: int
     registrations_checked: int
@@ -325,34 +353,75 @@ class MappingSummary:
     mismatch: bool
     mismatch_reason: str | None
 
+    @cached_property
+    def groups(self) -> tuple[MappingGroup, ...]:
+        """The warned tensors per distinct mapping, in order of first appearance (see :func:`group_by_mapping`)."""
+        return group_by_mapping(self.tensors)
+
+    def select(self, keep: Callable[[TensorMapping], bool]) -> Sequence[MappedTensor]:
+        """The tensors whose mapping passes ``keep``, in log order. ``keep`` runs once per distinct mapping,
+        not once per tensor: what a rule asks of a tensor's class, dtype or consumers is the same for every
+        tensor mapped the same way."""
+        if isinstance(self.tensors, MappedTensors):
+            return self.tensors.where(keep)
+        verdict = {id(g.mapping): keep(g.mapping) for g in self.groups}
+        if all(verdict.values()):
+            return list(self.tensors)
+        if not any(verdict.values()):
+            return []
+        return [t for t in self.tensors if verdict[id(t.mapping)]]
+
+
+def _names(records: Sequence[MissingScale]) -> Sequence[str]:
+    """The warned names, from the reader's own list when it keeps one (no record made per name)."""
+    listed = getattr(records, "names", None)
+    if isinstance(listed, Sequence) and len(listed) == len(records):
+        return listed
+    return [ms.tensor for ms in records]
+
 
 def map_missing_scales(facts: LogFacts, graph: GraphIndex | None) -> MappingSummary:
     """Map every warned tensor; decide whether the model fits the log at all."""
     parse = ParseContext.from_log(facts)
     mapper = NameMapper(graph, parse)
-    tensors = tuple(mapper.map(ms) for ms in facts.missing_scale)
-    tensors = apply_counter_replay(tensors, facts, graph, MappedBy.COUNTER_REPLAY)  # ONNXTRT_Broadcast_N
-    nameable = [t for t in tensors if t.cls not in (PARSER_HELPER, UNNAMED_LAYER)]
-    found = sum(1 for t in nameable if t.mapped)
+    names = _names(facts.missing_scale)
+    with gc_paused():  # see trtdiag/bulk.py
+        index, mappings = mapper.index_names(names)
+    compact = MappedTensors(facts.missing_scale, index, mappings)
+    # ONNXTRT_Broadcast_N by counter replay: the same rows back when it attributes nothing (the replay reads
+    # rows as a sequence; its signature says tuple)
+    replayed: Sequence[MappedTensor] = compact
+    if graph is not None and names_with(_BROADCAST_WORD, names):  # the replay attributes only broadcast helpers
+        replayed = apply_counter_replay(cast(tuple[MappedTensor, ...], compact), facts, graph,
+                                        MappedBy.COUNTER_REPLAY)
+    tensors: Sequence[MappedTensor] = compact if replayed is compact else replayed
+    # warnings per mapping from the warning order (no record read); facts built without one count records
+    by_order = replayed is compact and (len(facts.warning_order) or not len(compact))
+    groups = compact.groups(facts.warning_order) if by_order else group_by_mapping(replayed)
+    nameable = sum(g.tensors for g in groups if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER))
+    found = sum(g.tensors for g in groups
+                if g.mapping.cls not in (PARSER_HELPER, UNNAMED_LAYER) and g.mapping.mapped_by != BY_NONE)
     regs = [r.node for r in facts.registrations if r.kind == "node" and r.node]
     reg_found = sum(1 for n in regs if graph is not None and graph.node(n) is not None)
     mismatch = False
     reason = None
     if graph is not None:
-        if len(nameable) >= 3 and found / len(nameable) < 0.5:
+        if nameable >= 3 and found / nameable < 0.5:
             mismatch = True
-            reason = (f"only {found} of {len(nameable)} warned tensor names exist in the model "
+            reason = (f"only {found} of {nameable} warned tensor names exist in the model "
                       f"{graph.path}; it is probably not the model this log was built from")
         elif len(regs) >= 5 and reg_found / len(regs) < 0.5:
             mismatch = True
             reason = (f"only {reg_found} of {len(regs)} ONNX nodes registered in the log exist in the model "
                       f"{graph.path}; it is probably not the model this log was built from")
-    return MappingSummary(
+    summary = MappingSummary(
         tensors=tensors,
-        nameable=len(nameable),
+        nameable=nameable,
         found=found,
         registrations_checked=len(regs),
         registrations_found=reg_found,
         mismatch=mismatch,
         mismatch_reason=reason,
     )
+    summary.__dict__["groups"] = groups  # already counted: the cached property's value
+    return summary

@@ -7,6 +7,7 @@ Sub-modules are named differently by every model family (HF BERT ``attention.sel
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -93,7 +94,7 @@ def _row(block: int | None) -> str:
     return "outside blocks" if block is None else f"block {block}"
 
 
-def _place(tensors: tuple[MappedTensor, ...], node_cell: dict[str, tuple[str, str]]
+def _place(tensors: Sequence[MappedTensor], node_cell: dict[str, tuple[str, str]]
            ) -> tuple[dict[tuple[str, str], list[MappedTensor]], list[str]]:
     """Warned tensors per cell, and the tensors with neither block nor sub-module (in no cell)."""
     warned: dict[tuple[str, str], list[MappedTensor]] = {}
@@ -109,7 +110,7 @@ def _place(tensors: tuple[MappedTensor, ...], node_cell: dict[str, tuple[str, st
     return warned, unplaced
 
 
-def build_grid(graph: GraphIndex, tensors: tuple[MappedTensor, ...], compute: ComputeProfile | None,
+def build_grid(graph: GraphIndex, tensors: Sequence[MappedTensor], compute: ComputeProfile | None,
                blocked_gemms: set[str]) -> TransformerGrid | None:
     """Grid for a transformer model; None when the model has no encoder blocks."""
     if not graph.transformer.is_transformer:

@@ -24,8 +24,12 @@ from trtdiag.accuracy.document import accuracy_document
 from trtdiag.documents.common import finding_dict
 from trtdiag.documents.comparison import comparison_document
 from trtdiag.documents.engine_layers import engine_layers_dict
+from trtdiag.documents.tensor_rows import TENSOR_COLUMNS as TENSOR_COLUMNS
+from trtdiag.documents.tensor_rows import TENSOR_FIELDS as TENSOR_FIELDS
+from trtdiag.documents.tensor_rows import TensorRows
+from trtdiag.documents.tensor_rows import tensor_row as tensor_row
 from trtdiag.lint.document import lint_document
-from trtdiag.naming import MappedTensor
+from trtdiag.naming import BY_NONE, MappingGroup
 
 if TYPE_CHECKING:  # type names only: the documents read results, the pipelines write documents
     from trtdiag.analysis_data import AnalysisData as Analysis
@@ -43,45 +47,34 @@ class Field:
 
 
 # -- warned tensors: one row per tensor, the same columns in JSON, HTML and ``Analysis.tensors_df()``
-
-# (column, MappedTensor attribute); tuples become JSON lists.
-TENSOR_FIELDS = (
-    ("tensor", "tensor"), ("count", "count"), ("first_line", "first_line"), ("lines", "lines"), ("class", "cls"),
-    ("onnx_tensor", "onnx_tensor"), ("onnx_node", "onnx_node"), ("onnx_consumers", "onnx_consumers"),
-    ("op_type", "op_type"), ("block", "block"), ("submodule", "submodule"), ("mapped_by", "mapped_by"),
-    ("dtype", "dtype"), ("is_integer", "is_integer"), ("weight_path", "weight_path"), ("reason", "reason"),
-    ("wording", "wording"), ("replay_confidence", "replay_confidence"),
-)
-TENSOR_COLUMNS = tuple(column for column, _ in TENSOR_FIELDS)
+#    (declared in ``trtdiag/documents/tensor_rows.py``)
 
 
-def tensor_row(t: MappedTensor) -> dict[str, Any]:
-    """One warned tensor as a JSON row (keys in :data:`TENSOR_COLUMNS` order)."""
-    row = {column: getattr(t, attr) for column, attr in TENSOR_FIELDS}
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in row.items()}
-
-
-def _group_counts(tensors: tuple[MappedTensor, ...], key: Callable[[MappedTensor], Any]) -> dict[str, int]:
-    """Tensors per value of ``key``, most frequent first (ties by name) so documents are stable."""
-    counts = Counter("(none)" if key(t) is None else str(key(t)) for t in tensors)
+def _group_counts(groups: tuple[MappingGroup, ...], attr: str) -> dict[str, int]:
+    """Tensors per value of a mapping attribute, most frequent first (ties by name) so documents are stable."""
+    counts: Counter[str] = Counter()
+    for g in groups:
+        value = getattr(g.mapping, attr)
+        counts["(none)" if value is None else str(value)] += g.tensors
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _missing_scale(a: Analysis) -> list[dict[str, Any]]:
-    return [tensor_row(t) for t in a.mapping.tensors]
+def _missing_scale(a: Analysis) -> TensorRows:
+    return TensorRows(a.mapping.tensors, a.mapping.groups)
 
 
 def _missing_scale_summary(a: Analysis) -> dict[str, Any]:
-    tensors = a.mapping.tensors
+    groups = a.mapping.groups
+    mapped = sum(g.tensors for g in groups if g.mapping.mapped_by != BY_NONE)
     return {
         "warnings": len(a.log.warning_order),
-        "tensors": len(tensors),
-        "mapped": sum(1 for t in tensors if t.mapped),
-        "unmapped": sum(1 for t in tensors if not t.mapped),
-        "by_class": _group_counts(tensors, lambda t: t.cls),
-        "by_op_type": _group_counts(tensors, lambda t: t.op_type),
-        "by_block": _group_counts(tensors, lambda t: t.block),
-        "by_mapped_by": _group_counts(tensors, lambda t: t.mapped_by),
+        "tensors": len(a.mapping.tensors),
+        "mapped": mapped,
+        "unmapped": len(a.mapping.tensors) - mapped,
+        "by_class": _group_counts(groups, "cls"),
+        "by_op_type": _group_counts(groups, "op_type"),
+        "by_block": _group_counts(groups, "block"),
+        "by_mapped_by": _group_counts(groups, "mapped_by"),
     }
 
 
@@ -342,11 +335,17 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
-def analysis_document(a: Analysis, *, timestamp: bool = True) -> dict[str, Any]:
-    """The versioned JSON document of an analysis: header keys, then every :data:`FIELDS` entry in order."""
+def analysis_document(a: Analysis, *, timestamp: bool = True, rows: bool = True) -> dict[str, Any]:
+    """The versioned JSON document of an analysis: header keys, then every :data:`FIELDS` entry in order.
+
+    ``rows=False`` leaves the per-tensor rows as a :class:`~trtdiag.documents.tensor_rows.TensorRows`
+    view (rows built when read) instead of a list: what the HTML report and the streamed JSON writer
+    (:func:`trtdiag.documents.stream.iter_json`) take, so that a million warned tensors never become a
+    million dicts at once."""
     doc: dict[str, Any] = {"schema": SCHEMA, "trtdiag_version": __version__}
     if timestamp:
         doc["generated_at"] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     for field in FIELDS:
-        doc[field.key] = field.build(a)
+        value = field.build(a)
+        doc[field.key] = list(value) if rows and isinstance(value, TensorRows) else value
     return doc

@@ -27,7 +27,7 @@ from trtdiag.errors import InputError
 from trtdiag.io.files import check_file, looks_binary, one_line, open_binary_stream, read_head
 
 #: Decompressed JSON bytes read from one file; past it the file counts as cut short.
-MAX_JSON_BYTES = 64 << 20
+MAX_JSON_BYTES = 16 << 20
 #: Nesting deeper than this is refused: engine JSON is a few levels deep, and the parser's cost
 #: grows with the square of the depth.
 MAX_JSON_DEPTH = 512

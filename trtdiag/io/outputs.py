@@ -92,11 +92,22 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     ``-`` writes to standard output. The permissions of an existing target are kept; a new file gets
     the usual ``0o666 & ~umask``. Raises InputError (one line) when the folder is missing or not writable.
     """
+    write_atomic_chunks(path, (data,))
+
+
+def _encoded(piece: str | bytes) -> bytes:
     # A lone surrogate (JSON "\\ud800" read from an input) cannot be UTF-8: it is written as the
     # escape it came from, which keeps JSON valid and HTML readable.
-    raw = data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else data
+    return piece.encode("utf-8", errors="backslashreplace") if isinstance(piece, str) else piece
+
+
+def write_atomic_chunks(path: str | os.PathLike[str], chunks: Iterable[str | bytes]) -> None:
+    """:func:`write_atomic` for data produced in pieces (a streamed JSON document): each piece is written
+    as it comes, so the whole text never sits in memory, and the target is replaced only once the last
+    piece is on disk. An exception while producing the pieces leaves the previous file untouched."""
     if str(path) == STDOUT:
-        sys.stdout.buffer.write(raw)
+        for piece in chunks:
+            sys.stdout.buffer.write(_encoded(piece))
         sys.stdout.flush()
         return
     target = Path(path)
@@ -107,7 +118,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
+            for piece in chunks:
+                fh.write(_encoded(piece))
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(target))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trtdiag.errors import InputError
-from trtdiag.onnx.structure import load_structure, structure_only
+from trtdiag.onnx.structure import decode_text_fields, load_structure, structure_only
 
 if TYPE_CHECKING:
     from onnx import GraphProto, ModelProto, ValueInfoProto
@@ -426,6 +426,10 @@ def index_model(model: ModelProto, *, path: str | None = None, infer_shapes: boo
                 weights_dropped: bool = False) -> GraphIndex:
     """Index an in-memory ``onnx.ModelProto`` (``weights_dropped``: it is already weight-free)."""
     warnings: list[str] = []
+    replaced = decode_text_fields(model)
+    if replaced:
+        warnings.append(f"{replaced} names or strings in the model are not valid UTF-8; they were read with "
+                        "replacement characters (\ufffd)")
     g = model.graph
     tables = _index_nodes(g)
     consumers = {k: tuple(v) for k, v in tables.consumers.items()}

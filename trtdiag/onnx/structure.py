@@ -174,6 +174,36 @@ def load_structure(path: str | os.PathLike[str]) -> ModelProto:
     return model
 
 
+def decode_text_fields(message: Any) -> int:
+    """Replace, in place, every text field protobuf handed back as bytes by its UTF-8 decoding with
+    replacement characters; the number of fields replaced.
+
+    Why: ONNX declares names as ``string``, but nothing stops an exporter from writing bytes that are not
+    UTF-8, and protobuf's Python reader then returns them as ``bytes``: every ``name.startswith("/")``
+    downstream would fail. A name with a U+FFFD in it still matches itself everywhere."""
+    replaced = 0
+    for fd, value in message.ListFields():
+        if fd.type == fd.TYPE_STRING:
+            if _repeated(fd):
+                bad = [i for i, v in enumerate(value) if isinstance(v, bytes)]
+                for i in bad:
+                    value[i] = value[i].decode("utf-8", errors="replace")
+                replaced += len(bad)
+            elif isinstance(value, bytes):
+                setattr(message, fd.name, value.decode("utf-8", errors="replace"))
+                replaced += 1
+        elif fd.type == fd.TYPE_MESSAGE:
+            for item in value if _repeated(fd) else (value,):
+                replaced += decode_text_fields(item)
+    return replaced
+
+
+def _repeated(fd: Any) -> bool:
+    """Is the field repeated (``is_repeated`` in protobuf 6+, ``label`` before)?"""
+    flag = getattr(fd, "is_repeated", None)
+    return flag if isinstance(flag, bool) else bool(fd.label == fd.LABEL_REPEATED)
+
+
 def structure_only(model: ModelProto) -> ModelProto:
     """A copy of the model without the values of large initializers (their dims and dtypes stay).
 

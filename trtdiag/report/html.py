@@ -10,10 +10,10 @@ one entry in :data:`SECTIONS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 from markupsafe import Markup, escape
@@ -134,12 +134,24 @@ def build_rows(build: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def group_table(rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+@runtime_checkable
+class GroupedRows(Protocol):
+    """Rows that count their own groups (``trtdiag.documents.tensor_rows.TensorRows``): totals of a
+    million warned tensors come from their few shared mappings, not from a million rows."""
+
+    def grouped(self, column: str) -> list[dict[str, Any]]: ...
+
+    def unmapped(self, limit: int) -> list[dict[str, Any]]: ...
+
+
+def group_table(rows: Sequence[Mapping[str, Any]], column: str) -> list[dict[str, Any]]:
     """Warned tensors grouped by one column: tensors, warnings, and how many are mapped.
 
     Plain Python rather than pandas: the report is on the hot path of every run, and importing
     pandas costs more than the whole grouping.
     """
+    if isinstance(rows, GroupedRows):
+        return rows.grouped(column)
     groups: dict[str, dict[str, Any]] = {}
     for r in rows:
         key = "(none)" if r[column] is None or r[column] == "" else str(r[column])
@@ -161,12 +173,17 @@ def top_fix(findings: list[Mapping[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def group_reasons(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Unmapped names grouped by their reason: one line per reason with every name, most common first."""
+def group_reasons(rows: Sequence[Mapping[str, Any]], limit: int = ROW_LIMIT) -> list[dict[str, Any]]:
+    """Unmapped names grouped by their reason, most common first: one line per reason with its ``count``
+    and its first ``limit`` names (``rows``); every name is in the JSON document."""
+    if isinstance(rows, GroupedRows):
+        return rows.unmapped(limit)
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:
-        groups.setdefault(r.get("reason") or "(no reason recorded)", []).append(r)
-    return sorted(({"reason": k, "rows": v} for k, v in groups.items()), key=lambda g: -len(g["rows"]))
+        if r.get("mapped_by", "none") == "none":
+            groups.setdefault(r.get("reason") or "(no reason recorded)", []).append(r)
+    return sorted(({"reason": k, "count": len(v), "rows": v[:limit]} for k, v in groups.items()),
+                  key=lambda g: -g["count"])
 
 
 def grid_cells(grid: Mapping[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from trtdiag.commands import BuildCommand
-from trtdiag.naming import WEIGHT, MappedTensor
+from trtdiag.naming import WEIGHT, MappedTensor, TensorMapping, tensor_names
 from trtdiag.onnx.compute import GEMM_OPS
 from trtdiag.rules.context import BuildContext
 from trtdiag.rules.transformer_names import NameEvidence, weigh_names
@@ -37,11 +37,11 @@ def user_command(ctx: BuildContext) -> BuildCommand | None:
     return cmd.with_model(ctx.model_path) if ctx.model_path else cmd
 
 
-def feeds_gemm(ctx: BuildContext, t: MappedTensor) -> bool:
+def feeds_gemm(ctx: BuildContext, t: MappedTensor | TensorMapping) -> bool:
     return bool(ctx.gemms_touched([t]))
 
 
-def is_benign(ctx: BuildContext, t: MappedTensor) -> bool:
+def is_benign(ctx: BuildContext, t: MappedTensor | TensorMapping) -> bool:
     """Integer tensors never run in INT8; weights and constants feeding elementwise ops or LayerNorm
     (biases, LN weights) cost nothing. A constant feeding a MatMul is not benign: the MatMul falls back."""
     if t.is_integer:
@@ -63,7 +63,7 @@ def is_implicit_int8(ctx: BuildContext) -> bool:
 def transformer_name_evidence(ctx: BuildContext) -> NameEvidence:
     """Without a model: the transformer names among the warned tensors and parsed nodes (see
     :mod:`trtdiag.rules.transformer_names`)."""
-    return weigh_names([t.tensor for t in ctx.tensors] + [n.name for n in ctx.facts.parsed_nodes])
+    return weigh_names([*tensor_names(ctx.tensors), *(n.name for n in ctx.facts.parsed_nodes)])
 
 
 def looks_like_transformer_from_names(ctx: BuildContext) -> bool:

@@ -6,13 +6,14 @@ FP16-vs-INT8 comparison of two engines of one model. Unit tests build both in me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from trtdiag.fixes import SensitiveNodes, sensitive_nodes
 from trtdiag.log.facts import LogFacts
-from trtdiag.naming import MappedTensor, MappingSummary
+from trtdiag.naming import MappedTensor, MappedTensors, MappingSummary, TensorMapping
 from trtdiag.onnx.compute import GEMM_OPS, ComputeProfile
 from trtdiag.onnx.graph import GraphIndex
 from trtdiag.rules.base import ContextKind
@@ -55,21 +56,27 @@ class BuildContext:
                     or self.cache_check is not None)
 
     @property
-    def tensors(self) -> tuple[MappedTensor, ...]:
+    def tensors(self) -> Sequence[MappedTensor]:
         return self.mapping.tensors
 
     @cached_property
     def sensitive(self) -> SensitiveNodes | None:
         return sensitive_nodes(self.graph) if self.graph is not None else None
 
-    def gemms_touched(self, tensors: list[MappedTensor] | tuple[MappedTensor, ...]) -> list[str]:
+    def gemms_touched(self, tensors: Sequence[MappedTensor | TensorMapping]) -> list[str]:
         """GEMM/Conv nodes that produce or consume the tensors (the warning's own words: "any layer
-        consuming or producing given tensor" falls back)."""
+        consuming or producing given tensor" falls back). Each distinct mapping is looked at once."""
         g = self.graph
         if g is None:
             return []
         found: dict[str, None] = {}
-        for t in tensors:
+        seen: set[int] = set()
+        items = tensors.distinct_mappings() if isinstance(tensors, MappedTensors) else tensors
+        for item in items:
+            t = item.mapping if isinstance(item, MappedTensor) else item
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
             names: list[str] = []
             if t.onnx_node:
                 names.append(t.onnx_node)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from trtdiag.findings import Evidence
-from trtdiag.naming import MappedTensor
+from trtdiag.naming import MappedTensor, MappedTensors
 
 MAX_EVIDENCE = 25  # names kept per list; the totals say how many there were
 
 
 def evidence(
-    tensors: list[MappedTensor] | None = None,
+    tensors: Sequence[MappedTensor] | None = None,
     nodes: list[str] | None = None,
     lines: list[int] | None = None,
     notes: list[str] | None = None,
@@ -43,9 +45,17 @@ def ms_or_na(values: list[float | None]) -> str:
     return ms(sum(timed)) if timed else "n/a"
 
 
-def blocks_phrase(tensors: list[MappedTensor]) -> str:
+def first_lines(tensors: Sequence[MappedTensor]) -> list[int]:
+    """The first lines evidence can show of these tensors. Warned tensors come in order of first appearance
+    (a subsequence of the log's): the first :data:`MAX_EVIDENCE` of them hold the smallest first lines,
+    which are what :func:`evidence` keeps, so a million tensors need not be read for it."""
+    return [t.first_line for t in tensors[:MAX_EVIDENCE]]
+
+
+def blocks_phrase(tensors: Sequence[MappedTensor]) -> str:
     """`` in block 1`` / `` in blocks 0, 2`` / `` in 12 blocks (0-11)``; empty outside the blocks."""
-    blocks = sorted({t.block for t in tensors if t.block is not None})
+    items = tensors.distinct_mappings() if isinstance(tensors, MappedTensors) else tensors
+    blocks = sorted({t.block for t in items if t.block is not None})
     if not blocks:
         return ""
     if len(blocks) > 8:

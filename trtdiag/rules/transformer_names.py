@@ -20,6 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trtdiag.bulk import names_with
+
 #: (category, strong?, pattern), in the order the finding lists them.
 CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("LayerNorm weights/biases", True,
@@ -32,7 +34,12 @@ CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
      re.compile(r"(?i)(?:encoder|decoder)[./](?:layers?|blocks?|h)\b|transformer[./]h[./]\d+")),
     ("Softmax", False, re.compile(r"Softmax|softmax")),
 )
+#: Words without which no category's pattern can match (lower case, see :func:`names_with`): names without
+#: any of them are skipped, so a log of a million warned names is searched once, not seven times per name.
+_ANY_CATEGORY = re.compile(r"norm|ln|input_ids|attention_mask|token_type_ids|position_ids|attn|attention|multi"
+                           r"|embeddings|encoder|decoder|transformer|softmax")
 BROADCAST = "ONNXTRT_Broadcast helpers next to LayerNorm names"
+_BROADCAST_WORD = re.compile("onnxtrt_broadcast")
 MAX_NAMES = 3  # examples kept per category
 
 
@@ -57,7 +64,8 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
     but is shown once, under the first (the finding stays short)."""
     found: dict[str, list[str]] = {}
     strong = False
-    for name in names:
+    for index in names_with(_ANY_CATEGORY, names):
+        name = names[index]
         shown = False
         for category, is_strong, pattern in CATEGORIES:
             if pattern.search(name):
@@ -77,7 +85,8 @@ def _broadcast_next_to_layernorm(names: Sequence[str]) -> list[str]:
     """``ONNXTRT_Broadcast_N_output`` right before or after a LayerNorm name: the parser's helper for a
     LayerNorm weight (TensorRT broadcasts the 1-D weight to the activation's rank)."""
     out: list[str] = []
-    for i, name in enumerate(names):
+    for i in names_with(_BROADCAST_WORD, names):
+        name = names[i]
         if not name.startswith("ONNXTRT_Broadcast"):
             continue
         near = [*names[max(0, i - 2):i], *names[i + 1:i + 3]]

@@ -7,19 +7,19 @@ from trtdiag.naming import ACTIVATION, GRAPH_INPUT
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import feeds_gemm, q
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.evidence import blocks_phrase, evidence, pct
+from trtdiag.rules.evidence import blocks_phrase, evidence, first_lines, pct
 
 
 def check(ctx: BuildContext) -> Finding | None:
-    acts = [t for t in ctx.tensors if t.cls in (ACTIVATION, GRAPH_INPUT) and not t.is_integer
-            and not t.weight_path and feeds_gemm(ctx, t)]
+    acts = ctx.mapping.select(lambda m: m.cls in (ACTIVATION, GRAPH_INPUT) and not m.is_integer
+                              and not m.weight_path and feeds_gemm(ctx, m))
     if not acts:
         return None
     gemms = ctx.gemms_touched(acts)
     return RULE.finding(
         fields={"count": len(acts), "blocks": blocks_phrase(acts), "gemms": len(gemms),
                 "share": pct(ctx.share(gemms))},
-        evidence=evidence(acts, nodes=gemms, lines=[t.first_line for t in acts]),
+        evidence=evidence(acts, nodes=gemms, lines=first_lines(acts)),
         commands=(f"rm -f {q(ctx.facts.build.calibration_cache_read or 'calib.cache')}  # then rebuild",),
         gemm_nodes=gemms, mac_share=ctx.finding_share(gemms),
     )

@@ -11,13 +11,13 @@ from trtdiag.rules.evidence import evidence
 
 def check(ctx: BuildContext) -> Finding | None:
     tensors = ctx.tensors
-    if not tensors or not all(is_benign(ctx, t) for t in tensors):
+    if not tensors or not all(is_benign(ctx, g.mapping) for g in ctx.mapping.groups):
         return None
-    weights = [t for t in tensors if t.weight_path]
-    ints = [t for t in tensors if t.is_integer and not t.weight_path]
+    weights = ctx.mapping.select(lambda m: m.weight_path)
+    ints = ctx.mapping.select(lambda m: m.is_integer and not m.weight_path)
     return RULE.finding(
         fields={"total": len(tensors), "ints": len(ints), "weights": len(weights)},
-        evidence=evidence(list(tensors), lines=[t.first_line for t in tensors[:10]]),
+        evidence=evidence(tensors, lines=[t.first_line for t in tensors[:10]]),
         mac_share=ctx.finding_share([]),
     )
 

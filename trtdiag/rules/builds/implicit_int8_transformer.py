@@ -73,7 +73,7 @@ def check(ctx: BuildContext) -> Finding | None:
         notes.append("kept in FP16: " + ", ".join(f"{v} {k}" for k, v in sens.counts().items() if v))
     return RULE.finding(
         fields={"why": why, "gemms": len(gemms) or "the", "share": pct(ctx.share(gemms))},
-        evidence=evidence(list(ctx.tensors), nodes=nodes + gemms, lines=lines, notes=notes),
+        evidence=evidence(ctx.tensors, nodes=nodes + gemms, lines=lines, notes=notes),
         commands=_commands(ctx), gemm_nodes=gemms, mac_share=ctx.finding_share(gemms),
     )
 

@@ -33,7 +33,7 @@ def check(ctx: BuildContext) -> Finding | None:
     if not b.int8 or b.fp16 is not False or b.strongly_typed or ctx.facts.trt11:
         return None  # (on TensorRT 11 the build never ran: trt11-implicit-int8-removed says why)
     lines = [b.evidence[k] for k in ("fp16", "precision", "fp32_int8_notice", "command") if k in b.evidence]
-    fallback = [t for t in ctx.tensors if not is_benign(ctx, t)]
+    fallback = ctx.mapping.select(lambda m: not is_benign(ctx, m))
     gemms = ctx.gemms_touched(fallback)
     if ctx.graph is not None and ctx.graph.transformer.is_transformer and is_implicit_int8(ctx):
         # Attention/FFN GEMMs fused into Myelin do not run INT8 either; with INT8-only they run FP32.

@@ -5,16 +5,16 @@ from __future__ import annotations
 from trtdiag.findings import Finding, Severity
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.evidence import evidence
+from trtdiag.rules.evidence import evidence, first_lines
 
 
 def check(ctx: BuildContext) -> Finding | None:
-    ints = [t for t in ctx.tensors if t.is_integer]
+    ints = ctx.mapping.select(lambda m: m.is_integer)
     if not ints:
         return None
     return RULE.finding(
         fields={"count": len(ints)},
-        evidence=evidence(ints, lines=[t.first_line for t in ints]),
+        evidence=evidence(ints, lines=first_lines(ints)),
         mac_share=ctx.finding_share([]),
     )
 

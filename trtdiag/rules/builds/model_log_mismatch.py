@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from trtdiag.commands import BuildCommand, template
 from trtdiag.findings import Finding, Severity
-from trtdiag.naming import PARSER_HELPER, UNNAMED_LAYER
+from trtdiag.naming import BY_NONE, PARSER_HELPER, UNNAMED_LAYER
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.build_traits import q
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.evidence import evidence
+from trtdiag.rules.evidence import evidence, first_lines
 
 
 def _rerun(ctx: BuildContext) -> str:
@@ -26,10 +26,10 @@ def check(ctx: BuildContext) -> Finding | None:
     m = ctx.mapping
     if not m.mismatch:
         return None
-    unmapped = [t for t in ctx.tensors if not t.mapped and t.cls not in (PARSER_HELPER, UNNAMED_LAYER)]
+    unmapped = ctx.mapping.select(lambda m: m.mapped_by == BY_NONE and m.cls not in (PARSER_HELPER, UNNAMED_LAYER))
     return RULE.finding(
         fields={"reason": m.mismatch_reason},
-        evidence=evidence(unmapped, lines=[t.first_line for t in unmapped]),
+        evidence=evidence(unmapped, lines=first_lines(unmapped)),
         commands=(_rerun(ctx),),
         mac_share=ctx.finding_share([]),
     )

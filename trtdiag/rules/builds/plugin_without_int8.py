@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 
+from trtdiag.bulk import names_with
 from trtdiag.findings import Finding, Severity
-from trtdiag.naming import MappedTensor
+from trtdiag.naming import MappedTensor, tensor_names
 from trtdiag.rules.base import ContextKind, Rule, Scope
 from trtdiag.rules.context import BuildContext
-from trtdiag.rules.evidence import evidence
+from trtdiag.rules.evidence import evidence, first_lines
 
 _STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
+_PLUGIN = re.compile("plugin")  # in lower-case names (see names_with)
 
 
 def _is_unknown_op(op: str) -> bool:
@@ -41,7 +43,10 @@ def _warned_at_plugins(ctx: BuildContext) -> tuple[list[MappedTensor], list[str]
                 plugin_nodes.extend(sorted(touched & custom))
         return warned, plugin_nodes
     names = {e.text for e in ctx.facts.plugins}
-    warned = [t for t in ctx.tensors if re.search(r"(?i)plugin", t.tensor) or any(t.tensor in n for n in names)]
+    if not names:
+        tensors = ctx.tensors
+        return [tensors[i] for i in names_with(_PLUGIN, tensor_names(tensors))], plugin_nodes
+    warned = [t for t in ctx.tensors if _PLUGIN.search(t.tensor.lower()) or any(t.tensor in n for n in names)]
     return warned, plugin_nodes
 
 
@@ -49,7 +54,7 @@ def check(ctx: BuildContext) -> Finding | None:
     warned, plugin_nodes = _warned_at_plugins(ctx)
     if not warned:
         return None
-    lines = [t.first_line for t in warned] + [e.line for e in ctx.facts.plugins]
+    lines = first_lines(warned) + [e.line for e in ctx.facts.plugins]
     return RULE.finding(
         fields={"count": len(warned)},
         evidence=evidence(warned, nodes=plugin_nodes, lines=lines),

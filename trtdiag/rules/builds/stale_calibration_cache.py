@@ -6,6 +6,8 @@ read followed by missing-scale warnings for most of the model's float activation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from trtdiag.findings import Finding, Severity
 from trtdiag.naming import ACTIVATION, UNKNOWN, MappedTensor
 from trtdiag.rules.base import ContextKind, Rule, Scope
@@ -17,11 +19,11 @@ _CACHE_EVENTS = ("cache-read", "scales-from-cache")
 STALE_SHARE = 0.5  # warned activations / float activations of the model (or warned tensors) that mean "stale"
 
 
-def _activation_like(ctx: BuildContext) -> list[MappedTensor]:
-    return [t for t in ctx.tensors if t.cls in (ACTIVATION, UNKNOWN) and not t.is_integer and not t.weight_path]
+def _activation_like(ctx: BuildContext) -> Sequence[MappedTensor]:
+    return ctx.mapping.select(lambda m: m.cls in (ACTIVATION, UNKNOWN) and not m.is_integer and not m.weight_path)
 
 
-def _reason_from_log(ctx: BuildContext, act_like: list[MappedTensor]) -> str | None:
+def _reason_from_log(ctx: BuildContext, act_like: Sequence[MappedTensor]) -> str | None:
     """A cache was read, calibration did not run, and then most activations lacked scales."""
     b = ctx.facts.build
     cache_used = bool(b.calibration_cache_read) or any(e.kind in _CACHE_EVENTS for e in ctx.facts.calibration.events)
