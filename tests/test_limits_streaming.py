@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from trtdiag import bulk
 from trtdiag.analysis import Analysis, analyze
 from trtdiag.calib import cache as cache_module
 from trtdiag.calib.cache import read_calibration_cache
@@ -147,6 +148,12 @@ def test_names_with_finds_what_a_search_per_name_finds() -> None:
     ascii_names = [n for n in names if n.isascii()]
     assert names_with(pattern, ascii_names) == [i for i, n in enumerate(ascii_names) if pattern.search(n.lower())]
     assert names_with(pattern, []) == [] and names_with(pattern, ["a\nnorm", "b"]) == [0]
+    saved = bulk.SLICE
+    try:
+        bulk.SLICE = 7  # several slices, some with non-ASCII names: indices stay global
+        assert names_with(pattern, names) == expected
+    finally:
+        bulk.SLICE = saved
 
 
 # -- HTML caps

@@ -16,6 +16,7 @@ import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -50,8 +51,23 @@ def names_with(words: re.Pattern[str], names: Sequence[str]) -> list[int]:
     pattern of lower-case plain words (no anchors, nothing that matches a newline).
 
     Why not one search per name: a log can warn about a million distinct tensors. The names are joined by
-    newlines, lowered and searched once (a case-sensitive search of the lowered text is many times faster
-    than a case-insensitive one); only the lines that match are located."""
+    newlines (a slice of :data:`SLICE` names at a time, which bounds the joined text's memory), lowered and
+    searched once (a case-sensitive search of the lowered text is many times faster than a
+    case-insensitive one); only the lines that match are located."""
+    out: list[int] = []
+    chunks = iter(names)
+    base = 0
+    while part := list(islice(chunks, SLICE)):
+        out.extend(base + i for i in _slice_with(words, part))
+        base += len(part)
+    return out
+
+
+#: Names joined and searched at a time.
+SLICE = 65536
+
+
+def _slice_with(words: re.Pattern[str], names: list[str]) -> list[int]:
     text = "\n".join(names)
     if not text.isascii() or text.count("\n") != max(len(names) - 1, 0):
         # lowering non-ASCII text may change its length, and a name may hold a newline: one by one
