@@ -39,7 +39,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench_measure import MIB, REPO, Meter, ToolResult, child_env, ensure_log, evict_cache, probe_trtdiag, warm_cache
+from bench_measure import (
+    MIB,
+    Meter,
+    ToolResult,
+    checked_workdir,
+    child_env,
+    ensure_log,
+    evict_cache,
+    probe_trtdiag,
+    warm_cache,
+)
 
 TARGET_RATIO = 3.0
 TARGET_PEAK_MB = 300.0
@@ -302,11 +312,10 @@ def _clean_up(bench: Bench, sizes: list[tuple[str, float]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    workdir: Path = args.workdir.resolve()
-    if workdir == REPO or REPO in workdir.parents:
-        print(f"refusing --workdir inside the repository ({workdir}); use a temp dir", file=sys.stderr)
+    checked = checked_workdir(args.workdir)
+    if checked is None:
         return 0
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir: Path = checked
     env = child_env()
     meter = Meter(env, workdir)
     available, why = probe_trtdiag(env, workdir)

@@ -29,7 +29,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_measure import MIB, REPO, Meter, ToolResult, child_env, probe_trtdiag, warm_cache
+from bench_measure import (
+    MIB,
+    REPO,
+    Meter,
+    ToolResult,
+    checked_workdir,
+    child_env,
+    print_outputs,
+    probe_trtdiag,
+    verdict,
+    warm_cache,
+)
 
 TARGET_RATIO = 3.0
 TARGET_PEAK_MB = 300.0
@@ -110,27 +121,23 @@ def _report(log: Path, summary: dict[str, object], grep: ToolResult, trt: ToolRe
     ratio = t_best / g_best
     print(f"grep:    best {g_best:.2f} s, median {grep.stat('median'):.2f} s, peak {grep.peak_mb:.1f} MB")
     print(f"trtdiag: best {t_best:.2f} s, median {trt.stat('median'):.2f} s, peak {trt.peak_mb:.1f} MB")
-    print(f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'}: trtdiag/grep wall time {ratio:.2f}x "
-          f"(target <= {TARGET_RATIO:g}x)")
+    verdict(ratio <= TARGET_RATIO, f"trtdiag/grep wall time {ratio:.2f}x "
+            f"(target <= {TARGET_RATIO:g}x)")
     peak = trt.peak_mb or 0.0
-    print(f"{'PASS' if peak < TARGET_PEAK_MB else 'FAIL'}: trtdiag peak RSS {peak:.1f} MB "
-          f"(target < {TARGET_PEAK_MB:g} MB)")
-    for name in ("concat.json", "concat.html"):
-        out = workdir / name
-        if out.exists():
-            print(f"output {name}: {out.stat().st_size / MIB:.1f} MiB")
+    verdict(peak < TARGET_PEAK_MB, f"trtdiag peak RSS {peak:.1f} MB "
+            f"(target < {TARGET_PEAK_MB:g} MB)")
+    print_outputs(workdir, ("concat.json", "concat.html"))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    workdir: Path = args.workdir.resolve()
-    if workdir == REPO or REPO in workdir.parents:
-        print(f"refusing --workdir inside the repository ({workdir}); use a temp dir", file=sys.stderr)
+    checked = checked_workdir(args.workdir)
+    if checked is None:
         return 0
+    workdir: Path = checked
     if not CORPUS_LOGS.is_dir():
         print(f"the shared corpus is not at {CORPUS_LOGS}: nothing to concatenate")
         return 0
-    workdir.mkdir(parents=True, exist_ok=True)
     env = child_env()
     meter = Meter(env, workdir)
     available, why = probe_trtdiag(env, workdir)

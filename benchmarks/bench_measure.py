@@ -230,3 +230,27 @@ def evict_cache(path: Path) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+def checked_workdir(workdir: Path) -> Path | None:
+    """The resolved ``--workdir``, created; None (and a message) when it lies inside the repository:
+    benchmarks write large files and nothing of theirs may land in the project."""
+    resolved = workdir.resolve()
+    if resolved == REPO or REPO in resolved.parents:
+        print(f"refusing --workdir inside the repository ({resolved}); use a temp dir", file=sys.stderr)
+        return None
+    resolved.mkdir(parents=True, exist_ok=True)
+    return resolved
+
+
+def verdict(passed: bool, text: str) -> None:
+    """One PASS/FAIL line against a target (the benchmarks report, they never gate)."""
+    print(f"{'PASS' if passed else 'FAIL'}: {text}")
+
+
+def print_outputs(workdir: Path, names: tuple[str, ...]) -> None:
+    """The size of each report a run wrote (bounded reports are a target too)."""
+    for name in names:
+        out = workdir / name
+        if out.exists():
+            print(f"output {name}: {out.stat().st_size / MIB:.1f} MiB")

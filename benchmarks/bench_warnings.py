@@ -31,7 +31,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_measure import MIB, REPO, Meter, ToolResult, child_env, probe_trtdiag, warm_cache
+from bench_measure import (
+    MIB,
+    Meter,
+    ToolResult,
+    checked_workdir,
+    child_env,
+    print_outputs,
+    probe_trtdiag,
+    verdict,
+    warm_cache,
+)
 
 TARGET_SECONDS = 10.0
 TARGET_PEAK_MB = 300.0
@@ -95,28 +105,24 @@ def _report(summary: dict[str, int], results: list[ToolResult], workdir: Path) -
         print(f"{r.tool}: best {best:.2f} s, median {r.stat('median'):.2f} s, peak {r.peak_mb or 0:.1f} MB{ratio}")
     found = [r.stdout_tail.strip().splitlines()[-1:] for r in read.ok_runs]
     want = f"{summary['distinct_tensors']} {summary['warnings']}"
-    print(f"{'PASS' if found and all(f == [want] for f in found) else 'FAIL'}: read_log found every tensor and "
-          f"warning ({want})")
+    verdict(bool(found) and all(f == [want] for f in found), f"read_log found every tensor and "
+            f"warning ({want})")
     best = analyze.stat("best")
     if best is not None:
-        print(f"{'PASS' if best < TARGET_SECONDS else 'FAIL'}: trtdiag analyze {best:.2f} s "
-              f"(target < {TARGET_SECONDS:g} s)")
+        verdict(best < TARGET_SECONDS, f"trtdiag analyze {best:.2f} s "
+                f"(target < {TARGET_SECONDS:g} s)")
         peak = analyze.peak_mb or 0.0
-        print(f"{'PASS' if peak < TARGET_PEAK_MB else 'FAIL'}: trtdiag analyze peak RSS {peak:.1f} MB "
-              f"(target < {TARGET_PEAK_MB:g} MB)")
-    for name in ("warnings.json", "warnings.html"):
-        out = workdir / name
-        if out.exists():
-            print(f"output {name}: {out.stat().st_size / MIB:.1f} MiB")
+        verdict(peak < TARGET_PEAK_MB, f"trtdiag analyze peak RSS {peak:.1f} MB "
+                f"(target < {TARGET_PEAK_MB:g} MB)")
+    print_outputs(workdir, ("warnings.json", "warnings.html"))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    workdir: Path = args.workdir.resolve()
-    if workdir == REPO or REPO in workdir.parents:
-        print(f"refusing --workdir inside the repository ({workdir}); use a temp dir", file=sys.stderr)
+    checked = checked_workdir(args.workdir)
+    if checked is None:
         return 0
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir: Path = checked
     env = child_env()
     meter = Meter(env, workdir)
     available, why = probe_trtdiag(env, workdir)
