@@ -97,6 +97,8 @@ def test_onnxruntime_fix_passes_and_excludes_the_planted_block(work: Path, fixed
     assert doc["after"]["lint_errors"] == 0 and doc["after"]["non_finite_tensors"] == []
     assert "every check passed" in out and "FAILED" not in out
     assert "trtexec --onnx=" in out and "--stronglyTyped" in out and "--fp16 --int8" in out
+    # ONNX Runtime's Q/DQ model is FP32 elsewhere: AutoCast to FP16 before the strongly typed build
+    assert "python -m modelopt.onnx.autocast --onnx_path" in out and ".fp16.onnx --stronglyTyped" in out
 
 
 def test_unreachable_max_error_fails_the_accuracy_check(work: Path) -> None:
@@ -147,6 +149,7 @@ def test_modelopt_subprocess_path_with_the_stand_in(work: Path, sens: Path, tmp_
     # The stand-in, like ModelOpt 0.47, writes over its --onnx_path: fix must hand it a copy.
     assert (work / "outlier.onnx").read_bytes() == before
     assert json.loads((tmp_path / "mo.json").read_text())["backend"] == "modelopt"
+    assert "modelopt.onnx.autocast" not in out  # ModelOpt's output is FP16 outside the Q/DQ already
     argv = json.loads(log.read_text().splitlines()[-1])
     assert argv[:3] == ["python", "-m", "modelopt.onnx.quantization"]
     assert argv[argv.index("--op_types_to_exclude_fp16") + 1] == "Mul"  # the finfo.min mask hazard

@@ -19,7 +19,7 @@ from trtdiag.fix.backends import Backend, build_with_modelopt, build_with_onnxru
 from trtdiag.fix.check import ModelCheck, check_model, reference
 from trtdiag.fix.select import Selection, Sensitivity, choose, from_document, from_sweep
 from trtdiag.io.outputs import check_outputs, model_inputs, write_atomic
-from trtdiag.sensitivity.commands import Command, trtexec_commands
+from trtdiag.sensitivity.commands import Command, fp32_qdq_commands, trtexec_commands
 from trtdiag.sensitivity.groups import Granularity
 from trtdiag.sensitivity.loader import split_spec
 from trtdiag.sensitivity.pipeline import Prepared, SensitivityOptions, prepare, run_sensitivity
@@ -128,7 +128,8 @@ def run_fix(model: str | os.PathLike[str], options: FixOptions, progress: Progre
         before = check_model("all INT8", before_path, ref, 0, options.max_error)
         after = check_model("fixed", fixed, ref, len(selection.nodes), options.max_error)
         _write(fixed, out)
-    commands = tuple(trtexec_commands(str(out)))
+    # ModelOpt's output is FP16 outside the Q/DQ; ONNX Runtime's is FP32 there (see fp32_qdq_commands)
+    commands = tuple(trtexec_commands(str(out)) if backend is Backend.MODELOPT else fp32_qdq_commands(str(out)))
     return FixReport(str(model), str(out), backend, options, prep, sens, selection, before, after, commands,
                      time.monotonic() - start)
 

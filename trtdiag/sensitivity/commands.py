@@ -77,6 +77,18 @@ def trtexec_commands(qdq: str) -> list[Command]:
                     f"trtexec --onnx={shlex.quote(qdq)} --fp16 --int8 --saveEngine={shlex.quote(engine)}")]
 
 
+def fp32_qdq_commands(qdq: str) -> list[Command]:
+    """The TensorRT builds of a Q/DQ model whose other layers are FP32 (ONNX Runtime's quantizer): a strongly
+    typed build runs those in FP32, so ModelOpt AutoCast converts them to FP16 first (it keeps the Q/DQ nodes and
+    the layers FP16 cannot hold, such as the finfo.min mask; seen with ModelOpt 0.47 on the fixture models)."""
+    fp16 = f"{Path(qdq).with_suffix('')}.fp16.onnx"
+    autocast = Command("Convert the non-quantized layers to FP16 for a strongly typed build (ModelOpt AutoCast)",
+                       f"python -m modelopt.onnx.autocast --onnx_path {shlex.quote(qdq)} "
+                       f"--output_path {shlex.quote(fp16)} --keep_io_types")
+    _, weakly = trtexec_commands(qdq)
+    return [autocast, trtexec_commands(fp16)[0], weakly]
+
+
 def build_commands(model: str, calib: str, shapes: dict[str, tuple[int, ...]], exclude: Sequence[str],
                    ranges: RangeCheck) -> list[Command]:
     """ModelOpt, then the TensorRT build of its output, then the no-Q/DQ alternative for TensorRT <= 10."""
