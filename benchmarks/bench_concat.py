@@ -35,9 +35,8 @@ from bench_measure import (
     Meter,
     ToolResult,
     checked_workdir,
-    child_env,
     print_outputs,
-    probe_trtdiag,
+    ready_meter,
     verdict,
     warm_cache,
 )
@@ -138,11 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     if not CORPUS_LOGS.is_dir():
         print(f"the shared corpus is not at {CORPUS_LOGS}: nothing to concatenate")
         return 0
-    env = child_env()
-    meter = Meter(env, workdir)
-    available, why = probe_trtdiag(env, workdir)
-    if not available:
-        print(why)
+    meter = ready_meter(workdir)
+    if meter is None:
         return 0
     sources = [corpus_log(n) for n in (args.source or DEFAULT_SOURCES)]
     log = workdir / f"concat_{'_'.join(p.name[:3] for p in sources)}_{args.size_mb:g}mb.log"

@@ -254,3 +254,13 @@ def print_outputs(workdir: Path, names: tuple[str, ...]) -> None:
         out = workdir / name
         if out.exists():
             print(f"output {name}: {out.stat().st_size / MIB:.1f} MiB")
+
+
+def ready_meter(workdir: Path) -> Meter | None:
+    """A meter for child runs in ``workdir``, or None (and why) when ``python -m trtdiag`` cannot run there."""
+    env = child_env()
+    available, why = probe_trtdiag(env, workdir)
+    if not available:
+        print(why)
+        return None
+    return Meter(env, workdir)

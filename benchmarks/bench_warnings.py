@@ -36,9 +36,8 @@ from bench_measure import (
     Meter,
     ToolResult,
     checked_workdir,
-    child_env,
     print_outputs,
-    probe_trtdiag,
+    ready_meter,
     verdict,
     warm_cache,
 )
@@ -123,11 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     if checked is None:
         return 0
     workdir: Path = checked
-    env = child_env()
-    meter = Meter(env, workdir)
-    available, why = probe_trtdiag(env, workdir)
-    if not available:
-        print(why)
+    meter = ready_meter(workdir)
+    if meter is None:
         return 0
     log = workdir / f"warnings_{args.count}.log"
     summary = _make_log(log, args.count)

@@ -62,14 +62,14 @@ class AnalysisData:
         return by_severity((*self.findings, *self.comparison.findings))
 
     @property
+    def blocking_findings(self) -> list[Finding]:
+        """The error/warning findings that keep GEMM/Conv nodes out of INT8."""
+        return [f for f in self.verdict_findings if f.severity in ("error", "warning") and blocks_int8(f)]
+
+    @property
     def blocked_gemms(self) -> list[str]:
         """GEMM/Conv nodes that error/warning findings keep out of INT8 (union, graph order)."""
-        seen: dict[str, None] = {}
-        for f in self.verdict_findings:
-            if f.severity in ("error", "warning") and blocks_int8(f):
-                for n in f.gemm_nodes:
-                    seen.setdefault(n, None)
-        return list(seen)
+        return list(dict.fromkeys(n for f in self.blocking_findings for n in f.gemm_nodes))
 
     @property
     def int8_blocked_share(self) -> float | None:
@@ -86,9 +86,8 @@ class AnalysisData:
         from missing-scale warnings is an estimate, and the headline must not word them alike."""
         measured: set[str] = set()
         inferred: set[str] = set()
-        for f in self.verdict_findings:
-            if f.severity in ("error", "warning") and blocks_int8(f):
-                (measured if f.id in MEASURED_RULE_IDS else inferred).update(f.gemm_nodes)
+        for f in self.blocking_findings:
+            (measured if f.id in MEASURED_RULE_IDS else inferred).update(f.gemm_nodes)
         if not measured and not inferred:
             return None
         if not inferred - measured:

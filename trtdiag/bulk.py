@@ -14,9 +14,10 @@ from __future__ import annotations
 import functools
 import gc
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
+from itertools import accumulate, islice
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -50,37 +51,62 @@ def names_with(words: re.Pattern[str], names: Sequence[str]) -> list[int]:
     """Indices of the names in whose lower-case form ``words`` finds a match, in order. ``words`` is a
     pattern of lower-case plain words (no anchors, nothing that matches a newline).
 
-    Why not one search per name: a log can warn about a million distinct tensors. The names are joined by
-    newlines (a slice of :data:`SLICE` names at a time, which bounds the joined text's memory), lowered and
-    searched once (a case-sensitive search of the lowered text is many times faster than a
-    case-insensitive one); only the lines that match are located."""
+    Why not one search per name: a log can warn about a million distinct tensors. The names are searched
+    a slice at a time through :class:`JoinedNames`, lowered (a case-sensitive search of the lowered text is
+    many times faster than a case-insensitive one)."""
     out: list[int] = []
     chunks = iter(names)
     base = 0
     while part := list(islice(chunks, SLICE)):
-        out.extend(base + i for i in _slice_with(words, part))
+        out.extend(base + i for i in JoinedNames(part).hits(words, lower=True))
         base += len(part)
     return out
 
 
-#: Names joined and searched at a time.
+#: Names joined and searched at a time: bounds the joined text's memory.
 SLICE = 65536
 
 
-def _slice_with(words: re.Pattern[str], names: list[str]) -> list[int]:
-    text = "\n".join(names)
-    if not text.isascii() or text.count("\n") != max(len(names) - 1, 0):
-        # lowering non-ASCII text may change its length, and a name may hold a newline: one by one
-        return [i for i, name in enumerate(names) if words.search(name.lower())]
-    text = text.lower()
-    out: list[int] = []
-    line = last = 0
-    m = words.search(text)
-    while m is not None:
-        line += text.count("\n", last, m.start())
-        out.append(line)
-        last = text.find("\n", m.start())
-        if last < 0:
-            break
-        m = words.search(text, last)
-    return out
+class JoinedNames:
+    """A slice of names joined by newlines, so that a pattern searches all of them in one call.
+
+    Each search is line-anchored (``re.MULTILINE``) and lazy: a caller that wants the first few hits stops
+    there. Case-insensitive patterns (a leading ``(?i)``) search the lowered text without the flag. Names
+    that are not ASCII (lowering may change their length) or that hold a newline are searched one by one."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = names
+        self.text = "\n".join(names)
+        self.bulk = self.text.isascii() and self.text.count("\n") == max(len(names) - 1, 0)
+        self._lower: str | None = None
+        self._starts: list[int] | None = None
+
+    def hits(self, pattern: re.Pattern[str], needles: tuple[str, ...] = (), *, lower: bool = False
+             ) -> Iterator[int]:
+        """Indices of the names ``pattern`` finds a match in (in their lower-case form with ``lower``), in
+        order; none when the searched text holds none of ``needles`` (plain words, a fast ``in`` test)."""
+        if not self.bulk:
+            yield from (i for i, name in enumerate(self.names) if pattern.search(name.lower() if lower else name))
+            return
+        rx = re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
+        if pattern.flags & re.IGNORECASE and pattern.pattern.startswith("(?i)"):
+            lower = True
+            rx = re.compile(pattern.pattern[4:], (pattern.flags & ~re.IGNORECASE) | re.MULTILINE)
+        text = self._lowered() if lower else self.text
+        if needles and not any(n in text for n in needles):
+            return
+        m = rx.search(text)
+        if m is None:
+            return
+        if self._starts is None:
+            self._starts = list(accumulate((len(n) + 1 for n in self.names), initial=0))
+        starts, last = self._starts, len(self.names) - 1
+        while m is not None:
+            line = bisect_right(starts, m.start()) - 1
+            yield line
+            m = rx.search(text, starts[line + 1]) if line < last else None
+
+    def _lowered(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower

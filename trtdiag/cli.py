@@ -189,6 +189,7 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
                        html_out: Path, json_out: Path | None, csv_out: Path | None, timestamp: bool,
                        fail_on: str = "never", min_speedup: float | None = None, strict: bool = False) -> int:
     from trtdiag.comparison import compare_artifacts
+    from trtdiag.engine.artifacts import is_choice_note
 
     _threshold("--min-speedup", min_speedup, 0.0, 1e6)
     check_output_paths([*fp16, *int8, model], {"-o": html_out, "--json": json_out, "--csv": csv_out})
@@ -208,7 +209,7 @@ def _compare_and_write(fp16: tuple[Path, ...], int8: tuple[Path, ...], model: Pa
     if result.sides_warning:
         click.echo(f"trtdiag: warning: {result.sides_warning}", err=True)
     for note in (*result.fp16.notes, *result.int8.notes):
-        if " found; the last one" in note or ": not used: " in note:  # several builds in the inputs: never silent
+        if is_choice_note(note):
             click.echo(f"trtdiag: note: {note}", err=True)
     written = tuple(str(p) for p in (json_out, csv_out) if p is not None)
     echo_summary(result.summary_line(str(html_out), failures, written), (html_out, json_out, csv_out))
@@ -410,16 +411,28 @@ def lint(model: Path, json_out: Path | None, html_out: Path | None, fail_on: str
     run_guarded(run)
 
 
+def sweep_options(f: Any) -> Any:
+    """The data and sweep options ``sensitivity`` and ``fix`` share (one definition, one help text)."""
+    for option in reversed((
+        click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format)."),
+        click.option("--eval-data", help="Held-out samples (.npz) for the errors and checks; default: the last "
+                     "batches of --data."),
+        click.option("--data-loader-script", "loader", help="Polygraphy-style s.py[:func] (default load_data) "
+                     "yielding feed dicts, instead of --data; it is your code and runs in this process."),
+        click.option("--shapes", help="Input shapes, trtexec syntax (input_ids:4x128,...)."),
+        click.option("--granularity", type=click.Choice(["block", "role", "node"]), default="block",
+                     show_default=True),
+        click.option("--workers", type=click.IntRange(0), default=0,
+                     help="Sweep worker processes (default: every core)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data."),
+    )):
+        f = option(f)
+    return f
+
+
 @main.command(short_help='Rank blocks, roles or nodes by how much INT8 hurts the outputs.')
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format).")
-@click.option("--eval-data", help="Held-out samples (.npz); default: the last batches of --data.")
-@click.option("--data-loader-script", "loader", help="Polygraphy-style s.py[:func] (default load_data) yielding "
-              "feed dicts; it is your code and runs in this process.")
-@click.option("--shapes", help="Input shapes for synthetic data, trtexec syntax (input_ids:4x128,...).")
-@click.option("--granularity", type=click.Choice(["block", "role", "node"]), default="block", show_default=True)
-@click.option("--workers", type=click.IntRange(0), default=0, help="Worker processes (default: every core).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic data.")
+@sweep_options
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="trtdiag.sensitivity/1 JSON document.")
 @click.option("-o", "--output", "html_out", type=click.Path(path_type=Path), help="Standalone HTML page.")
 def sensitivity(model: Path, data: str | None, eval_data: str | None, loader: str | None, shapes: str | None,
@@ -454,19 +467,12 @@ def sensitivity(model: Path, data: str | None, eval_data: str | None, loader: st
 
 @main.command(short_help="Write the Q/DQ model with the sensitive nodes out of INT8, and check it.")
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--data", help="Calibration samples: .npz of arrays keyed by input name (ModelOpt's format).")
-@click.option("--eval-data", help="Held-out samples (.npz) for the checks; default: the last batches of --data.")
-@click.option("--data-loader-script", "loader", help="Polygraphy-style s.py[:func] instead of --data (your code, "
-              "run in this process).")
-@click.option("--shapes", help="Input shapes, trtexec syntax (input_ids:4x128,...).")
+@sweep_options
 @click.option("--exclude-top", type=int, help="Keep the K most sensitive groups out of INT8.")
 @click.option("--max-error", type=float, help="Exclude the fewest groups whose error (1 - cosine) is within E.")
 @click.option("--backend", type=click.Choice(["auto", "modelopt", "onnxruntime"]), default="auto", show_default=True)
 @click.option("--modelopt-python", help="Python of the venv where ModelOpt is installed (run as a subprocess).")
 @click.option("--from-sensitivity", help="Reuse a `trtdiag sensitivity --json` document instead of sweeping.")
-@click.option("--granularity", type=click.Choice(["block", "role", "node"]), default="block", show_default=True)
-@click.option("--workers", type=click.IntRange(0), default=0, help="Sweep worker processes (default: every core).")
-@click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", "out", help="The Q/DQ model (default: MODEL.qdq.onnx beside MODEL).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="trtdiag.fix/1 JSON document.")
 def fix(model: Path, data: str | None, eval_data: str | None, loader: str | None, shapes: str | None,

@@ -156,6 +156,17 @@ def _collect(files: list[Path], scanned: LogScan | None = None
     return [(formats, f) for formats, f, _ in sorted(sniffed, key=lambda e: e[2])]
 
 
+#: The words of the notes that say which of several engines, builds or runs an input held was used.
+CHOSE_LAST = " found; the last one"
+NOT_USED = ": not used: "
+
+
+def is_choice_note(note: str) -> bool:
+    """Does ``note`` say that an input held several engines/builds/runs, or a file was passed over? Those are
+    never only in the report: ``compare`` prints them too (several builds are never merged silently)."""
+    return CHOSE_LAST in note or NOT_USED in note
+
+
 def listing_note(name: str, sections: list[EngineLayers]) -> str | None:
     """Say that a file held several layer listings (two engines, or one engine printed twice) and
     which one is used: keeping only the last without a word would compare the wrong engine silently."""
@@ -164,7 +175,7 @@ def listing_note(name: str, sections: list[EngineLayers]) -> str | None:
     last = sections[-1]
     first_line = next((layer.line for layer in last.layers if layer.line is not None), None)
     where = f" (from line {first_line})" if first_line is not None else ""
-    return (f"{name}: {len(sections)} engine layer listings found; the last one{where}, "
+    return (f"{name}: {len(sections)} engine layer listings{CHOSE_LAST}{where}, "
             f"{len(last.layers)} layers, is used and {len(sections) - 1} earlier listing(s) are ignored")
 
 
@@ -172,7 +183,7 @@ def summaries_note(name: str, count: int, what: str) -> str | None:
     """The same for profile tables and performance summaries (one per trtexec run)."""
     if count < 2:
         return None
-    return f"{name}: {count} {what} found; the last one is used and {count - 1} earlier one(s) are ignored"
+    return f"{name}: {count} {what}{CHOSE_LAST} is used and {count - 1} earlier one(s) are ignored"
 
 
 def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, Artifact], notes: list[str]) -> None:
@@ -216,7 +227,7 @@ def _duplicate_note(f: Path, formats: tuple[ArtifactFormat, ...], found: dict[Ro
         return None
     used = sorted({Path(str(getattr(found[r], "source", "") or "another file")).name for r in roles})
     what = ", ".join(sorted({r.value for r in roles}))
-    return (f"{f.name}: not used: {', '.join(used)} already gave this engine's {what} "
+    return (f"{f.name}{NOT_USED}{', '.join(used)} already gave this engine's {what} "
             "(several builds' exports in one folder? give each build's files separately)")
 
 

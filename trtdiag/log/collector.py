@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.io.prefix import Line, split_prefix
@@ -242,30 +242,10 @@ def _has_content(draft: FactsDraft) -> bool:
 
 
 def _facts(state: LogState, draft: FactsDraft, stats: ReadStats) -> LogFacts:
-    return LogFacts(
-        read=stats,
-        build=_build_config(state, draft),
-        missing_scale=draft.missing_scale,
-        warning_order=draft.warning_order,
-        no_int8_impl=draft.no_int8_impl,
-        calibration=draft.calibration,
-        parsed_nodes=draft.parsed_nodes,
-        registrations=draft.registrations,
-        tensor_registrations=draft.tensor_registrations,
-        network_inputs=draft.network_inputs,
-        network_outputs=draft.network_outputs,
-        trt11=draft.trt11,
-        deprecations=draft.deprecations,
-        plugins=draft.plugins,
-        layer_info_lines=draft.layer_info_lines,
-        qdq_events=draft.qdq_events,
-        truncated=False,
-        truncation_reason=None,
-        outcome=draft.outcome,
-        int8_evidence=draft.int8_evidence,
-        precision_fallback=draft.precision_fallback,
-        layer_info_int8=draft.layer_info_int8,
-    )
+    """The draft's fields as they are (one place to add a field: FactsDraft and LogFacts), plus the rest."""
+    contributed = {f.name: getattr(draft, f.name) for f in fields(draft)}
+    return LogFacts(read=stats, build=_build_config(state, draft), truncated=False, truncation_reason=None,
+                    **contributed)
 
 
 def segment_of(facts: LogFacts, index: int, first_line: int, last_line: int) -> BuildSegment:

@@ -17,12 +17,11 @@ The result names what convinced it, so the finding can say so.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, islice
+from itertools import islice
 
-from trtdiag.bulk import names_with
+from trtdiag.bulk import SLICE, JoinedNames, names_with
 
 #: (category, strong?, pattern), in the order the finding lists them.
 CATEGORIES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
@@ -77,7 +76,7 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
     strong = False
     chunks = iter(names)
     while part := list(islice(chunks, SLICE)):  # slices bound the joined text's memory
-        joined = _Joined(part)
+        joined = JoinedNames(part)
         for index, (category, is_strong, pattern) in enumerate(CATEGORIES):
             bucket = found.get(category)
             if bucket is not None and (len(bucket) >= MAX_NAMES or examined[category] >= EXAMPLE_SCAN):
@@ -101,50 +100,6 @@ def weigh_names(names: Sequence[str]) -> NameEvidence:
 #: Matches of a category examined for its examples: past this, a category whose names all fit an earlier
 #: category keeps fewer examples rather than costing a search per name of a million.
 EXAMPLE_SCAN = 2000
-#: Names joined and searched at a time.
-SLICE = 65536
-
-
-class _Joined:
-    """The names joined by newlines, searched once per category.
-
-    Why: weighing a million warned names one search per name and category took seconds per category. Each
-    category is one line-anchored search over the joined text, lazily (a common category stops at its
-    first examples); case-insensitive patterns search the lowered text (a case-sensitive search is many
-    times faster). Names that are not ASCII or hold a newline are searched one by one."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.names = names
-        self.text = "\n".join(names)
-        self.bulk = self.text.isascii() and self.text.count("\n") == max(len(names) - 1, 0)
-        self._lower: str | None = None
-        self._starts: list[int] | None = None
-
-    def hits(self, pattern: re.Pattern[str], needles: tuple[str, ...]) -> Iterator[int]:
-        """Indices of the names ``pattern`` finds a match in, in order (none without one of ``needles``)."""
-        if not self.bulk:
-            yield from (i for i, name in enumerate(self.names) if pattern.search(name))
-            return
-        text = self.text
-        if pattern.flags & re.IGNORECASE and pattern.pattern.startswith("(?i)"):
-            if self._lower is None:
-                self._lower = self.text.lower()
-            text = self._lower
-            rx = re.compile(pattern.pattern[4:], (pattern.flags & ~re.IGNORECASE) | re.MULTILINE)
-        else:
-            rx = re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
-        if not any(n in text for n in needles):
-            return
-        m = rx.search(text)
-        if m is None:
-            return
-        if self._starts is None:
-            self._starts = list(accumulate((len(n) + 1 for n in self.names), initial=0))
-        starts, last = self._starts, len(self.names) - 1
-        while m is not None:
-            line = bisect_right(starts, m.start()) - 1
-            yield line
-            m = rx.search(text, starts[line + 1]) if line < last else None
 
 
 def _broadcast_next_to_layernorm(names: Sequence[str]) -> list[str]:
