@@ -49,6 +49,7 @@ from bench_measure import (
     evict_cache,
     probe_trtdiag,
     warm_cache,
+    warm_up,
 )
 
 TARGET_RATIO = 3.0
@@ -316,9 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     if checked is None:
         return 0
     workdir: Path = checked
-    env = child_env()
+    env = child_env(workdir)
     meter = Meter(env, workdir)
     available, why = probe_trtdiag(env, workdir)
+    if available:
+        warm_up(env, workdir)
     bench = Bench(args, workdir, meter, shutil.which("grep") or "grep", available)
 
     print("== trtdiag analyze benchmark ==")

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_measure import Meter, Run, child_env
+from bench_measure import Meter, Run, child_env, warm_up
 
 MIB = 1 << 20
 PEAK_TARGET_MB = 300.0
@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run before it is killed")
     args = ap.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    meter = Meter(child_env(), args.workdir)
+    env = child_env(args.workdir)
+    warm_up(env, args.workdir)
+    meter = Meter(env, args.workdir)
     print(f"trtdiag limits benchmark: scale {args.scale:g}, load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} CPUs, peak RSS by {meter.method}")
     ok = True

@@ -9,6 +9,7 @@ import jinja2
 
 from trtdiag.lint.document import lint_document
 from trtdiag.lint.run import LintResult
+from trtdiag.report.template_cache import template_cache
 
 
 def _environment() -> jinja2.Environment:
@@ -16,7 +17,8 @@ def _environment() -> jinja2.Environment:
                                   jinja2.PackageLoader("trtdiag.report", "templates")])
     return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"),
                                                                                   default=True),
-                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                              bytecode_cache=template_cache())
 
 
 def _cell_class(cell: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from trtdiag.report.charts import latency_chart, precision_strip
+from trtdiag.report.template_cache import template_cache
 
 #: HTML tables list at most this many rows (with the totals, and a note); the JSON document keeps every row.
 ROW_LIMIT = 2000
@@ -205,6 +206,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=template_cache(),
     )
     env.filters.update(yesno=_yesno, ms=_ms, pct=_pct, time=_time, breakable=_breakable)
     env.globals.update(strip=precision_strip, latency_chart=latency_chart, build_rows=build_rows,
