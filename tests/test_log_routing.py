@@ -169,3 +169,52 @@ def test_line_votes_of_the_fast_path_decide_the_producer_as_the_plain_path_does(
     facts = read_log(path)
     _same(facts, unrouted(path))
     assert facts.build.producer == ("python-api" if trtexec_lines < 5 else "trtexec")
+
+
+def unrouted_build(path: Path, build: int | None) -> LogFacts:
+    """:func:`unrouted` for one build of the log."""
+    collector = LogCollector(build=build)
+    stats = scan(path, [KeywordFeed(collector.keywords, collector.feed)], on_head=collector.vote_on_sample)
+    return collector.result(stats)
+
+
+VERBOSE_PARSE = ROOT / "fixtures" / "logs" / "xlmr_verbose_parse_trt10.log"
+REGISTRATIONS = [f"{TS} [V] [TRT] Parsing node: n{i} [MatMul]" if i % 3 == 0 else
+                 f"{TS} [V] [TRT] Registering layer: l{i} for ONNX node: n{i - i % 3}" for i in range(30)]
+
+
+@pytest.mark.parametrize("limit", [3, 50_000])
+def test_held_parser_lines_give_every_build_the_facts_of_the_plain_definition(tmp_path: Path, monkeypatch,
+                                                                              limit: int) -> None:
+    """Parser lines are held back and replayed only for the build returned (trtdiag/log/deferred.py): any build
+    asked for, a tail without content folded back into the build before it, a replay forced by the hold limit,
+    and parser lines that go the usual way (a Q/DQ name brings the INT8-evidence handler in) between held ones."""
+    monkeypatch.setattr("trtdiag.log.deferred.HOLD_LIMIT", limit)
+    qdq = f"{TS} [V] [TRT] Registering layer: QuantizeLinear_3 for ONNX node: QuantizeLinear_3"
+    build = [TRICKY[0], *REGISTRATIONS[:10], qdq, *REGISTRATIONS[10:]]
+    tail = [f"{TS} [I] Average on 10 runs - GPU latency: 1.2 ms", "&&&& PASSED TensorRT.trtexec"]
+    path = _write(tmp_path / "builds.log", [*VERBOSE_PARSE.read_text().splitlines(), *build, *build[:-4], *tail])
+    plain = unrouted_build(path, None)
+    assert len(plain.builds) == 3 and len(plain.registrations) == 18  # the last build: 17 of REGISTRATIONS, 1 Q/DQ
+    for k in (None, 1, 2, 3):
+        facts = read_log(path, build=k)
+        _same(facts, unrouted_build(path, k))
+        assert facts.registrations  # replayed for the build returned, whichever it is
+    folded = _write(tmp_path / "folded.log", [*build, *build, "some trailing text without keywords", *tail])
+    _same(read_log(folded), unrouted_build(folded, None))
+    assert len(read_log(folded).builds) == 2 and read_log(folded).registrations
+
+
+def test_a_held_line_cut_short_at_the_end_still_makes_the_log_truncated(tmp_path: Path) -> None:
+    cut = f"{TS} [V] [TRT] Registering layer: half_written for ONNX n"
+    path = tmp_path / "cut.log"
+    path.write_bytes(("\n".join([TRICKY[0], *REGISTRATIONS, cut])).encode())  # no newline at the end
+    from trtdiag.errors import TruncatedInputError
+
+    with pytest.raises(TruncatedInputError) as routed:
+        read_log(path)
+    plain = unrouted_build(path, None)
+    assert plain.truncated and routed.value.partial == plain
+    for later in (REGISTRATIONS[:3], ["&&&& PASSED TensorRT.trtexec"]):  # a later line decides, held or not
+        path.write_bytes(("\n".join([TRICKY[0], cut, *later])).encode())
+        assert not read_log(path).truncated and not unrouted_build(path, None).truncated

@@ -27,7 +27,13 @@ from trtdiag.engine.formats import (
     times_json,
     trex_metadata,
 )
-from trtdiag.engine.formats.section import LayerSection, LayerSectionParser, LineConsumer, read_sections
+from trtdiag.engine.formats.section import (
+    LayerSection,
+    LayerSectionParser,
+    LineConsumer,
+    read_newest_section,
+    read_sections,
+)
 from trtdiag.engine.model import EngineLayers, EngineProfile, FormatId, InferenceTimes, PerfSummary
 from trtdiag.engine.summary import EngineArtifacts
 from trtdiag.errors import InputError
@@ -167,16 +173,15 @@ def is_choice_note(note: str) -> bool:
     return CHOSE_LAST in note or NOT_USED in note
 
 
-def listing_note(name: str, sections: list[EngineLayers]) -> str | None:
+def listing_note(name: str, listings: int, last: EngineLayers | None) -> str | None:
     """Say that a file held several layer listings (two engines, or one engine printed twice) and
     which one is used: keeping only the last without a word would compare the wrong engine silently."""
-    if len(sections) < 2:
+    if listings < 2 or last is None:
         return None
-    last = sections[-1]
     first_line = next((layer.line for layer in last.layers if layer.line is not None), None)
     where = f" (from line {first_line})" if first_line is not None else ""
-    return (f"{name}: {len(sections)} engine layer listings{CHOSE_LAST}{where}, "
-            f"{len(last.layers)} layers, is used and {len(sections) - 1} earlier listing(s) are ignored")
+    return (f"{name}: {listings} engine layer listings{CHOSE_LAST}{where}, "
+            f"{len(last.layers)} layers, is used and {listings - 1} earlier listing(s) are ignored")
 
 
 def summaries_note(name: str, count: int, what: str) -> str | None:
@@ -198,10 +203,10 @@ def _read_file(formats: tuple[ArtifactFormat, ...], f: Path, found: dict[Role, A
                 if done_layers:
                     continue
                 done_layers = True
-                sections = read_sections(f, grammars)
-                if sections:
-                    found[fmt.role] = sections[-1]
-                    notes.extend(n for n in (listing_note(f.name, sections),) if n)
+                last, listings = read_newest_section(f, grammars)
+                if last is not None:
+                    found[fmt.role] = last
+                    notes.extend(n for n in (listing_note(f.name, listings, last),) if n)
             elif fmt.id is FormatId.PERF_SUMMARY:  # every summary, to say how many runs the file held
                 summaries = perf_summary.read_all(f)
                 if summaries:
@@ -250,7 +255,7 @@ class LogScan:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         source = str(path)
-        self._layers = LayerSectionParser(source, LOG_GRAMMARS)
+        self._layers = LayerSectionParser(source, LOG_GRAMMARS, keep_last=True)
         self._profile = dump_profile.DumpProfileConsumer(source)
         self._perf = perf_summary.PerfSummaryConsumer(source)
         self._found: dict[Role, Artifact] | None = None
@@ -274,7 +279,7 @@ class LogScan:
             summaries = self._perf.finish()
             if summaries:
                 found[Role.PERF] = summaries[-1]
-            notes = (listing_note(name, sections),
+            notes = (listing_note(name, self._layers.listings, sections[-1] if sections else None),
                      summaries_note(name, profile.runs, "per-layer profile tables") if profile else None,
                      summaries_note(name, len(summaries), "performance summaries"))
             self.notes = [n for n in notes if n]

@@ -105,13 +105,14 @@ class RoutedConsumer(LineConsumer, Protocol):
 
 
 class FastConsumer(RoutedConsumer, Protocol):
-    """A routed consumer with a fast path for the lines of one route (a log's most frequent line):
-    ``feed_fast`` returns True when it took the line (it is then not fed again), False to have it
-    fed as usual. Only taken for lines no other consumer wants, while none is inside a section."""
+    """A routed consumer with a fast path for its most frequent lines (a log's missing-scale warnings, the
+    parser lines of the builds it will not return): a line whose route bits all lie in ``fast_mask`` goes to
+    ``feed_fast``, which returns True when it took the line (it is then not fed again), False to have it fed
+    as usual. Only for lines no other consumer wants, while none is inside a section."""
 
-    fast_route: int
+    fast_mask: int
 
-    def feed_fast(self, number: int, text: str) -> bool: ...
+    def feed_fast(self, number: int, text: str, route: int) -> bool: ...
 
 
 def _keyword_union(consumers: Sequence[LineConsumer]) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
@@ -150,8 +151,9 @@ class _Dispatch:
         self._consumers = tuple(enumerate(consumers))
         first = consumers[0] if consumers else None
         self._routed: Callable[[int, str, int], bool] | None = getattr(first, "feed_routed", None)
-        self._fast: Callable[[int, str], bool] | None = getattr(first, "feed_fast", None)
-        self._fast_route: int = getattr(first, "fast_route", -1) if self._fast is not None else -1
+        self._fast: Callable[[int, str, int], bool] | None = getattr(first, "feed_fast", None)
+        # no route lies within an empty mask: no fast path
+        self._fast_mask: int = getattr(first, "fast_mask", 0) if self._fast is not None else 0
         self.active = 0  # bit i set: consumer i is inside a section
         # consumer mask -> (bit, feed) of those consumers: a line visits only its own consumers
         self._targets: dict[int, tuple[tuple[int, Callable[[int, str], bool]], ...]] = {}
@@ -199,13 +201,14 @@ class _Dispatch:
         The loop of a log of a million warnings: everything it needs is bound to locals, and the
         lines of the first consumer's fast route go straight to its ``feed_fast``."""
         rows, starts, ends, masks, routes = hits.rows, hits.starts, hits.ends, hits.masks, hits.routes
-        feed, fast, fast_route = self._feed, self._fast, self._fast_route
+        feed, fast, fast_mask = self._feed, self._fast, self._fast_mask
         base = self.lines + 1
         n_found = len(rows)
         taken = 0
         while i < n_found:
-            if routes[i] == fast_route and masks[i] == 1 and fast is not None and fast(
-                    base + rows[i], str(chunk[starts[i] : ends[i]], "utf-8", "replace")):
+            route = routes[i]
+            if route and route & fast_mask == route and masks[i] == 1 and fast is not None and fast(
+                    base + rows[i], str(chunk[starts[i] : ends[i]], "utf-8", "replace"), route):
                 taken += 1
                 i += 1
                 continue

@@ -16,6 +16,7 @@ from trtdiag.errors import InputError, TruncatedInputError
 from trtdiag.io.prefix import Line, split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
 from trtdiag.io.sniff import TextSignals, text_signals
+from trtdiag.log.deferred import HeldLines, deferrable, replay
 from trtdiag.log.facts import BuildConfig, BuildSegment, LogFacts
 from trtdiag.log.handlers import HANDLERS
 from trtdiag.log.handlers.int8_evidence import QDQ_KINDS, Int8EvidenceHandler
@@ -55,6 +56,7 @@ class LogCollector:
         self._segments: list[BuildSegment] = []
         self._kept: LogFacts | None = None  # the wanted build, once finished
         self._previous: LogFacts | None = None  # the last finished build (an empty tail folds back into it)
+        self._previous_open: tuple[tuple[Handler, ...], LogState, HeldLines] | None = None  # its held lines
         self._first_line = 1
         self._last_number = 0
         self.signals = TextSignals()  # is it a TensorRT log at all (trtdiag/io/sniff.py)
@@ -68,9 +70,15 @@ class LogCollector:
         # The plain missing-scale fast path stands for the producer vote, the INT8 evidence and the missing-scale
         # handlers: only when the registry holds them and no other handler looks at every line.
         self._fast_route = self._router.bit(Int8EvidenceHandler) | self._router.bit(MissingScaleHandler)
+        # Lines of deferrable handlers only (trtdiag/log/deferred.py) are held back on the same condition.
+        self._hold_mask = sum(self._router.bit(type(h)) for h in self._handlers if deferrable(h))
         if self._router.always() != self._router.bit(ProducerHandler) or self._fast_route.bit_count() != 2:
             self._fast_route = -1
-        self.fast_route = self._fast_route  # read by the scanner: see trtdiag.io.scan.FastConsumer
+        if self._router.always() != self._router.bit(ProducerHandler):
+            self._hold_mask = 0
+        self._producer = next((i for i, h in enumerate(self._handlers) if isinstance(h, ProducerHandler)), -1)
+        # read by the scanner: see trtdiag.io.scan.FastConsumer
+        self.fast_mask = (self._fast_route if self._fast_route > 0 else 0) | self._hold_mask
 
     def _start(self) -> None:
         self._handlers = tuple(make() for make in self._factories)
@@ -79,6 +87,7 @@ class LogCollector:
         self._fast_ready = False  # see feed_fast
         self._fast_votes = 0  # producer votes of the fast path not yet cast
         self._fast_add: Callable[[str, int, str], None] = _not_ready
+        self._held = HeldLines()
         self.state = LogState()
         if self._head_votes is not None:
             self.state.votes.add(self._head_votes)
@@ -90,8 +99,11 @@ class LogCollector:
 
     def feed_routed(self, number: int, text: str, route: int) -> bool:
         """A line and the route bits of the strings it holds (:mod:`trtdiag.log.routing`)."""
-        if route == self._fast_route and self.feed_fast(number, text):
+        if route == self._fast_route and self._feed_missing(number, text):
             return False
+        if route & self._hold_mask and self._held.lines:
+            self._replay()  # a deferrable handler gets its lines in log order, held ones first
+        self._held.last_fed = False
         if len(text) > MESSAGE_CAP:
             self.long_messages += 1
             text = text[:MESSAGE_CAP]
@@ -110,7 +122,24 @@ class LogCollector:
                 break
         return False  # a log message is one line: never inside a section
 
-    def feed_fast(self, number: int, text: str) -> bool:
+    def feed_fast(self, number: int, text: str, route: int) -> bool:
+        """A line whose route bits are all in ``fast_mask``: a plain missing-scale warning, or a line of the
+        deferrable handlers only, held back (trtdiag/log/deferred.py). False: feed it the usual way."""
+        if route == self._fast_route:
+            return self._feed_missing(number, text)
+        if route & self._hold_mask != route or len(text) > MESSAGE_CAP or not self._held.hold(number, text, route):
+            return False
+        self._prefixed += 1
+        self._last_number = number
+        self.state.incomplete = None
+        if self._held.full():
+            self._replay()
+        return True
+
+    def _replay(self) -> None:
+        replay(self._held, self._handlers, self.state, self._router.targets, self._producer)
+
+    def _feed_missing(self, number: int, text: str) -> bool:
         """A line of ``fast_route`` (only missing-scale strings on it), taken if it is a plain trtexec warning
         (:func:`trtdiag.log.routing.plain_missing_scale`): what split_prefix and the producer, INT8-evidence and
         missing-scale handlers would do. The build's first warning goes the general way (the evidence records
@@ -126,6 +155,7 @@ class LogCollector:
         tensor = plain_missing_scale(text)
         if tensor is None:
             return False
+        self._held.last_fed = False
         self._prefixed += 1
         self._last_number = number
         state = self.state
@@ -137,9 +167,12 @@ class LogCollector:
     def _flush_votes(self) -> None:
         """Cast the fast path's "trtexec" votes. Counts add up, so casting them late changes nothing; the
         MAX_PRODUCERS check holds for each as it would have (there are far fewer producer names than that)."""
-        if self._fast_votes and len(self.state.votes) < MAX_PRODUCERS:
-            self.state.votes.vote("trtexec", self._fast_votes)
-        self._fast_votes = 0
+        held = self._held
+        counts = (("trtexec", self._fast_votes + held.trtexec_votes), ("python-api", held.python_api_votes))
+        for producer, count in counts:
+            if count and len(self.state.votes) < MAX_PRODUCERS:
+                self.state.votes.vote(producer, count)
+        self._fast_votes = held.trtexec_votes = held.python_api_votes = 0
 
     def _marker(self, line: Line) -> None:
         """A build start marker may close the current build and open a new one (:mod:`trtdiag.log.segments`)."""
@@ -171,7 +204,9 @@ class LogCollector:
         self.state.votes.add(self._head_votes)
         self.signals = text_signals(sample.encode("utf-8", errors="replace"))
 
-    def _draft(self) -> FactsDraft:
+    def _draft(self, *, replay_held: bool = True) -> FactsDraft:
+        if replay_held:
+            self._replay()
         draft = FactsDraft()
         for handler in self._handlers:
             handler.contribute(draft)
@@ -180,13 +215,16 @@ class LogCollector:
     def _finish(self, last_line: int) -> None:
         """Close the current build: its summary row, and its facts if they may be returned."""
         self._flush_votes()
-        draft = self._draft()
-        facts = _facts(self.state, draft, _NO_STATS)
         index = len(self._segments) + 1
+        # Its held lines are replayed only if its facts may be returned: when it is the wanted build, or (see
+        # result) when what follows it turns out to hold no build of its own.
+        draft = self._draft(replay_held=index == self._wanted)
+        facts = _facts(self.state, draft, _NO_STATS)
         self._segments.append(segment_of(facts, index, self._first_line, max(last_line, self._first_line)))
         if index == self._wanted:
             self._kept = facts
         self._previous = facts
+        self._previous_open = (self._handlers, self.state, self._held) if self._held.lines else None
 
     def result(self, stats: ReadStats) -> LogFacts:
         self._flush_votes()
@@ -202,7 +240,7 @@ class LogCollector:
             # An inference tail or trailing text after the last build: part of that build, not one of its own.
             tail = self._segments[-1]
             self._segments[-1] = replace(tail, last_line=last)
-            current = self._previous
+            current = self._completed_previous()
         else:
             current = _facts(self.state, draft, stats)
             self._segments.append(segment_of(current, len(self._segments) + 1, self._first_line, last))
@@ -216,6 +254,19 @@ class LogCollector:
         return replace(facts, read=stats, truncated=truncated, truncation_reason=reason, builds=segments,
                        build_index=chosen, signals=signals,
                        long_messages=self.long_messages)
+
+
+    def _completed_previous(self) -> LogFacts:
+        """The facts of the last finished build, its held lines replayed (they were not when it finished)."""
+        assert self._previous is not None
+        if self._previous_open is None:
+            return self._previous
+        handlers, state, held = self._previous_open
+        replay(held, handlers, state, self._router.targets, self._producer)
+        draft = FactsDraft()
+        for handler in handlers:
+            handler.contribute(draft)
+        return _facts(state, draft, _NO_STATS)
 
 
 def _not_ready(_tensor: str, _line: int, _wording: str) -> None:

@@ -92,6 +92,9 @@ class LayerLinesSection(LayerSection):
     def __init__(self, number: int, version: str | None) -> None:
         super().__init__(number, version)
         self.syntax: str | None = None  # "86" or "8", from the first line whose tensors parse
+        # Each line's match, parsed into a layer only by materialize(): a log of a thousand builds prints a
+        # thousand listings and only the last is read (trtdiag/engine/formats/section.py, keep_last).
+        self._pending: list[tuple[int, re.Match[str]]] = []
 
     @classmethod
     def start(cls, number: int, text: str, msg: str, version: str | None) -> LayerSection | None:
@@ -101,15 +104,23 @@ class LayerLinesSection(LayerSection):
         if m is None:
             return None
         sec = cls(number, version)
-        sec._add(number, m)
+        sec._pending.append((number, m))
         return sec
 
     def feed(self, number: int, text: str, msg: str) -> bool:
         m = _LAYER_LINE.match(msg)
         if m is None:
             return False
-        self._add(number, m)
+        self._pending.append((number, m))
         return True
+
+    def has_layers(self) -> bool:
+        return bool(self._pending or self.layers)
+
+    def materialize(self) -> None:
+        pending, self._pending = self._pending, []
+        for number, m in pending:
+            self._add(number, m)
 
     def _add(self, number: int, m: re.Match[str]) -> None:
         rest = m.group("rest")

@@ -69,6 +69,14 @@ class LayerSection:
     def close(self) -> None:
         """Flush what is pending (a layer still being assembled)."""
 
+    def has_layers(self) -> bool:
+        """Does the section hold a layer (without parsing what a grammar keeps for later)?"""
+        return bool(self.layers)
+
+    def materialize(self) -> None:
+        """Parse what the grammar kept unparsed (see :class:`trtdiag.engine.formats.layer_lines.LayerLinesSection`):
+        called only for the sections a caller gets, so the listings of the builds nobody reads cost no parsing."""
+
     def format_name(self) -> str:
         """The version-specific variant stored in :attr:`EngineLayers.format`."""
         return str(self.format_id)
@@ -108,8 +116,10 @@ class LayerSectionParser:
     ``Layer(...)`` sections: a gap in line numbers ends a section.
     """
 
-    def __init__(self, source: str, grammars: Sequence[type[LayerSection]]) -> None:
+    def __init__(self, source: str, grammars: Sequence[type[LayerSection]], *, keep_last: bool = False) -> None:
         self.source = source
+        self._keep_last = keep_last  # keep only the newest section with layers (a log of many builds): bounded memory
+        self.listings = 0  # sections with at least one layer, kept or not
         self.grammars = tuple(grammars)
         self.keywords: tuple[bytes, ...] = tuple(
             dict.fromkeys(k for g in self.grammars for k in g.keywords)) + CORE_KEYWORDS
@@ -141,9 +151,10 @@ class LayerSectionParser:
         return self._idle(number, text)
 
     def finish(self) -> list[EngineLayers]:
-        """Close the open section; return every section that has at least one layer, in order."""
+        """Close the open section; return every section that has at least one layer, in order (with
+        ``keep_last``, only the last one; :attr:`listings` counts them all)."""
         self._close()
-        return [self._to_result(sec) for sec in self.sections if sec.layers]
+        return [self._to_result(sec) for sec in self.sections]
 
     def _idle(self, number: int, text: str) -> bool:
         if not any(marker in text for marker in self._text_keywords):
@@ -182,10 +193,16 @@ class LayerSectionParser:
         sec.close()
         if sec.version is None:
             sec.version = self.version
-        self.sections.append(sec)
         self._cur = None
+        if not sec.has_layers():
+            return
+        self.listings += 1
+        if self._keep_last:
+            self.sections.clear()
+        self.sections.append(sec)
 
     def _to_result(self, sec: LayerSection) -> EngineLayers:
+        sec.materialize()
         layers = sec.layers
         if self._foreign_metadata:
             # names-only listings carry no Metadata; the verbose "ForeignNode {...} metadata: [ONNX Layer: ..]"
@@ -202,20 +219,34 @@ class LayerSectionParser:
 
 def read_sections(path: str | os.PathLike[str], grammars: Sequence[type[LayerSection]]) -> list[EngineLayers]:
     """Every listing of the given grammars in a text log, in order."""
+    return _read(path, grammars, keep_last=False).finish()
+
+
+def read_newest_section(path: str | os.PathLike[str], grammars: Sequence[type[LayerSection]]
+                        ) -> tuple[EngineLayers | None, int]:
+    """The last listing of the given grammars in a text log (None when there is none) and how many it holds:
+    the earlier listings are neither kept nor parsed (a log of a thousand builds costs one listing's memory)."""
+    parser = _read(path, grammars, keep_last=True)
+    sections = parser.finish()
+    return (sections[-1] if sections else None), parser.listings
+
+
+def _read(path: str | os.PathLike[str], grammars: Sequence[type[LayerSection]], *, keep_last: bool
+          ) -> LayerSectionParser:
     p = Path(path)
     head = read_head(p)
     if looks_binary(head):
         raise InputError(f"{p} is a binary file (an engine/plan?), not layer information; "
                          "export it with trtexec --exportLayerInfo or a verbose build log")
-    parser = LayerSectionParser(str(p), grammars)
+    parser = LayerSectionParser(str(p), grammars, keep_last=keep_last)
     scan_marked_lines(p, parser.keywords, parser.feed)
-    return parser.finish()
+    return parser
 
 
 def read_last_section(path: str | os.PathLike[str], grammars: Sequence[type[LayerSection]],
                       what: str) -> EngineLayers:
     """The last listing of the given grammars (the engine the log ends with); InputError when none."""
-    sections = read_sections(path, grammars)
-    if not sections:
+    last, _ = read_newest_section(path, grammars)
+    if last is None:
         raise InputError(f"no engine layer listing ({what}) found in {path}")
-    return sections[-1]
+    return last

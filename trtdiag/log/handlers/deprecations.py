@@ -39,6 +39,8 @@ DEPRECATION_PATTERNS: tuple[tuple[str, re.Pattern[str] | Then], ...] = (
 
 
 class DeprecationHandler:
+    #: Its facts are read only for the build that is returned: its lines may be held back (trtdiag/log/deferred.py).
+    deferrable = True
     keywords = (b"eprecat",)
 
     def __init__(self) -> None:

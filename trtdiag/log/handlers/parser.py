@@ -24,6 +24,9 @@ class ParserHandler:
     """Registrations carry the node whose parse block they sit in: helpers (``required by
     ONNX-TRT``) name no node themselves, the enclosing ``Parsing node`` block is their owner."""
 
+    #: Its facts are read only for the build that is returned: its lines may be held back (trtdiag/log/deferred.py).
+    deferrable = True
+
     keywords = (b"Parsing node", b"Registering ", b"outputs: [", b"Adding network input", b"Marking ")
 
     def __init__(self) -> None:

@@ -15,13 +15,17 @@ PLUGIN_IMPORT_RE = re.compile(
 
 
 class PluginHandler:
-    keywords = (b"lugin",)
+    #: Its facts are read only for the build that is returned: its lines may be held back (trtdiag/log/deferred.py).
+    deferrable = True
+    #: The three phrases of PLUGIN_IMPORT_RE, not ``plugin`` alone: a verbose build registers some sixty plugin
+    #: creators ("Registered plugin creator - ::X version 1") before every build, lines that say nothing here.
+    keywords = (b"import as plugin", b"created plugin: ", b"Searching for plugin: ")
 
     def __init__(self) -> None:
         self._events: list[Event] = []
 
     def feed(self, line: Line, state: LogState) -> bool:
-        if "lugin" in line.message and PLUGIN_IMPORT_RE.search(line.message):
+        if PLUGIN_IMPORT_RE.search(line.message):
             add_event(self._events, "plugin-import", line)
         return False
 

@@ -29,6 +29,8 @@ QDQ_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 class QdqHandler:
+    #: Its facts are read only for the build that is returned: its lines may be held back (trtdiag/log/deferred.py).
+    deferrable = True
     keywords = (b"QDQ", b"uantize", b"QNodes", b"SplitQ")
 
     def __init__(self) -> None:
