@@ -158,9 +158,24 @@ class _Custom:
 def test_scanner_keywords_are_derived_from_the_handlers(tmp_path: Path) -> None:
     keywords = LogCollector().keywords
     assert keywords == tuple(dict.fromkeys([*SEGMENT_KEYWORDS, *(k for make in HANDLERS for k in make().keywords)]))
-    assert len(keywords) == 90  # segment markers + handlers, Q/DQ markers (log/handlers/qdq.py) included
+    assert len(keywords) == 110  # segment markers + handlers, Q/DQ markers (log/handlers/qdq.py) included
     collector = LogCollector((*HANDLERS, _Custom))
     assert collector.keywords[-1] == b"Hello TensorRT"
     path = _log(tmp_path, "[I] nothing\n[I] Hello TensorRT\n")
     facts = collector.result(scan(path, [collector]))
     assert facts.layer_info_lines == 1 and facts.read.candidate_lines == 1
+
+
+@pytest.mark.parametrize(("line", "version"), [
+    ("Successfully installed tensorrt-cu12==10.3.0 tensorrt-cu12-libs==10.3.0", "10.3.0"),
+    ("[I] [TRT] Loaded /opt/TensorRT-8.6.1.6/lib/libnvinfer.so", "8.6.1.6"),
+    ("[I] [TRT] Serialized the engine to model.plan", None),
+])
+def test_version_keywords_are_as_specific_as_their_patterns(tmp_path: Path, line: str, version: str | None) -> None:
+    """A pin with a CUDA suffix is read; "TensorRT-managed" and other serialization lines are no candidates."""
+    noise = ("[I] [TRT] [MemUsageChange] TensorRT-managed allocation in IExecutionContext creation: CPU +0\n"
+             "[I] [TRT] Serialized 261 timing cache entries\n[V] [TRT] Deserialization required 1937 microseconds.\n")
+    facts = read_log(_log(tmp_path, "[W] [TRT] Missing scale and zero-point for tensor t\n" + noise + line + "\n"))
+    assert facts.build.tensorrt_version == version
+    assert facts.read.candidate_lines == 1 + (version is not None) + ("Serialized the engine" in line)
+    assert (facts.outcome.line is not None) == ("Serialized the engine" in line)

@@ -124,6 +124,9 @@ class LayerSectionParser:
         self.keywords: tuple[bytes, ...] = tuple(
             dict.fromkeys(k for g in self.grammars for k in g.keywords)) + CORE_KEYWORDS
         self._text_keywords = tuple(k.decode() for k in self.keywords)
+        # A section of a grammar starts only on a line holding one of its keywords (LayerSection.keywords): the
+        # other grammars are not asked (most marker lines are version and ForeignNode lines).
+        self._starts = tuple((tuple(k.decode() for k in g.keywords), g) for g in self.grammars)
         self.sections: list[LayerSection] = []
         self.version: str | None = None
         self._cur: LayerSection | None = None
@@ -161,12 +164,14 @@ class LayerSectionParser:
             return False  # the same lines scan_marked_lines would skip: both ways give one result
         msg = split_prefix(number, text).message
         self._note_version(text)
-        for grammar in self.grammars:
+        for words, grammar in self._starts:
+            if not any(w in text for w in words):
+                continue
             sec = grammar.start(number, text, msg, self.version)
             if sec is not None:
                 self._cur = sec
                 return True
-        m = _FOREIGN_METADATA.match(msg)
+        m = _FOREIGN_METADATA.match(msg) if msg.startswith("ForeignNode") else None
         if m is not None:
             self._foreign_metadata[split_profile(m.group("name"))] = m.group("md")
         return False

@@ -45,6 +45,11 @@ BUILT_RE = re.compile(
     r"[Ee]ngine (?:serialized|saved)|Sav(?:ed|ing) (?:the )?engine|Succeeded building|serialize cuda engine to file"
     r"|Engine Layer Information"
 )
+#: The strings of BUILT_RE's serialization alternatives, not ``erializ`` alone: a verbose build prints a dozen
+#: other serialization lines ("Serialized 261 timing cache entries", "Deserialization required ...") that say
+#: nothing of the outcome.
+SERIALIZED_ENGINE = (*(f"eriali{verb} {the}{e}ngine".encode() for verb in ("zed", "zing") for the in ("", "the ")
+                       for e in "eE"), b"ngine serialized", b"serialize cuda engine")
 TRACEBACK = "Traceback (most recent call last)"
 EXCEPTION_RE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit)\b(?::|$)")
 #: The most frequent candidate lines of a verbose log, none of them an outcome (skipped without a search).
@@ -58,7 +63,7 @@ class OutcomeHandler:
                 b"could not be created", b"ailed to create", b"nable to build", b"creation failed", b"Builder failed",
                 b"Segmentation fault", b"core dumped", b"SIGSEGV", b"Fatal Python", b"Traceback", b"Error",
                 b"Exception", b"out of memory", b"OutOfMemory", b"bad_alloc", b"No non-int8", b"ngine built",
-                b"generation completed", b"erializ", b"ngine saved", b"aved engine", b"aving engine",
+                b"generation completed", *SERIALIZED_ENGINE, b"ngine saved", b"aved engine", b"aving engine",
                 b"Succeeded building", b"Engine Layer Information", b"calibration file not specified",
                 b"Trying FP16")
 

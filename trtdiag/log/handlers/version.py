@@ -23,14 +23,18 @@ LIBNVINFER_RE = re.compile(r"libnvinfer(?:_[a-z_]+)?\.so\.(?P<v>\d+\.\d+\.\d+(?:
 
 
 class VersionHandler:
-    keywords = (b"TensorRT v", b"TensorRT-", b"tensorrt==", b"libnvinfer")
-    triggers = (b"TensorRT", b"tensorrt==", b"libnvinfer", b"TRT-")  # what feed tests (trtdiag/log/routing.py)
+    #: ``TensorRT-`` only before a digit (TRT_PATH_VERSION_RE), not in "TensorRT-managed allocation" lines;
+    #: ``tensorrt-cu12==`` pins as TRT_PIP_VERSION_RE reads them.
+    keywords = (b"TensorRT v", *(f"TensorRT-{d}".encode() for d in range(10)), b"tensorrt==", b"tensorrt-cu",
+                b"tensorrt_cu", b"libnvinfer")
+    #: what feed tests (trtdiag/log/routing.py)
+    triggers = (b"TensorRT", b"tensorrt==", b"tensorrt-cu", b"tensorrt_cu", b"libnvinfer", b"TRT-")
 
     def feed(self, line: Line, state: LogState) -> bool:
         msg = line.message
         n = line.number
         config = state.config
-        if "TensorRT" in msg or "tensorrt==" in msg:
+        if "TensorRT" in msg or "tensorrt" in msg:
             m = TRT_VERSION_LINE_RE.search(msg)
             if m:
                 config.set_version(m.group("v"), "'TensorRT version' line", n, 1)
