@@ -266,6 +266,17 @@ def find_keyword_lines(chunk: memoryview, match: Matcher, masks: np.ndarray, rou
     positions, and grouped per line with ``bitwise_or.reduceat``; Python work is per chunk and per
     window, not per hit (a log of a million warnings has a million hits).
     """
+    return hits_from_table(keyword_line_table(chunk, match, masks, routes))
+
+
+#: Rows of the table :func:`keyword_line_table` returns, after its header row.
+TABLE_ROWS = ("rows", "starts", "ends", "masks", "routes")
+
+
+def keyword_line_table(chunk: memoryview, match: Matcher, masks: np.ndarray, routes: np.ndarray) -> np.ndarray:
+    """:func:`find_keyword_lines` as one int64 array (what a scanning process sends, see trtdiag/io/hits_process.py):
+    a header row ``[chunk length, newlines, lines found, ends with newline, crlf, 0...]``, then the
+    :data:`TABLE_ROWS`, one column per line found."""
     arr = np.frombuffer(chunk, dtype=np.uint8)
     size = len(chunk)
     head = bytes(chunk[:4096])
@@ -274,7 +285,7 @@ def find_keyword_lines(chunk: memoryview, match: Matcher, masks: np.ndarray, rou
     ends_nl = size > 0 and chunk[-1] == 10
     hits = match(chunk)
     if not hits:
-        return ChunkHits(_count_newlines(arr, size), [], [], [], [], [], ends_nl, crlf)
+        return _table(size, _count_newlines(arr, size), ends_nl, crlf, np.empty((5, 0), dtype=np.int64))
     table = np.array(hits, dtype=np.int64).reshape(-1, 2)
     table = table[np.argsort(table[:, 0], kind="stable")]
     pos, kid = table[:, 0], table[:, 1]
@@ -282,11 +293,25 @@ def find_keyword_lines(chunk: memoryview, match: Matcher, masks: np.ndarray, rou
     firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     line_masks = np.bitwise_or.reduceat(masks[kid], firsts)
     line_routes = np.bitwise_or.reduceat(routes[kid], firsts)
-    keep = firsts[line_masks != 0]
-    line_routes = line_routes[line_masks != 0]
-    line_masks = line_masks[line_masks != 0]
-    return ChunkHits(newlines, rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist(),
-                     line_masks.tolist(), line_routes.tolist(), ends_nl, crlf)
+    wanted = line_masks != 0
+    keep = firsts[wanted]
+    return _table(size, newlines, ends_nl, crlf,
+                  np.stack([rows[keep], starts[keep], ends[keep], line_masks[wanted], line_routes[wanted]]))
+
+
+def _table(size: int, newlines: int, ends_nl: bool, crlf: bool, body: np.ndarray) -> np.ndarray:
+    header = np.zeros((1, max(body.shape[1], 5)), dtype=np.int64)
+    header[0, :5] = (size, newlines, body.shape[1], ends_nl, crlf)
+    if body.shape[1] < 5:
+        body = np.pad(body, ((0, 0), (0, 5 - body.shape[1])))
+    return np.concatenate([header, body.astype(np.int64, copy=False)])
+
+
+def hits_from_table(table: np.ndarray) -> ChunkHits:
+    """The :class:`ChunkHits` of a :func:`keyword_line_table`."""
+    _size, newlines, n, ends_nl, crlf = (int(x) for x in table[0, :5])
+    rows, starts, ends, masks, routes = (table[i, :n].tolist() for i in range(1, 6))
+    return ChunkHits(newlines, rows, starts, ends, masks, routes, bool(ends_nl), bool(crlf))
 
 
 def _place(arr: np.ndarray, pos: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -30,6 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
+from trtdiag.io import hits_process
 from trtdiag.io.chunks import (
     CHUNK_BYTES,
     LOG_WORDING,
@@ -41,7 +42,7 @@ from trtdiag.io.chunks import (
     find_keyword_lines,
 )
 from trtdiag.io.files import display_name
-from trtdiag.io.matchers import make_matcher
+from trtdiag.io.matchers import Matcher, make_matcher
 
 __all__ = ["CHUNK_BYTES", "FastConsumer", "KeywordFeed", "LineConsumer", "ReadStats", "RoutedConsumer", "scan",
            "scan_marked_lines"]
@@ -270,19 +271,15 @@ def scan(
     scanner_name, match = make_matcher(keywords, scanner)
     n_workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
     # chunks alive when the next one is read: the n_workers pending ones (the oldest is dispatched first)
-    reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
-                         ring=n_workers + 1)
     dispatch = _Dispatch(consumers)
-    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="trtdiag-scan") as pool:
-        pending: deque[tuple[memoryview, Future[ChunkHits]]] = deque()
-        for chunk in reader:
-            pending.append((chunk, pool.submit(find_keyword_lines, chunk, match, masks, routes)))
-            if len(pending) > n_workers:  # bounded read-ahead keeps memory constant
-                done, future = pending.popleft()
-                dispatch.chunk(done, future.result())
-        while pending:
-            done, future = pending.popleft()
-            dispatch.chunk(done, future.result())
+    if workers is None and hits_process.wanted(p, size):
+        reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head, ring=1)
+        _search_in_process(reader, dispatch, hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes),
+                           match, masks, routes)
+    else:
+        reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
+                             ring=n_workers + 1)
+        _search_in_threads(reader, dispatch, n_workers, match, masks, routes)
     return ReadStats(
         path=display_name(p),
         size_bytes=size if size is not None else reader.bytes_read,
@@ -297,6 +294,32 @@ def scan(
         long_lines=reader.long_lines,
         skipped_bytes=reader.skipped_bytes,
     )
+
+
+def _search_in_threads(reader: ChunkReader, dispatch: _Dispatch, n_workers: int, match: Matcher, masks: np.ndarray,
+                       routes: np.ndarray) -> None:
+    """Chunks searched by worker threads, ``n_workers`` ahead of the one being dispatched."""
+    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="trtdiag-scan") as pool:
+        pending: deque[tuple[memoryview, Future[ChunkHits]]] = deque()
+        for chunk in reader:
+            pending.append((chunk, pool.submit(find_keyword_lines, chunk, match, masks, routes)))
+            if len(pending) > n_workers:  # bounded read-ahead keeps memory constant
+                done, future = pending.popleft()
+                dispatch.chunk(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            dispatch.chunk(done, future.result())
+
+
+def _search_in_process(reader: ChunkReader, dispatch: _Dispatch, helper: hits_process.HitsProcess, match: Matcher,
+                       masks: np.ndarray, routes: np.ndarray) -> None:
+    """Chunks searched by a second process (trtdiag/io/hits_process.py); by this one if it fails."""
+    try:
+        for chunk in reader:
+            hits = helper.hits(chunk)
+            dispatch.chunk(chunk, hits if hits is not None else find_keyword_lines(chunk, match, masks, routes))
+    finally:
+        helper.close()
 
 
 def scan_marked_lines(

@@ -1,0 +1,113 @@
+"""The keyword search in a second process (trtdiag/io/hits_process.py) gives the facts of the threads' search,
+and any failure of the child only hands the search back to the main process."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import CORPUS
+from trtdiag.engine.artifacts import LogScan
+from trtdiag.io import hits_process
+from trtdiag.io.scan import scan
+from trtdiag.log.collector import LogCollector
+from trtdiag.log.facts import LogFacts
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = sorted([*(ROOT / "fixtures" / "logs").glob("*.log"), *(ROOT / "fixtures" / "engines").glob("*/*.log")])
+
+
+def _read(path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, chunk_bytes: int = 4096) -> tuple[LogFacts, str]:
+    """Facts and the last layer listing of one pass, small chunks so that a log spans many."""
+    monkeypatch.setenv("TRTDIAG_SCAN_PROCESS", setting)
+    collector, layers = LogCollector(), LogScan(path)
+    stats = scan(path, (collector, *layers.consumers), chunk_bytes=chunk_bytes, on_head=collector.vote_on_sample)
+    facts = collector.result(stats)
+    return replace(facts, read=replace(facts.read, scanner="any")), repr(layers.found())
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, hits_process.HitsProcess]]:
+    """The children started, with their files (the tests would prove nothing if the threads did every search)."""
+    paths: list[tuple[Path, hits_process.HitsProcess]] = []
+    real = hits_process.HitsProcess.__init__
+
+    def spy(self, path, *args):
+        paths.append((path, self))
+        real(self, path, *args)
+
+    monkeypatch.setattr(hits_process.HitsProcess, "__init__", spy)
+    return paths
+
+
+def _concatenated(tmp_path: Path) -> Path:
+    joined = tmp_path / "joined.log"
+    corpus = sorted(p for p in (CORPUS / "logs").glob("*.log") if p.stat().st_size < 2_000_000)[:20]
+    joined.write_bytes(b"".join(p.read_bytes().rstrip(b"\n") + b"\n" for p in [*LOGS, *corpus]))
+    return joined
+
+
+def test_the_child_s_search_gives_the_threads_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    started: list) -> None:
+    joined = _concatenated(tmp_path)
+    assert hits_process.wanted(joined, joined.stat().st_size) is False  # small: threads, unless forced
+    monkeypatch.setenv("TRTDIAG_SCAN_PROCESS", "1")
+    assert hits_process.wanted(joined, joined.stat().st_size) is True
+    for path in [*LOGS[:6], joined]:
+        assert _read(path, monkeypatch, "1") == _read(path, monkeypatch, "0")
+    assert [p for p, _ in started] == [*LOGS[:6], joined] and not any(h.failed for _, h in started)
+    assert not multiprocessing.active_children()  # every child reaped
+
+
+def test_a_gzip_file_or_a_stream_is_searched_by_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    monkeypatch.setenv("TRTDIAG_SCAN_PROCESS", "1")
+    gz = tmp_path / "b.log.gz"
+    gz.write_bytes(gzip.compress(LOGS[0].read_bytes()))
+    assert not hits_process.wanted(gz, gz.stat().st_size)
+    assert not hits_process.wanted(LOGS[0], None)
+
+
+@pytest.mark.parametrize("failure", ["wrong-chunk", "dies", "silent"])
+def test_a_failing_child_hands_the_search_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str,
+                                               started: list) -> None:
+    joined = _concatenated(tmp_path)
+    expected = _read(joined, monkeypatch, "0")
+    real = hits_process.keyword_line_table
+    sent = {"n": 0}
+
+    def faulty(chunk, match, masks, routes):  # runs in the forked child: the patch is inherited
+        sent["n"] += 1
+        table = real(chunk, match, masks, routes)
+        if sent["n"] == 3:
+            if failure == "dies":
+                raise SystemExit(1)
+            if failure == "silent":
+                import time
+
+                time.sleep(30)
+            table = table.copy()
+            table[0, 0] += 1  # says it is another chunk
+        return table
+
+    monkeypatch.setattr(hits_process, "keyword_line_table", faulty)
+    monkeypatch.setattr(hits_process, "SILENCE_S", 1.0)
+    assert _read(joined, monkeypatch, "1") == expected
+    assert [p for p, _ in started] == [joined] and started[0][1].failed  # it did fail, and was handed back
+    assert not multiprocessing.active_children()
+
+
+def test_table_round_trip() -> None:
+    from trtdiag.io.chunks import hits_from_table, keyword_line_table
+    from trtdiag.io.matchers import make_matcher
+
+    _, match = make_matcher((b"b", b"zz"))
+    chunk = memoryview(b"a\nbb\nzz b\nc\r\n")
+    hits = hits_from_table(keyword_line_table(chunk, match, np.array([1, 2]), np.array([4, 8])))
+    assert (hits.rows, hits.starts, hits.ends, hits.masks, hits.routes) == ([1, 2], [2, 5], [4, 9], [1, 3], [4, 12])
+    assert hits.newlines == 4 and hits.ends_with_newline and not hits.crlf

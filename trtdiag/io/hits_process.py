@@ -1,0 +1,109 @@
+"""The keyword search of a large plain file in a second process, so that it runs beside the line handlers.
+
+Why: the keyword search (Hyperscan, numpy) releases the GIL, but Hyperscan reports each hit through a Python
+callback that needs the GIL back. While the main thread runs the line handlers (Python), a worker thread waits
+for the GIL at every hit, so the two halves of a pass ran one after the other: 1 GiB of concatenated verbose
+builds took the search (1.0 s) plus the handlers (1.3 s), with one worker thread or two. A forked process
+has its own GIL: it reads the file and searches each chunk (the same :class:`~trtdiag.io.chunks.ChunkReader`
+cuts the same chunks) and sends each chunk's table (:func:`~trtdiag.io.chunks.keyword_line_table`) through a
+pipe, while the main process reads the chunks again from the page cache and feeds the lines. The consumers
+still see one pass, in file order.
+
+Used only where it pays and is safe: a regular, uncompressed file of at least :data:`MIN_BYTES`, a platform
+that forks, and no other thread in the process (a forked copy of a threaded process may deadlock).
+``TRTDIAG_SCAN_PROCESS=0`` turns it off, ``=1`` uses it whatever the size (the tests compare both ways). If
+anything goes wrong (the child dies, is silent for :data:`SILENCE_S`, or sends a table for another chunk) the
+main process searches the remaining chunks itself: the result is the same, only slower.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import numpy as np
+
+from trtdiag.io.chunks import ChunkHits, ChunkReader, Wording, hits_from_table, keyword_line_table
+from trtdiag.io.matchers import Matcher
+
+#: Smaller files are searched by threads of the main process: forking costs more than it saves.
+MIN_BYTES = 32 << 20
+#: A child that sends nothing for this long is given up (the main process then searches on its own).
+SILENCE_S = 120.0
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def wanted(path: Path, size: int | None) -> bool:
+    """Should the search of ``path`` (``size``: None for a stream) run in a second process?"""
+    setting = os.environ.get("TRTDIAG_SCAN_PROCESS", "").strip()
+    if setting == "0" or size is None or not sys.platform.startswith("linux"):
+        return False
+    if setting != "1" and size < MIN_BYTES:
+        return False
+    if threading.active_count() != 1:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) != _GZIP_MAGIC  # the child would decompress the file a second time
+    except OSError:
+        return False
+
+
+class HitsProcess:
+    """A forked process that searches the chunks of one file; :meth:`hits` returns them one by one, in order."""
+
+    def __init__(self, path: Path, wording: Wording, chunk_bytes: int, match: Matcher, masks: np.ndarray,
+                 routes: np.ndarray) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child_end = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_search, args=(child_end, path, wording, chunk_bytes, match, masks, routes),
+                                 daemon=True, name="trtdiag-search")
+        self._proc.start()
+        child_end.close()
+        self.failed = False
+
+    def hits(self, chunk: memoryview) -> ChunkHits | None:
+        """The table of the next chunk, if the child sent the one for this chunk (None: search it yourself)."""
+        if self.failed:
+            return None
+        try:
+            if not self._conn.poll(SILENCE_S):
+                raise EOFError
+            data = self._conn.recv_bytes()
+        except (EOFError, OSError):
+            data = b""
+        table = np.frombuffer(data, dtype=np.int64).reshape(6, -1) if _is_table(data) else None
+        if table is None or int(table[0, 0]) != len(chunk):
+            self.failed = True
+            self.close()
+            return None
+        return hits_from_table(table)
+
+    def close(self) -> None:
+        """Stop the child (it may be blocked on a full pipe when the pass ended early) and reap it."""
+        self._conn.close()
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(timeout=5)
+
+
+def _is_table(data: bytes) -> bool:
+    """Six rows of int64, at least five columns (trtdiag/io/chunks.py, _table)."""
+    return len(data) >= 6 * 5 * 8 and len(data) % (6 * 8) == 0
+
+
+def _search(conn: Connection, path: Path, wording: Wording, chunk_bytes: int, match: Matcher, masks: np.ndarray,
+            routes: np.ndarray) -> None:
+    """The child: every chunk's table, then an empty message; anything that fails ends it (the parent copes)."""
+    try:
+        for chunk in ChunkReader(path, wording, chunk_bytes=chunk_bytes, ring=1):
+            conn.send_bytes(keyword_line_table(chunk, match, masks, routes).tobytes())
+        conn.send_bytes(b"")
+    except BaseException:  # the child never reports: the parent reads the same file and raises what it must
+        pass
+    finally:
+        conn.close()
