@@ -84,7 +84,9 @@ def unquote(text: str) -> str:
     and without this the listing or summary they hold is not recognised at all. Lines that do not start
     with ``>`` or a fence come back unchanged (one cheap check: this runs on every candidate line).
     """
-    head = text.lstrip()[:1]
+    head = text[:1]
+    if head.isspace():
+        head = text.lstrip()[:1]
     if head == ">":
         m = _QUOTE.match(text)
         return text[m.end():] if m is not None else text
@@ -111,6 +113,10 @@ def split_prefix(number: int, text: str) -> Line:
     ``has_prefix=False``.
     """
     raw = text
+    if text[:6] == "Layer(" and "\x1b" not in text:
+        # trtexec's bare layer-information lines (a verbose build prints one per layer): no prefix token, outer
+        # prefix or quote starts with "Layer(", so the general path below would only strip the end
+        return Line(number, "", text.rstrip(), False, raw)
     if text[:1] == "[":  # neither quoted, indented nor wrapped: unquote, strip_outer and lstrip change nothing
         fast = _FAST_HEAD.match(text)
         if fast is not None:

@@ -170,7 +170,7 @@ class _Dispatch:
         i = 0  # next keyword line
         row = 0  # row of the next line to feed when a consumer is active
         pos = 0  # its byte offset
-        data: bytes | None = None  # the chunk as bytes, made only if a section needs every line
+        window = _Window(chunk)  # copies of the chunk's bytes around the sections that need every line
         while True:
             if not self.active:
                 while i < n_found and rows[i] < row:
@@ -182,10 +182,7 @@ class _Dispatch:
                 continue
             if pos >= len(chunk):
                 break
-            if data is None:
-                data = bytes(chunk)
-            end = data.find(b"\n", pos)
-            end = len(data) if end < 0 else end
+            end = window.line_end(pos)
             mask = route = 0
             if i < n_found and rows[i] == row:
                 mask, route = masks[i], routes[i]
@@ -243,6 +240,36 @@ class _Dispatch:
             elif feed(number, text):
                 active |= 1 << bit
         self.active = active
+
+
+class _Window:
+    """The newline search of the lines a section needs (every line, keyword or not), on a copy of the part of
+    the chunk it reads rather than the whole chunk: a log of a thousand builds opens a section in every chunk,
+    and copying each 8 MB chunk whole cost 0.1 s per GiB."""
+
+    SIZE = 1 << 16
+
+    def __init__(self, chunk: memoryview) -> None:
+        self._chunk = chunk
+        self._start = 0
+        self._data = b""
+
+    def line_end(self, pos: int) -> int:
+        """Offset of the newline ending the line that starts at ``pos`` (the chunk's length if none)."""
+        size = len(self._chunk)
+        while True:
+            rel = pos - self._start
+            if 0 <= rel < len(self._data):
+                found = self._data.find(b"\n", rel)
+                if found >= 0:
+                    return self._start + found
+                if self._start + len(self._data) >= size:
+                    return size
+                grow = 2 * len(self._data)  # a line longer than the rest of the copy: a larger one from pos
+            else:
+                grow = self.SIZE
+            self._start = pos
+            self._data = bytes(self._chunk[pos : pos + max(grow, self.SIZE)])
 
 
 def scan(
