@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trtdiag.analysis import analyze
 from trtdiag.errors import InputError
@@ -13,7 +15,7 @@ from trtdiag.io.prefix import split_prefix
 from trtdiag.log.collector import read_log
 from trtdiag.log.facts import Outcome
 from trtdiag.log.handlers.int8_evidence import classify
-from trtdiag.log.handlers.outcome import OutcomeHandler
+from trtdiag.log.handlers.outcome import BUILT_NEEDLES, BUILT_RE, FAILURE_PATTERNS, OutcomeHandler
 from trtdiag.log.state import LogState
 
 from .conftest import LOGS, artifact
@@ -175,3 +177,20 @@ def test_corpus_sample_int8_runs(corpus_logs: Path) -> None:
     assert f.build.producer == "samples"
     assert [(b.int8, b.fp16) for b in f.builds] == [(False, False), (False, True), (True, False)]  # one flag per run
     assert f.calibration.batches == 2 and any(e.kind == "calibration" for e in f.int8_evidence)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Failed", "failed", "to", "parse", "PARSE", "onnx", "ONNX", " the ", "engine", "Engine",
+                                 "could not be created", "Unable to build", "Out of Memory", "OUTOFMEMORY",
+                                 "std::Bad_Alloc", "ERROR: x onnx2trt", "parseGraph INVALID_", "&&&& FAILED",
+                                 "&&&& PASSED", "Serialized the Engine", "Succeeded building", "Saving engine",
+                                 "Segmentation fault", " ", "No non-int8 implementation of layer", "x"]), max_size=8))
+def test_needles_never_hide_a_match(words: list[str]) -> None:
+    """A pattern is searched only on a line holding one of its needles: every match holds one."""
+    for sep in (" ", ""):
+        msg = sep.join(words)
+        for needles, pattern, *_ in FAILURE_PATTERNS:
+            if pattern.search(msg):
+                assert any(n in msg or n in msg.lower() for n in needles), (msg, pattern.pattern)
+        if BUILT_RE.search(msg):
+            assert any(n in msg for n in BUILT_NEEDLES), msg
