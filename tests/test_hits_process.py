@@ -111,3 +111,31 @@ def test_table_round_trip() -> None:
     hits = hits_from_table(keyword_line_table(chunk, match, np.array([1, 2]), np.array([4, 8])))
     assert (hits.rows, hits.starts, hits.ends, hits.masks, hits.routes) == ([1, 2], [2, 5], [4, 9], [1, 3], [4, 12])
     assert hits.newlines == 4 and hits.ends_with_newline and not hits.crlf
+
+
+def test_the_cli_starts_the_search_early_and_the_pass_takes_it_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     started: list) -> None:
+    from click.testing import CliRunner
+
+    from trtdiag.cli import main
+
+    monkeypatch.setenv("TRTDIAG_SCAN_PROCESS", "1")
+    adopted: list[bool] = []
+    real_adopt = hits_process.adopt
+
+    def adopt(key):
+        helper = real_adopt(key)
+        adopted.append(helper is not None)
+        return helper
+
+    monkeypatch.setattr(hits_process, "adopt", adopt)
+    log = LOGS[0]
+    out = CliRunner().invoke(main, ["analyze", str(log), "-o", str(tmp_path / "r.html"), "--json",
+                                    str(tmp_path / "r.json")])
+    assert out.exit_code == 0, out.output
+    assert [p for p, _ in started] == [log] and adopted[-1] is True  # one child, started by the CLI, taken over
+    bad_model = tmp_path / "m.onnx"
+    bad_model.write_bytes(b"\x08\x07 not a model")
+    out = CliRunner().invoke(main, ["analyze", str(log), str(bad_model), "-o", str(tmp_path / "s.html")])
+    assert out.exit_code == 2  # the analysis fails before its pass: the waiting search is stopped
+    assert len(started) == 2 and hits_process._waiting is None and not multiprocessing.active_children()

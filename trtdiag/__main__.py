@@ -1,6 +1,6 @@
-"""``python -m trtdiag`` runs the CLI."""
+"""``python -m trtdiag`` runs the CLI (see trtdiag/entry.py)."""
 
-from trtdiag.cli import main
+from trtdiag.entry import run
 
 if __name__ == "__main__":
-    main()
+    run()

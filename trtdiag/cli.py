@@ -16,6 +16,7 @@ from trtdiag import __version__
 from trtdiag.cli_support import (
     EXIT_VERDICT,
     PROGRESS_MIN_BYTES,
+    check_not_swapped,
     check_output_paths,
     echo_summary,
     epilog,
@@ -55,8 +56,9 @@ def _analyze_and_write(
     fail_on: str = "never",
     min_int8_mac_share: float | None = None,
 ) -> int:
-    from trtdiag.analysis import analyze
+    from trtdiag.io import hits_process
     from trtdiag.io.files import is_stdin
+    from trtdiag.log_pass import start_search
 
     if not is_stdin(log) and not log.exists():
         raise TrtdiagError(f"log file not found: {log}")
@@ -69,16 +71,15 @@ def _analyze_and_write(
     inputs = [log, model, calib_cache, *(given.get(k) for k in ("fp16_layers", "int8_layers", "fp16_profile",
                                                                  "int8_profile")), *(given.get("outputs") or ())]
     check_output_paths(inputs, {"-o": html_path, "--json": json_out})
-    _check_not_swapped(log, model)
+    check_not_swapped(log, model)
     size = log.stat().st_size if log.is_file() else 0
     show = progress if progress is not None else (sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES)
-    if show:
-        with click.progressbar(length=size, label="reading log", file=sys.stderr) as bar:
-            result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner,
-                             allow_truncated=True, on_progress=bar.update, **(engines or {}))
-    else:
-        result = analyze(log, model, shapes=shapes, calib_cache=calib_cache, scanner=scanner, allow_truncated=True,
-                         **(engines or {}))
+    start_search(log, scanner)  # before the analysis is imported: trtdiag/log_pass.py
+    try:
+        result = _analyze(log, model, show, size, shapes=shapes, calib_cache=calib_cache, scanner=scanner,
+                          engines=engines)
+    finally:
+        hits_process.discard()  # a search the pass did not take over
     doc = result.document(timestamp=timestamp)  # one document for both outputs; its JSON is streamed
     write_output(html_path, result.to_html(doc=doc))
     if json_out is not None:
@@ -93,33 +94,14 @@ def _analyze_and_write(
     return EXIT_VERDICT if failures else 0
 
 
-def _looks_like_text_log(path: Path) -> bool:
-    """A plain-text file (a build log) rather than an ONNX protobuf: no NUL bytes, decodes as UTF-8."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    if not head or b"\0" in head or head[:2] == b"\x1f\x8b":
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start > len(head) - 4  # a multi-byte character cut at the end of the sample
-    return True
+def _analyze(log: Path, model: Path | None, show: bool, size: int, *, engines: dict[str, Any] | None,
+             **options: Any) -> Any:
+    from trtdiag.analysis import analyze
 
-
-def _check_not_swapped(log: Path, model: Path | None) -> None:
-    """A build log given as MODEL (and an ONNX file as LOG) is the commonest slip: say so in words."""
-    if model is None or not model.is_file() or model.suffix.lower() == ".onnx":
-        return
-    if not _looks_like_text_log(model):
-        return
-    if log.suffix.lower() == ".onnx" or not _looks_like_text_log(log):
-        raise TrtdiagError(f"{log} is an ONNX model and {model} a text log: did you swap LOG and MODEL? "
-                           "(usage: trtdiag analyze LOG [MODEL])")
-    raise TrtdiagError(f"{model} is a text log, not an ONNX model: MODEL must be the .onnx file the engine was "
-                       "built from (usage: trtdiag analyze LOG [MODEL])")
+    if show:
+        with click.progressbar(length=size, label="reading log", file=sys.stderr) as bar:
+            return analyze(log, model, allow_truncated=True, on_progress=bar.update, **options, **(engines or {}))
+    return analyze(log, model, allow_truncated=True, **options, **(engines or {}))
 
 
 @main.command(short_help='Explain a TensorRT build log (and its ONNX model).',

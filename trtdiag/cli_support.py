@@ -84,3 +84,32 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
         if os.environ.get("TRTDIAG_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (set TRTDIAG_DEBUG=1 for a traceback)", EXIT_INTERNAL)
+
+
+def _looks_like_text_log(path: Path) -> bool:
+    """A plain-text file (a build log) rather than an ONNX protobuf: no NUL bytes, decodes as UTF-8."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head or b"\0" in head or head[:2] == b"\x1f\x8b":
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a multi-byte character cut at the end of the sample
+    return True
+
+
+def check_not_swapped(log: Path, model: Path | None) -> None:
+    """A build log given as MODEL (and an ONNX file as LOG) is the commonest slip: say so in words."""
+    if model is None or not model.is_file() or model.suffix.lower() == ".onnx":
+        return
+    if not _looks_like_text_log(model):
+        return
+    if log.suffix.lower() == ".onnx" or not _looks_like_text_log(log):
+        raise TrtdiagError(f"{log} is an ONNX model and {model} a text log: did you swap LOG and MODEL? "
+                           "(usage: trtdiag analyze LOG [MODEL])")
+    raise TrtdiagError(f"{model} is a text log, not an ONNX model: MODEL must be the .onnx file the engine was "
+                       "built from (usage: trtdiag analyze LOG [MODEL])")

@@ -30,6 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
+from trtdiag.errors import InputError
 from trtdiag.io import hits_process
 from trtdiag.io.chunks import (
     CHUNK_BYTES,
@@ -299,10 +300,13 @@ def scan(
     n_workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
     # chunks alive when the next one is read: the n_workers pending ones (the oldest is dispatched first)
     dispatch = _Dispatch(consumers)
-    if workers is None and hits_process.wanted(p, size):
+    key = _search_key(p, size, keywords, masks, routes, chunk_bytes, scanner_name, wording)
+    helper = hits_process.adopt(key) if key is not None else None
+    if helper is None and workers is None and hits_process.wanted(p, size):
+        helper = hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes)
+    if helper is not None:
         reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head, ring=1)
-        _search_in_process(reader, dispatch, hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes),
-                           match, masks, routes)
+        _search_in_process(reader, dispatch, helper, match, masks, routes)
     else:
         reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
                              ring=n_workers + 1)
@@ -321,6 +325,41 @@ def scan(
         long_lines=reader.long_lines,
         skipped_bytes=reader.skipped_bytes,
     )
+
+
+def prestart(path: str | os.PathLike[str], consumers: Sequence[LineConsumer], *, scanner: str = "auto",
+             chunk_bytes: int = CHUNK_BYTES, wording: Wording = LOG_WORDING) -> None:
+    """Start the keyword search of a coming :func:`scan` of ``path`` with ``consumers`` (consumers with the same
+    keywords, in the same order) now, where it would run in a second process (trtdiag/io/hits_process.py);
+    nothing otherwise. Never raises: the pass itself reports what is wrong with the file."""
+    p = Path(path)
+    try:
+        size = check_path(p, wording)
+    except (InputError, OSError):
+        return
+    if not hits_process.wanted(p, size):
+        return
+    keywords, masks, routes = _keyword_union(consumers)
+    try:
+        scanner_name, match = make_matcher(keywords, scanner)
+    except InputError:
+        return
+    key = _search_key(p, size, keywords, masks, routes, chunk_bytes, scanner_name, wording)
+    if key is not None:
+        hits_process.prestart(key, lambda: hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes))
+
+
+def _search_key(p: Path, size: int | None, keywords: tuple[bytes, ...], masks: np.ndarray, routes: np.ndarray,
+                chunk_bytes: int, scanner_name: str, wording: Wording) -> tuple[object, ...] | None:
+    """What a started search must have been started for to serve a pass (the file as it is now included)."""
+    if size is None:
+        return None
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, keywords, masks.tobytes(), routes.tobytes(),
+            chunk_bytes, scanner_name, wording)
 
 
 def _search_in_threads(reader: ChunkReader, dispatch: _Dispatch, n_workers: int, match: Matcher, masks: np.ndarray,
