@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import sys
 import threading
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from trtdiag.io.matchers import Matcher
 
 #: Smaller files are searched by threads of the main process: forking costs more than it saves.
 MIN_BYTES = 32 << 20
+#: Tables the child may have searched ahead of the parent (each some 70 KB for a verbose log's 8 MiB chunk).
+AHEAD = 64
 #: A child that sends nothing for this long is given up (the main process then searches on its own).
 SILENCE_S = 120.0
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -130,12 +133,41 @@ def _is_table(data: bytes) -> bool:
 
 def _search(conn: Connection, path: Path, wording: Wording, chunk_bytes: int, match: Matcher, masks: np.ndarray,
             routes: np.ndarray) -> None:
-    """The child: every chunk's table, then an empty message; anything that fails ends it (the parent copes)."""
+    """The child: every chunk's table, then an empty message; anything that fails ends it (the parent copes).
+
+    The tables go through a queue to a sending thread: a pipe holds less than one table (64 KiB), and without
+    the queue the child could not run ahead of the parent, neither while the parent imports the analysis
+    (trtdiag/log_pass.py) nor through a stretch of slow chunks. :data:`AHEAD` tables at most wait (a few MB)."""
+    tables: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+    sender = threading.Thread(target=_send, args=(conn, tables), daemon=True)
+    sender.start()
     try:
         for chunk in ChunkReader(path, wording, chunk_bytes=chunk_bytes, ring=1):
-            conn.send_bytes(keyword_line_table(chunk, match, masks, routes).tobytes())
-        conn.send_bytes(b"")
+            if not _put(tables, keyword_line_table(chunk, match, masks, routes).tobytes(), sender):
+                return  # the parent is gone or stopped reading
+        _put(tables, b"", sender)
     except BaseException:  # the child never reports: the parent reads the same file and raises what it must
         pass
     finally:
+        if _put(tables, None, sender):
+            sender.join()
         conn.close()
+
+
+def _put(tables: queue.Queue[bytes | None], item: bytes | None, sender: threading.Thread) -> bool:
+    """Queue ``item`` for the sending thread; False once that thread has ended (nobody would take it)."""
+    while sender.is_alive():
+        try:
+            tables.put(item, timeout=1.0)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _send(conn: Connection, tables: queue.Queue[bytes | None]) -> None:
+    try:
+        while (table := tables.get()) is not None:
+            conn.send_bytes(table)
+    except OSError:
+        pass
