@@ -139,3 +139,18 @@ def test_the_cli_starts_the_search_early_and_the_pass_takes_it_over(tmp_path: Pa
     out = CliRunner().invoke(main, ["analyze", str(log), str(bad_model), "-o", str(tmp_path / "s.html")])
     assert out.exit_code == 2  # the analysis fails before its pass: the waiting search is stopped
     assert len(started) == 2 and hits_process._waiting is None and not multiprocessing.active_children()
+
+
+def test_a_line_cut_at_the_cap_hands_the_rest_of_the_file_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                started: list) -> None:
+    """The chunk after a line cut at MAX_LINE_BYTES is not the file's next bytes: the main process reads on from
+    there itself (trtdiag/io/mapped.py), with the same facts and the same count of cut lines."""
+    monkeypatch.setattr("trtdiag.io.chunks.MAX_LINE_BYTES", 5000)
+    text = LOGS[0].read_text()
+    long_line = "[W] [TRT] Missing scale and zero-point for tensor " + "x" * 20000 + "\n"
+    path = tmp_path / "long.log"
+    path.write_text(text + long_line + text)
+    threads, _ = _read(path, monkeypatch, "0")
+    process, _ = _read(path, monkeypatch, "1")
+    assert process == threads and process.read.long_lines == 1 and process.read.skipped_bytes > 0
+    assert [p for p, _ in started] == [path] and not started[0][1].failed

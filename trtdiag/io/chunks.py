@@ -80,6 +80,15 @@ def check_path(path: Path, wording: Wording) -> int | None:
     return size
 
 
+def check_head(head: bytes, path: Path, wording: Wording, on_head: Callable[[str], None] | None) -> None:
+    """InputError for a binary file; else the head goes to ``on_head`` as text."""
+    if looks_binary(head):
+        name = display_name(path)
+        raise InputError(wording.binary.format(p=name) + binary_hint(head, wording.subject, name))
+    if on_head is not None:
+        on_head(head.decode("utf-8", errors="replace"))
+
+
 class ChunkReader:
     """Yields chunks of a file that end at a newline (the last one may not), without copying the
     data: each chunk is a numpy buffer filled by ``readinto`` after the previous chunk's
@@ -99,8 +108,12 @@ class ChunkReader:
         on_progress: Callable[[int], None] | None = None,
         on_head: Callable[[str], None] | None = None,
         ring: int = 0,
+        start: int = 0,
+        head_checked: bool = False,
     ) -> None:
         self.path = path
+        self._start = start  # a plain file read from this offset on (the rest of a pass, see trtdiag/io/scan.py)
+        self._head_checked = head_checked or start > 0  # the head was checked (and handed to on_head) already
         self._ring: list[np.ndarray | None] = [None] * ring
         self._turn = 0
         self.compressed = False
@@ -120,8 +133,11 @@ class ChunkReader:
         except OSError as exc:
             raise InputError(f"cannot read {self.path}: {one_line(str(exc))}") from exc
         tail = b""
-        first = True
+        first = not self._head_checked
         skipping = False  # inside the part of an overlong line past the cap
+        if self._start:
+            fh.seek(self._start)
+            self._raw_pos = self._start
         with fh:
             while True:
                 buf = self._buffer(len(tail) + self._chunk_bytes)
@@ -215,12 +231,7 @@ class ChunkReader:
     def _check_head(self, view: memoryview, n: int) -> None:
         if n == 0 and not self.truncated_stream:
             raise InputError(self._wording.empty.format(p=display_name(self.path)))
-        head = bytes(view[: min(n, HEAD_BYTES)])
-        if looks_binary(head):
-            name = display_name(self.path)
-            raise InputError(self._wording.binary.format(p=name) + binary_hint(head, self._wording.subject, name))
-        if self._on_head is not None:
-            self._on_head(head.decode("utf-8", errors="replace"))
+        check_head(bytes(view[: min(n, HEAD_BYTES)]), self.path, self._wording, self._on_head)
 
     def _progress(self, fh: io.RawIOBase | io.BufferedIOBase) -> None:
         """Report the bytes of the file on disk consumed since the last call (compressed bytes for gzip)."""
@@ -276,7 +287,7 @@ TABLE_ROWS = ("rows", "starts", "ends", "masks", "routes")
 def keyword_line_table(chunk: memoryview, match: Matcher, masks: np.ndarray, routes: np.ndarray) -> np.ndarray:
     """:func:`find_keyword_lines` as one int64 array (what a scanning process sends, see trtdiag/io/hits_process.py):
     a header row ``[chunk length, newlines, lines found, ends with newline, crlf, 0...]``, then the
-    :data:`TABLE_ROWS`, one column per line found."""
+    :data:`TABLE_ROWS`, one column per line found (at least :data:`HEADER_FIELDS` columns)."""
     arr = np.frombuffer(chunk, dtype=np.uint8)
     size = len(chunk)
     head = bytes(chunk[:4096])
@@ -299,11 +310,15 @@ def keyword_line_table(chunk: memoryview, match: Matcher, masks: np.ndarray, rou
                   np.stack([rows[keep], starts[keep], ends[keep], line_masks[wanted], line_routes[wanted]]))
 
 
+#: Columns of the header row: the five :func:`keyword_line_table` fills, and one a sender may use.
+HEADER_FIELDS = 6
+
+
 def _table(size: int, newlines: int, ends_nl: bool, crlf: bool, body: np.ndarray) -> np.ndarray:
-    header = np.zeros((1, max(body.shape[1], 5)), dtype=np.int64)
+    header = np.zeros((1, max(body.shape[1], HEADER_FIELDS)), dtype=np.int64)
     header[0, :5] = (size, newlines, body.shape[1], ends_nl, crlf)
-    if body.shape[1] < 5:
-        body = np.pad(body, ((0, 0), (0, 5 - body.shape[1])))
+    if body.shape[1] < HEADER_FIELDS:
+        body = np.pad(body, ((0, 0), (0, HEADER_FIELDS - body.shape[1])))
     return np.concatenate([header, body.astype(np.int64, copy=False)])
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trtdiag.io.chunks import ChunkHits, ChunkReader, Wording, hits_from_table, keyword_line_table
+from trtdiag.io.chunks import HEADER_FIELDS, ChunkReader, Wording, keyword_line_table
 from trtdiag.io.matchers import Matcher
 
 #: Smaller files are searched by threads of the main process: forking costs more than it saves.
@@ -70,8 +70,10 @@ class HitsProcess:
         child_end.close()
         self.failed = False
 
-    def hits(self, chunk: memoryview) -> ChunkHits | None:
-        """The table of the next chunk, if the child sent the one for this chunk (None: search it yourself)."""
+    def next_table(self) -> np.ndarray | None:
+        """The table of the next chunk (:func:`~trtdiag.io.chunks.keyword_line_table`; header column 5 is 1 when
+        the chunk is not the file's next bytes), or None: the child has sent every chunk, or it failed
+        (:attr:`failed`; the caller then reads on by itself)."""
         if self.failed:
             return None
         try:
@@ -79,13 +81,14 @@ class HitsProcess:
                 raise EOFError
             data = self._conn.recv_bytes()
         except (EOFError, OSError):
-            data = b""
-        table = np.frombuffer(data, dtype=np.int64).reshape(6, -1) if _is_table(data) else None
-        if table is None or int(table[0, 0]) != len(chunk):
+            data = None
+        if data == b"":
+            return None
+        if data is None or not _is_table(data):
             self.failed = True
             self.close()
             return None
-        return hits_from_table(table)
+        return np.frombuffer(data, dtype=np.int64).reshape(6, -1)
 
     def close(self) -> None:
         """Stop the child (it may be blocked on a full pipe when the pass ended early) and reap it."""
@@ -127,8 +130,8 @@ def discard() -> None:
 
 
 def _is_table(data: bytes) -> bool:
-    """Six rows of int64, at least five columns (trtdiag/io/chunks.py, _table)."""
-    return len(data) >= 6 * 5 * 8 and len(data) % (6 * 8) == 0
+    """Six rows of int64, at least HEADER_FIELDS columns (trtdiag/io/chunks.py, _table)."""
+    return len(data) >= 6 * HEADER_FIELDS * 8 and len(data) % (6 * 8) == 0
 
 
 def _search(conn: Connection, path: Path, wording: Wording, chunk_bytes: int, match: Matcher, masks: np.ndarray,
@@ -142,8 +145,14 @@ def _search(conn: Connection, path: Path, wording: Wording, chunk_bytes: int, ma
     sender = threading.Thread(target=_send, args=(conn, tables), daemon=True)
     sender.start()
     try:
-        for chunk in ChunkReader(path, wording, chunk_bytes=chunk_bytes, ring=1):
-            if not _put(tables, keyword_line_table(chunk, match, masks, routes).tobytes(), sender):
+        reader = ChunkReader(path, wording, chunk_bytes=chunk_bytes, ring=1)
+        skipped = 0
+        for chunk in reader:
+            table = keyword_line_table(chunk, match, masks, routes)
+            if reader.skipped_bytes != skipped:  # part of a long line was dropped: not the file's next bytes
+                skipped = reader.skipped_bytes
+                table[0, 5] = 1
+            if not _put(tables, table.tobytes(), sender):
                 return  # the parent is gone or stopped reading
         _put(tables, b"", sender)
     except BaseException:  # the child never reports: the parent reads the same file and raises what it must

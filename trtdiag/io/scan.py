@@ -43,6 +43,7 @@ from trtdiag.io.chunks import (
     find_keyword_lines,
 )
 from trtdiag.io.files import display_name
+from trtdiag.io.mapped import feed_mapped
 from trtdiag.io.matchers import Matcher, make_matcher
 
 __all__ = ["CHUNK_BYTES", "FastConsumer", "KeywordFeed", "LineConsumer", "ReadStats", "RoutedConsumer", "scan",
@@ -304,12 +305,16 @@ def scan(
     helper = hits_process.adopt(key) if key is not None else None
     if helper is None and workers is None and hits_process.wanted(p, size):
         helper = hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes)
+    mapped = 0  # bytes read through the search process (trtdiag/io/mapped.py)
     if helper is not None:
-        reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head, ring=1)
-        _search_in_process(reader, dispatch, helper, match, masks, routes)
-    else:
-        reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
-                             ring=n_workers + 1)
+        try:
+            mapped = feed_mapped(p, wording, helper, dispatch.chunk, chunk_bytes=chunk_bytes, on_head=on_head,
+                                 on_progress=on_progress)
+        finally:
+            helper.close()
+    reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
+                         ring=n_workers + 1, start=mapped, head_checked=helper is not None)
+    if helper is None or mapped < (size or 0):  # the whole file, or what the search process left
         _search_in_threads(reader, dispatch, n_workers, match, masks, routes)
     return ReadStats(
         path=display_name(p),
@@ -375,17 +380,6 @@ def _search_in_threads(reader: ChunkReader, dispatch: _Dispatch, n_workers: int,
         while pending:
             done, future = pending.popleft()
             dispatch.chunk(done, future.result())
-
-
-def _search_in_process(reader: ChunkReader, dispatch: _Dispatch, helper: hits_process.HitsProcess, match: Matcher,
-                       masks: np.ndarray, routes: np.ndarray) -> None:
-    """Chunks searched by a second process (trtdiag/io/hits_process.py); by this one if it fails."""
-    try:
-        for chunk in reader:
-            hits = helper.hits(chunk)
-            dispatch.chunk(chunk, hits if hits is not None else find_keyword_lines(chunk, match, masks, routes))
-    finally:
-        helper.close()
 
 
 def scan_marked_lines(
