@@ -82,6 +82,11 @@ class LayerSection:
         return str(self.format_id)
 
 
+def _literals(words: Sequence[str]) -> re.Pattern[str]:
+    """One pattern that finds any of ``words`` (a line holds one of them iff it matches)."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) or r"(?!)")
+
+
 def is_text(head: bytes) -> bool:
     """What every text format sniffs: a non-empty head that is neither binary nor JSON (any log
     may hold any listing, table or summary; the readers decide)."""
@@ -127,6 +132,10 @@ class LayerSectionParser:
         # A section of a grammar starts only on a line holding one of its keywords (LayerSection.keywords): the
         # other grammars are not asked (most marker lines are version and ForeignNode lines).
         self._starts = tuple((tuple(k.decode() for k in g.keywords), g) for g in self.grammars)
+        # The same tests as one search each (C-level; idle lines are mostly ForeignNode and version lines, found by
+        # the scan's keywords but starting no section)
+        self._any_marker = _literals(self._text_keywords)
+        self._any_start = _literals(tuple(w for words, _ in self._starts for w in words))
         self.sections: list[LayerSection] = []
         self.version: str | None = None
         self._cur: LayerSection | None = None
@@ -160,11 +169,11 @@ class LayerSectionParser:
         return [self._to_result(sec) for sec in self.sections]
 
     def _idle(self, number: int, text: str) -> bool:
-        if not any(marker in text for marker in self._text_keywords):
+        if self._any_marker.search(text) is None:
             return False  # the same lines scan_marked_lines would skip: both ways give one result
         msg = split_prefix(number, text).message
         self._note_version(text)
-        for words, grammar in self._starts:
+        for words, grammar in self._starts if self._any_start.search(text) is not None else ():
             if not any(w in text for w in words):
                 continue
             sec = grammar.start(number, text, msg, self.version)
