@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trtdiag.io.chunks import HEAD_BYTES, ChunkHits, Wording, check_head, hits_from_table
-from trtdiag.io.hits_process import HitsProcess
+from trtdiag.io.hits_process import HitsProcess, give_back
 
 
 def feed_mapped(path: Path, wording: Wording, helper: HitsProcess, feed: Callable[[memoryview, ChunkHits], None], *,
@@ -52,16 +52,8 @@ def _feed_chunks(view: memoryview, mm: mmap.mmap, helper: HitsProcess, feed: Cal
             feed(chunk, hits_from_table(table))
         finally:
             chunk.release()
-        _give_back(mm, offset, offset + n)
+        give_back(mm, offset, offset + n)
         if on_progress is not None:
             on_progress(n)
         offset += n
     return offset
-
-
-def _give_back(mm: mmap.mmap, start: int, end: int) -> None:
-    """Unmap the whole pages of ``[start, end)`` from this process (they stay in the page cache)."""
-    first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
-    last = end // mmap.PAGESIZE * mmap.PAGESIZE
-    if last > first:
-        mm.madvise(mmap.MADV_DONTNEED, first, last - first)
