@@ -69,7 +69,7 @@ def _random_log(seed: int) -> list[str]:
 @pytest.mark.parametrize("section_window", [1, 5, 1 << 16])
 def test_one_pass_equals_the_line_by_line_definition(tmp_path: Path, scanner: str, seed: int, section_window: int,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("trtdiag.io.scan._Window.SIZE", section_window)  # lines longer than the copy made for sections
+    monkeypatch.setattr("trtdiag.io.dispatch._Window.SIZE", section_window)  # lines longer than the copy made for sections
     lines = _random_log(seed)
     path = tmp_path / "x.log"
     path.write_bytes("\n".join(lines).encode() + (b"\n" if seed % 2 else b""))

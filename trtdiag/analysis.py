@@ -29,12 +29,13 @@ from trtdiag.documents.analysis import TENSOR_COLUMNS, analysis_document, tensor
 from trtdiag.documents.stream import iter_json
 from trtdiag.engine.artifacts import LogScan, Role, load_artifacts, sniff_file
 from trtdiag.engine.summary import EngineArtifacts, EngineSummary
-from trtdiag.errors import InputError, TruncatedInputError
+from trtdiag.errors import InputError
 from trtdiag.findings import Finding
 from trtdiag.lint.explicit import joined_findings, lint_for_build
 from trtdiag.lint.run import LintResult
-from trtdiag.log.collector import read_log, require_tensorrt_lines
+from trtdiag.log.collector import require_tensorrt_lines
 from trtdiag.log.facts import LogFacts
+from trtdiag.log_pass import read_log_pass
 from trtdiag.naming import BY_NONE, CLASSES, MappingSummary, ParseContext, map_missing_scales
 from trtdiag.onnx.compute import ComputeProfile, compute_profile
 from trtdiag.onnx.graph import GraphIndex, load_graph
@@ -219,8 +220,8 @@ def analyze(
     int8_paths = [*(int8 or []), *([int8_layers] if int8_layers else []), *([int8_profile] if int8_profile else [])]
     # The log is streamed once: its engine listings, profiles and summaries are read by the same pass as
     # its messages, whether or not a comparison was asked for (the verdict weighs the layer precisions).
-    scanned = LogScan(log)
-    facts = _read_facts(log, scanner, on_progress, allow_truncated, scanned, build)
+    facts, scanned = read_log_pass(log, scanner=scanner, on_progress=on_progress, build=build,
+                                   allow_truncated=allow_truncated)
     require_tensorrt_lines(facts)  # a README, a cache or a layer JSON given as the log: exit 2, with a hint
     comparison, engine, engine_findings = _engines(log, facts, scanned, fp16_paths, int8_paths, graph, compute,
                                                    cache)
@@ -298,17 +299,6 @@ def _lint(facts: LogFacts, graph: GraphIndex | None, compute: ComputeProfile | N
     ctx = BuildContext(facts=facts, graph=graph, mapping=MappingSummary((), 0, 0, 0, 0, False, None),
                        compute=compute, cache_check=check_cache(cache, graph, facts) if cache is not None else None)
     return lint_for_build(graph, compute, calibrator_used=ctx.calibrator_used)
-
-
-def _read_facts(log: str | os.PathLike[str], scanner: str, on_progress: Callable[[int], None] | None,
-                allow_truncated: bool, scanned: LogScan | None, build: int | None = None) -> LogFacts:
-    try:
-        return read_log(log, scanner=scanner, on_progress=on_progress,
-                        extra_consumers=scanned.consumers if scanned else (), build=build)
-    except TruncatedInputError as exc:
-        if not allow_truncated or not isinstance(exc.partial, LogFacts):
-            raise
-        return exc.partial
 
 
 def analyze_facts(facts: LogFacts, graph: GraphIndex | None, *, compute: ComputeProfile | None = None,

@@ -110,8 +110,11 @@ class ChunkReader:
         ring: int = 0,
         start: int = 0,
         head_checked: bool = False,
+        limit: int | None = None,
     ) -> None:
         self.path = path
+        self.start = start
+        self._limit = limit  # bytes to read from start (a part of a plain file), None: to the end
         self._start = start  # a plain file read from this offset on (the rest of a pass, see trtdiag/io/scan.py)
         self._head_checked = head_checked or start > 0  # the head was checked (and handed to on_head) already
         self._ring: list[np.ndarray | None] = [None] * ring
@@ -200,6 +203,8 @@ class ChunkReader:
         at most its last piece (what was read is kept)."""
         if self.truncated_stream:
             return 0
+        if self._limit is not None:
+            view = view[: max(0, self._limit - self.bytes_read)]
         filled = self._fill(fh, view) if not isinstance(fh, io.BufferedIOBase) else self._fill_gzip(fh, view)
         self.bytes_read += filled
         return filled

@@ -18,7 +18,8 @@ from trtdiag.io.chunks import HEAD_BYTES, ChunkHits, Wording, check_head, hits_f
 from trtdiag.io.hits_process import HitsProcess, give_back
 
 
-def feed_mapped(path: Path, wording: Wording, helper: HitsProcess, feed: Callable[[memoryview, ChunkHits], None], *,
+def feed_mapped(path: Path, wording: Wording, helper: HitsProcess, feed: Callable[[memoryview, ChunkHits, int], None],
+                *,
                 chunk_bytes: int, on_head: Callable[[str], None] | None,
                 on_progress: Callable[[int], None] | None) -> int:
     """Feed the chunks the search process sends, in order, until it ends or fails or sends a chunk that is not the
@@ -34,7 +35,8 @@ def feed_mapped(path: Path, wording: Wording, helper: HitsProcess, feed: Callabl
             view.release()
 
 
-def _feed_chunks(view: memoryview, mm: mmap.mmap, helper: HitsProcess, feed: Callable[[memoryview, ChunkHits], None],
+def _feed_chunks(view: memoryview, mm: mmap.mmap, helper: HitsProcess,
+                 feed: Callable[[memoryview, ChunkHits, int], None],
                  on_progress: Callable[[int], None] | None) -> int:
     offset = 0
     while (table := helper.next_table()) is not None:
@@ -49,7 +51,7 @@ def _feed_chunks(view: memoryview, mm: mmap.mmap, helper: HitsProcess, feed: Cal
             return offset
         chunk = view[offset : offset + n]
         try:
-            feed(chunk, hits_from_table(table))
+            feed(chunk, hits_from_table(table), offset)
         finally:
             chunk.release()
         give_back(mm, offset, offset + n)

@@ -42,6 +42,7 @@ from trtdiag.io.chunks import (
     check_path,
     find_keyword_lines,
 )
+from trtdiag.io.dispatch import Dispatch, ScanControl
 from trtdiag.io.files import display_name
 from trtdiag.io.mapped import feed_mapped
 from trtdiag.io.matchers import Matcher, make_matcher
@@ -147,133 +148,6 @@ def _implied(keyword: bytes, bits: Mapping[bytes, tuple[int, int]]) -> bool:
     return False
 
 
-class _Dispatch:
-    """Feeds the lines of each searched chunk to the consumers, in file order (main thread)."""
-
-    def __init__(self, consumers: Sequence[LineConsumer]) -> None:
-        self._consumers = tuple(enumerate(consumers))
-        first = consumers[0] if consumers else None
-        self._routed: Callable[[int, str, int], bool] | None = getattr(first, "feed_routed", None)
-        self._fast: Callable[[int, str, int], bool] | None = getattr(first, "feed_fast", None)
-        # no route lies within an empty mask: no fast path
-        self._fast_mask: int = getattr(first, "fast_mask", 0) if self._fast is not None else 0
-        self.active = 0  # bit i set: consumer i is inside a section
-        # consumer mask -> (bit, feed) of those consumers: a line visits only its own consumers
-        self._targets: dict[int, tuple[tuple[int, Callable[[int, str], bool]], ...]] = {}
-        self.lines = 0  # lines before the current chunk
-        self.candidates = 0
-        self.undecodable = 0
-        self.crlf = False
-        self.ends_with_newline = True
-
-    def chunk(self, chunk: memoryview, hits: ChunkHits) -> None:
-        rows, ends, masks, routes = hits.rows, hits.ends, hits.masks, hits.routes
-        n_found = len(rows)
-        i = 0  # next keyword line
-        row = 0  # row of the next line to feed when a consumer is active
-        pos = 0  # its byte offset
-        window = _Window(chunk)  # copies of the chunk's bytes around the sections that need every line
-        while True:
-            if not self.active:
-                while i < n_found and rows[i] < row:
-                    i += 1
-                if i == n_found:
-                    break
-                i = self._run(chunk, hits, i)
-                row, pos = rows[i - 1] + 1, ends[i - 1] + 1
-                continue
-            if pos >= len(chunk):
-                break
-            end = window.line_end(pos)
-            mask = route = 0
-            if i < n_found and rows[i] == row:
-                mask, route = masks[i], routes[i]
-                i += 1
-            self._feed(row, chunk, pos, end, mask, route)
-            row, pos = row + 1, end + 1
-        self.lines += hits.newlines if hits.ends_with_newline else hits.newlines + 1
-        self.ends_with_newline = hits.ends_with_newline
-        self.crlf = self.crlf or hits.crlf
-
-    def _run(self, chunk: memoryview, hits: ChunkHits, i: int) -> int:
-        """Feed keyword lines from ``i`` on while no consumer is active; returns the next index.
-
-        The loop of a log of a million warnings: everything it needs is bound to locals, and the
-        lines of the first consumer's fast route go straight to its ``feed_fast``."""
-        rows, starts, ends, masks, routes = hits.rows, hits.starts, hits.ends, hits.masks, hits.routes
-        feed, fast, fast_mask = self._feed, self._fast, self._fast_mask
-        base = self.lines + 1
-        n_found = len(rows)
-        taken = 0
-        while i < n_found:
-            route = routes[i]
-            if route and route & fast_mask == route and masks[i] == 1 and fast is not None and fast(
-                    base + rows[i], str(chunk[starts[i] : ends[i]], "utf-8", "replace"), route):
-                taken += 1
-                i += 1
-                continue
-            feed(rows[i], chunk, starts[i], ends[i], masks[i], routes[i])
-            i += 1
-            if self.active:
-                break
-        self.candidates += taken
-        return i
-
-    def _feed(self, row: int, chunk: memoryview, start: int, end: int, mask: int, route: int) -> None:
-        cr = end > start and chunk[end - 1] == 13
-        text = str(chunk[start : end - 1 if cr else end], "utf-8", "replace")
-        if mask & 1:
-            self.candidates += 1
-            self.crlf = self.crlf or cr
-            if "\ufffd" in text and b"\xef\xbf\xbd" not in bytes(chunk[start:end]):
-                self.undecodable += 1
-        targets = mask | self.active
-        feeds = self._targets.get(targets)
-        if feeds is None:
-            feeds = self._targets[targets] = tuple(
-                (bit, consumer.feed) for bit, consumer in self._consumers if targets >> bit & 1)
-        active = 0
-        number = self.lines + row + 1
-        routed = self._routed
-        for bit, feed in feeds:
-            if bit == 0 and routed is not None:
-                if routed(number, text, route):
-                    active |= 1
-            elif feed(number, text):
-                active |= 1 << bit
-        self.active = active
-
-
-class _Window:
-    """The newline search of the lines a section needs (every line, keyword or not), on a copy of the part of
-    the chunk it reads rather than the whole chunk: a log of a thousand builds opens a section in every chunk,
-    and copying each 8 MB chunk whole cost 0.1 s per GiB."""
-
-    SIZE = 1 << 16
-
-    def __init__(self, chunk: memoryview) -> None:
-        self._chunk = chunk
-        self._start = 0
-        self._data = b""
-
-    def line_end(self, pos: int) -> int:
-        """Offset of the newline ending the line that starts at ``pos`` (the chunk's length if none)."""
-        size = len(self._chunk)
-        while True:
-            rel = pos - self._start
-            if 0 <= rel < len(self._data):
-                found = self._data.find(b"\n", rel)
-                if found >= 0:
-                    return self._start + found
-                if self._start + len(self._data) >= size:
-                    return size
-                grow = 2 * len(self._data)  # a line longer than the rest of the copy: a larger one from pos
-            else:
-                grow = self.SIZE
-            self._start = pos
-            self._data = bytes(self._chunk[pos : pos + max(grow, self.SIZE)])
-
-
 def scan(
     path: str | os.PathLike[str],
     consumers: Sequence[LineConsumer],
@@ -284,28 +158,31 @@ def scan(
     chunk_bytes: int = CHUNK_BYTES,
     workers: int | None = None,
     wording: Wording = LOG_WORDING,
+    control: ScanControl | None = None,
+    lines: tuple[int, int, int | None] | None = None,
 ) -> ReadStats:
     """Read a text file (plain or gzip) once and feed its lines to ``consumers`` (see the module doc).
-
-    ``scanner`` is ``auto`` (Hyperscan if installed), ``hyperscan`` or ``python``, for every
-    consumer of the pass. ``on_progress`` receives byte counts of the file on disk as they are
-    consumed; ``on_head`` receives the first 64 KiB as text (for signals that carry no keyword).
-    Line numbers are 1-based; a trailing CR is removed; bad UTF-8 becomes U+FFFD. A truncated gzip
-    stream ends the pass (what was read is kept, ``truncated_stream`` says so). Raises InputError
-    for a missing, empty, unreadable or binary file.
+    ``control`` (:class:`~trtdiag.io.dispatch.ScanControl`) shows the consumers each line's file offset and
+    lets them stop others; ``lines = (first line number, start, stop or None)`` reads only those bytes of a
+    plain file (offsets a control reported; the file's head is then not checked). ``scanner`` is ``auto``
+    (Hyperscan if installed), ``hyperscan`` or ``python``, for every consumer of the pass. ``on_progress``
+    receives byte counts of the file on disk as they are consumed; ``on_head`` receives the first 64 KiB as
+    text (for signals that carry no keyword). Line numbers are 1-based; a trailing CR is removed; bad UTF-8
+    becomes U+FFFD. A truncated gzip stream ends the pass (what was read is kept, ``truncated_stream`` says
+    so). Raises InputError for a missing, empty, unreadable or binary file.
     """
     p = Path(path)
     size = check_path(p, wording)
     keywords, masks, routes = _keyword_union(consumers)
     scanner_name, match = make_matcher(keywords, scanner)
     n_workers = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
-    # chunks alive when the next one is read: the n_workers pending ones (the oldest is dispatched first)
-    dispatch = _Dispatch(consumers)
-    key = _search_key(p, size, keywords, masks, routes, chunk_bytes, scanner_name, wording)
-    helper = hits_process.adopt(key) if key is not None else None
-    if helper is None and workers is None and hits_process.wanted(p, size):
-        helper = hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes)
-    mapped = 0  # bytes read through the search process (trtdiag/io/mapped.py)
+    dispatch = Dispatch(consumers, control)
+    first_line, start, stop = lines if lines is not None else (1, 0, None)
+    dispatch.lines = first_line - 1
+    # a whole file, the worker count left to the pass: a search process may do the search
+    helper = _search_process(p, size, wording, chunk_bytes, scanner_name, match, keywords, masks, routes) if (
+        workers is None and lines is None) else None
+    mapped = start  # bytes read through the search process (trtdiag/io/mapped.py), or skipped
     if helper is not None:
         try:
             mapped = feed_mapped(p, wording, helper, dispatch.chunk, chunk_bytes=chunk_bytes, on_head=on_head,
@@ -313,9 +190,10 @@ def scan(
         finally:
             helper.close()
     reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
-                         ring=n_workers + 1, start=mapped, head_checked=helper is not None)
+                         ring=n_workers + 1, start=mapped, head_checked=helper is not None,
+                         limit=None if stop is None else max(0, stop - mapped))
     if helper is None or mapped < (size or 0):  # the whole file, or what the search process left
-        _search_in_threads(reader, dispatch, n_workers, match, masks, routes)
+        _search_in_threads(reader, dispatch, n_workers, match, masks, routes, seekable=size is not None)
     return ReadStats(
         path=display_name(p),
         size_bytes=size if size is not None else reader.bytes_read,
@@ -354,6 +232,17 @@ def prestart(path: str | os.PathLike[str], consumers: Sequence[LineConsumer], *,
         hits_process.prestart(key, lambda: hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes))
 
 
+def _search_process(p: Path, size: int | None, wording: Wording, chunk_bytes: int, scanner_name: str, match: Matcher,
+                    keywords: tuple[bytes, ...], masks: np.ndarray, routes: np.ndarray
+                    ) -> hits_process.HitsProcess | None:
+    """The search process started ahead for this pass (:func:`prestart`), else a new one where it pays."""
+    key = _search_key(p, size, keywords, masks, routes, chunk_bytes, scanner_name, wording)
+    helper = hits_process.adopt(key) if key is not None else None
+    if helper is None and hits_process.wanted(p, size):
+        helper = hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes)
+    return helper
+
+
 def _search_key(p: Path, size: int | None, keywords: tuple[bytes, ...], masks: np.ndarray, routes: np.ndarray,
                 chunk_bytes: int, scanner_name: str, wording: Wording) -> tuple[object, ...] | None:
     """What a started search must have been started for to serve a pass (the file as it is now included)."""
@@ -367,19 +256,26 @@ def _search_key(p: Path, size: int | None, keywords: tuple[bytes, ...], masks: n
             chunk_bytes, scanner_name, wording)
 
 
-def _search_in_threads(reader: ChunkReader, dispatch: _Dispatch, n_workers: int, match: Matcher, masks: np.ndarray,
-                       routes: np.ndarray) -> None:
-    """Chunks searched by worker threads, ``n_workers`` ahead of the one being dispatched."""
+def _search_in_threads(reader: ChunkReader, dispatch: Dispatch, n_workers: int, match: Matcher, masks: np.ndarray,
+                       routes: np.ndarray, *, seekable: bool) -> None:
+    """Chunks searched by worker threads, ``n_workers`` ahead of the one being dispatched.
+
+    Each chunk goes with its file offset while the file can be read again from one (``seekable``: a regular
+    file; not gzip; no line cut at its cap so far, whose dropped bytes would shift the offsets after it)."""
+    offset = reader.start
     with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="trtdiag-scan") as pool:
-        pending: deque[tuple[memoryview, Future[ChunkHits]]] = deque()
+        pending: deque[tuple[memoryview, int, Future[ChunkHits]]] = deque()
         for chunk in reader:
-            pending.append((chunk, pool.submit(find_keyword_lines, chunk, match, masks, routes)))
+            exact = seekable and not reader.compressed and not reader.skipped_bytes
+            pending.append((chunk, offset if exact else -1, pool.submit(find_keyword_lines, chunk, match, masks,
+                                                                        routes)))
+            offset += len(chunk)
             if len(pending) > n_workers:  # bounded read-ahead keeps memory constant
-                done, future = pending.popleft()
-                dispatch.chunk(done, future.result())
+                done, base, future = pending.popleft()
+                dispatch.chunk(done, future.result(), base)
         while pending:
-            done, future = pending.popleft()
-            dispatch.chunk(done, future.result())
+            done, base, future = pending.popleft()
+            dispatch.chunk(done, future.result(), base)
 
 
 def scan_marked_lines(

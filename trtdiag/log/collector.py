@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 
 from trtdiag.errors import InputError, TruncatedInputError
+from trtdiag.io.dispatch import ScanControl
 from trtdiag.io.prefix import Line, split_prefix
 from trtdiag.io.scan import LineConsumer, ReadStats, scan
 from trtdiag.io.sniff import TextSignals, text_signals
@@ -48,9 +49,18 @@ class LogCollector:
     default is the last one.
     """
 
-    def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS, *, build: int | None = None) -> None:
+    def __init__(self, handlers: Sequence[Callable[[], Handler]] = HANDLERS, *, build: int | None = None,
+                 control: ScanControl | None = None, gate_others: bool = False) -> None:
         self._factories = tuple(handlers)
         self._wanted = build
+        # The pass's control (trtdiag/io/dispatch.py): where each build begins in the file and, with gate_others,
+        # the other consumers stopped once a second build begins (trtdiag/log_pass.py reads the analysed build's
+        # part again for them).
+        self._control = control
+        self._gate_others = gate_others
+        self.build_starts: list[tuple[int, int]] = [(1, 0)]  # (first line, file offset; -1: unknown)
+        self.gated = False  # the other consumers were stopped after the first build
+        self.listing_markers = 0  # "Engine Layer Information" lines
         self._head_votes: ProducerVotes | None = None  # the votes of the file's head, cast once per file
         self._splitter = BuildSplitter()
         self._segments: list[BuildSegment] = []
@@ -179,12 +189,14 @@ class LogCollector:
         number = line.number
         marker = marker_of(line.message)
         if marker is not None:
+            self.listing_markers += marker is Marker.LAYERS
             if self._splitter.opens_build(marker, lambda: _has_content(self._draft())):
                 self._finish(number - 1)
                 self._first_line = number
                 previous = self.state
                 self._start()
                 _carry_over(previous, self.state, marker)
+                self._opened(number)
             self._splitter.saw(marker)
             if marker is Marker.SAMPLE_RUN:  # "INT8 run:..." states the precision of sampleINT8's engine
                 precision = line.message.split(" ", 1)[0]
@@ -195,6 +207,16 @@ class LogCollector:
                 else:  # an FP32 run: neither
                     self.state.config.set("int8", False, number)
                     self.state.config.set("fp16", False, number)
+
+    def _opened(self, number: int) -> None:
+        """A build began at line ``number``: note where it begins in the file, and gate the other consumers."""
+        control = self._control
+        if control is None:
+            return
+        self.build_starts.append((number, control.offset))
+        if self._gate_others and len(self._segments) == 1 and control.offset >= 0:
+            control.disabled = ~1  # every consumer of the pass but this one
+            self.gated = True
 
     def vote_on_sample(self, sample: str) -> None:
         """Producer votes and the is-it-a-log signals from the head of the file (see
@@ -387,6 +409,8 @@ def read_log(
     on_progress: Callable[[int], None] | None = None,
     extra_consumers: Sequence[LineConsumer] = (),
     build: int | None = None,
+    collector: LogCollector | None = None,
+    control: ScanControl | None = None,
 ) -> LogFacts:
     """Read a TensorRT log (plain or gzip) and return what it says.
 
@@ -395,11 +419,12 @@ def read_log(
     :class:`~trtdiag.errors.InputError` for unreadable input and
     :class:`~trtdiag.errors.TruncatedInputError` (carrying the partial :class:`LogFacts`) when the
     log ends early. A log of several builds yields the facts of the last one, or of ``build``
-    (1-based); ``LogFacts.builds`` lists them all.
+    (1-based); ``LogFacts.builds`` lists them all. ``collector`` (made with ``control``, see
+    trtdiag/log_pass.py) replaces the default one, ``build`` then being its own.
     """
-    collector = LogCollector(build=build)
+    collector = collector if collector is not None else LogCollector(build=build)
     stats = scan(path, (collector, *extra_consumers), scanner=scanner, on_progress=on_progress,
-                 on_head=collector.vote_on_sample)
+                 on_head=collector.vote_on_sample, control=control)
     facts = collector.result(stats)
     if facts.truncated:
         raise TruncatedInputError(f"{path}: log is truncated: {facts.truncation_reason}", partial=facts)
