@@ -158,7 +158,7 @@ class _Custom:
 def test_scanner_keywords_are_derived_from_the_handlers(tmp_path: Path) -> None:
     keywords = LogCollector().keywords
     assert keywords == tuple(dict.fromkeys([*SEGMENT_KEYWORDS, *(k for make in HANDLERS for k in make().keywords)]))
-    assert len(keywords) == 110  # segment markers + handlers, Q/DQ markers (log/handlers/qdq.py) included
+    assert len(keywords) == 108  # segment markers + handlers, Q/DQ markers (log/handlers/qdq.py) included
     collector = LogCollector((*HANDLERS, _Custom))
     assert collector.keywords[-1] == b"Hello TensorRT"
     path = _log(tmp_path, "[I] nothing\n[I] Hello TensorRT\n")

@@ -4,8 +4,8 @@ Why: with the keyword search in a second process (trtdiag/io/hits_process.py), t
 bytes of the lines it feeds (a few percent of a verbose log). Reading the whole file again into its own buffer
 cost a copy of every byte and the cache traffic that comes with it (measured on 1 GiB of concatenated builds:
 0.12-0.15 s of the main process, which sets the pace). A memory map hands out the chunk the child describes
-without a copy; the pages a chunk touched are given back after it (``MADV_DONTNEED``), so the resident memory
-stays that of one chunk however large the file.
+without a copy; the pages a chunk touched are given back after it (``MADV_DONTNEED``, in whole 2 MiB units),
+so the resident memory stays that of one chunk however large the file.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def feed_mapped(path: Path, wording: Wording, helper: HitsProcess, feed: Callabl
 def _feed_chunks(view: memoryview, mm: mmap.mmap, helper: HitsProcess,
                  feed: Callable[[memoryview, ChunkHits, int], None],
                  on_progress: Callable[[int], None] | None) -> int:
-    offset = 0
+    offset = released = 0
     while (table := helper.next_table()) is not None:
         n, gap = int(table[0, 0]), bool(table[0, 5])
         end = offset + n
@@ -54,7 +54,7 @@ def _feed_chunks(view: memoryview, mm: mmap.mmap, helper: HitsProcess,
             feed(chunk, hits_from_table(table), offset)
         finally:
             chunk.release()
-        give_back(mm, offset, offset + n)
+        released = give_back(mm, released, offset + n)
         if on_progress is not None:
             on_progress(n)
         offset += n
