@@ -154,3 +154,22 @@ def test_a_line_cut_at_the_cap_hands_the_rest_of_the_file_back(tmp_path: Path, m
     process, _ = _read(path, monkeypatch, "1")
     assert process == threads and process.read.long_lines == 1 and process.read.skipped_bytes > 0
     assert [p for p, _ in started] == [path] and not started[0][1].failed
+
+
+@pytest.mark.parametrize("refusal", ["fork", "map"])
+def test_a_system_that_refuses_a_process_or_a_map_gets_the_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  refusal: str) -> None:
+    """No process allowed (seccomp, no pids left) or a file system without maps: the same facts, the head read once
+    (its producer votes and signals are in the facts)."""
+    joined = _concatenated(tmp_path)
+    expected = _read(joined, monkeypatch, "0")
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("refused")
+
+    if refusal == "fork":
+        monkeypatch.setattr(hits_process.HitsProcess, "__init__", refuse)
+    else:
+        monkeypatch.setattr("trtdiag.io.mapped.mmap.mmap", refuse)
+    assert _read(joined, monkeypatch, "1") == expected
+    assert not multiprocessing.active_children()

@@ -103,12 +103,22 @@ class HitsProcess:
 _waiting: tuple[tuple[object, ...], HitsProcess] | None = None
 
 
-def prestart(key: tuple[object, ...], start: Callable[[], HitsProcess]) -> None:
+def start(path: Path, wording: Wording, chunk_bytes: int, match: Matcher, masks: np.ndarray, routes: np.ndarray
+          ) -> HitsProcess | None:
+    """A started search process, or None where the system refuses to start one (the threads search then)."""
+    try:
+        return HitsProcess(path, wording, chunk_bytes, match, masks, routes)
+    except OSError:  # no fork allowed, no process left, no pipe
+        return None
+
+
+def prestart(key: tuple[object, ...], make: Callable[[], HitsProcess | None]) -> None:
     """Start a search now for a pass that comes later (the CLI starts it before importing the rest of the
     analysis, 0.1-0.2 s): the pass whose :func:`adopt` gives the same ``key`` takes it over."""
     global _waiting
     discard()
-    _waiting = (key, start())
+    helper = make()
+    _waiting = (key, helper) if helper is not None else None
 
 
 def adopt(key: tuple[object, ...]) -> HitsProcess | None:

@@ -21,11 +21,17 @@ from trtdiag.io.hits_process import HitsProcess, give_back
 def feed_mapped(path: Path, wording: Wording, helper: HitsProcess, feed: Callable[[memoryview, ChunkHits, int], None],
                 *,
                 chunk_bytes: int, on_head: Callable[[str], None] | None,
-                on_progress: Callable[[int], None] | None) -> int:
+                on_progress: Callable[[int], None] | None) -> int | None:
     """Feed the chunks the search process sends, in order, until it ends or fails or sends a chunk that is not the
     next bytes of the file (a line cut at the length cap); returns the offset reached. The caller reads the rest of
-    the file, if any, itself."""
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    the file, if any, itself; all of it (head check included) when the file cannot be mapped (None)."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, after the map
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # a file system without maps, a file emptied meanwhile
+        helper.close()
+        return None
+    with fh, mm:
         view = memoryview(mm)
         try:
             # the head a ChunkReader would check: its first read, at most HEAD_BYTES

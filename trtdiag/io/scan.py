@@ -185,10 +185,11 @@ def scan(
     mapped = start  # bytes read through the search process (trtdiag/io/mapped.py), or skipped
     if helper is not None:
         try:
-            mapped = feed_mapped(p, wording, helper, dispatch.chunk, chunk_bytes=chunk_bytes, on_head=on_head,
-                                 on_progress=on_progress)
+            reached = feed_mapped(p, wording, helper, dispatch.chunk, chunk_bytes=chunk_bytes, on_head=on_head,
+                                  on_progress=on_progress)
         finally:
             helper.close()
+        helper, mapped = (helper, reached) if reached is not None else (None, start)
     reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
                          ring=n_workers + 1, start=mapped, head_checked=helper is not None,
                          limit=None if stop is None else max(0, stop - mapped))
@@ -229,7 +230,7 @@ def prestart(path: str | os.PathLike[str], consumers: Sequence[LineConsumer], *,
         return
     key = _search_key(p, size, keywords, masks, routes, chunk_bytes, scanner_name, wording)
     if key is not None:
-        hits_process.prestart(key, lambda: hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes))
+        hits_process.prestart(key, lambda: hits_process.start(p, wording, chunk_bytes, match, masks, routes))
 
 
 def _search_process(p: Path, size: int | None, wording: Wording, chunk_bytes: int, scanner_name: str, match: Matcher,
@@ -239,7 +240,7 @@ def _search_process(p: Path, size: int | None, wording: Wording, chunk_bytes: in
     key = _search_key(p, size, keywords, masks, routes, chunk_bytes, scanner_name, wording)
     helper = hits_process.adopt(key) if key is not None else None
     if helper is None and hits_process.wanted(p, size):
-        helper = hits_process.HitsProcess(p, wording, chunk_bytes, match, masks, routes)
+        helper = hits_process.start(p, wording, chunk_bytes, match, masks, routes)
     return helper
 
 
