@@ -4,16 +4,17 @@ Why: the keyword search (Hyperscan, numpy) releases the GIL, but Hyperscan repor
 callback that needs the GIL back. While the main thread runs the line handlers (Python), a worker thread waits
 for the GIL at every hit, so the two halves of a pass ran one after the other: 1 GiB of concatenated verbose
 builds took the search (1.0 s) plus the handlers (1.3 s), with one worker thread or two. A forked process
-has its own GIL: it reads the file and searches each chunk (the same :class:`~trtdiag.io.chunks.ChunkReader`
-cuts the same chunks) and sends each chunk's table (:func:`~trtdiag.io.chunks.keyword_line_table`) through a
-pipe, while the main process reads the chunks again from the page cache and feeds the lines. The consumers
-still see one pass, in file order.
+has its own GIL: it maps the file, searches it chunk by chunk (each cut at its last newline) and sends each
+chunk's table (:func:`~trtdiag.io.chunks.keyword_line_table`, with the chunk's length) through a pipe, while the
+main process takes the same bytes as a slice of its own map of the file (trtdiag/io/mapped.py) and feeds the
+lines. The consumers still see one pass, in file order.
 
 Used only where it pays and is safe: a regular, uncompressed file of at least :data:`MIN_BYTES`, a platform
 that forks, and no other thread in the process (a forked copy of a threaded process may deadlock).
 ``TRTDIAG_SCAN_PROCESS=0`` turns it off, ``=1`` uses it whatever the size (the tests compare both ways). If
-anything goes wrong (the child dies, is silent for :data:`SILENCE_S`, or sends a table for another chunk) the
-main process searches the remaining chunks itself: the result is the same, only slower.
+anything goes wrong (the system refuses the process, the child dies, is silent for :data:`SILENCE_S`, or sends a
+chunk that does not end at a newline) the main process reads and searches the rest itself: the result is the
+same, only slower.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def wanted(path: Path, size: int | None) -> bool:
 
 
 class HitsProcess:
-    """A forked process that searches the chunks of one file; :meth:`hits` returns them one by one, in order."""
+    """A forked process that searches the chunks of one file; :meth:`next_table` returns them one by one, in order."""
 
     def __init__(self, path: Path, wording: Wording, chunk_bytes: int, match: Matcher, masks: np.ndarray,
                  routes: np.ndarray) -> None:

@@ -3,8 +3,9 @@
 Why one engine: the build log, the layer listings and the profiles it may hold are all found by
 keywords in files of up to gigabytes. :func:`scan` reads the file once, in chunks
 (:mod:`trtdiag.io.chunks`), searches each chunk for the union of the consumers' keywords in one
-Hyperscan (or pure-Python) pass (:mod:`trtdiag.io.matchers`) on two worker threads, and hands
-lines to consumers in the main thread, in file order:
+Hyperscan (or pure-Python) pass (:mod:`trtdiag.io.matchers`) on two worker threads (a large plain
+file: in a second process, :mod:`trtdiag.io.hits_process`), and hands lines to consumers in the
+main thread, in file order (:mod:`trtdiag.io.dispatch`):
 
 - a line goes to a consumer when it contains one of that consumer's ``keywords``;
 - while a consumer's last ``feed`` returned True ("I am inside a section"), it gets every next
