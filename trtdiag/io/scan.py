@@ -183,14 +183,9 @@ def scan(
     # a whole file, the worker count left to the pass: a search process may do the search
     helper = _search_process(p, size, wording, chunk_bytes, scanner_name, match, keywords, masks, routes) if (
         workers is None and lines is None) else None
-    mapped = start  # bytes read through the search process (trtdiag/io/mapped.py), or skipped
-    if helper is not None:
-        try:
-            reached = feed_mapped(p, wording, helper, dispatch.chunk, chunk_bytes=chunk_bytes, on_head=on_head,
-                                  on_progress=on_progress)
-        finally:
-            helper.close()
-        helper, mapped = (helper, reached) if reached is not None else (None, start)
+    # bytes read through the search process (trtdiag/io/mapped.py), or skipped; None: the file could not be mapped
+    mapped = _through_process(p, wording, helper, dispatch, chunk_bytes, on_head, on_progress) if helper else None
+    helper, mapped = (helper, mapped) if mapped is not None else (None, start)
     reader = ChunkReader(p, wording, chunk_bytes=chunk_bytes, on_progress=on_progress, on_head=on_head,
                          ring=n_workers + 1, start=mapped, head_checked=helper is not None,
                          limit=None if stop is None else max(0, stop - mapped))
@@ -210,6 +205,16 @@ def scan(
         long_lines=reader.long_lines,
         skipped_bytes=reader.skipped_bytes,
     )
+
+
+def _through_process(p: Path, wording: Wording, helper: hits_process.HitsProcess, dispatch: Dispatch,
+                     chunk_bytes: int, on_head: Callable[[str], None] | None,
+                     on_progress: Callable[[int], None] | None) -> int | None:
+    try:
+        return feed_mapped(p, wording, helper, dispatch.chunk, chunk_bytes=chunk_bytes, on_head=on_head,
+                           on_progress=on_progress)
+    finally:
+        helper.close()
 
 
 def prestart(path: str | os.PathLike[str], consumers: Sequence[LineConsumer], *, scanner: str = "auto",
