@@ -78,9 +78,5 @@ def _artifacts_of_build(log: str | os.PathLike[str], facts: LogFacts, collector:
 
 def _listings_note(name: str, listings: int, used: EngineLayers, facts: LogFacts) -> str:
     """The listing note of :func:`~trtdiag.engine.artifacts.listing_note`, for the analysed build's listing."""
-    if facts.build_index == len(facts.builds):
-        return listing_note(name, listings, used) or ""
-    first = next((layer.line for layer in used.layers if layer.line is not None), None)
-    where = f" (from line {first})" if first is not None else ""
-    return (f"{name}: {listings} engine layer listings found; the one of build {facts.build_index}{where}, "
-            f"{len(used.layers)} layers, is used and {listings - 1} other listing(s) are ignored")
+    last = facts.build_index == len(facts.builds)
+    return listing_note(name, listings, used, None if last else facts.build_index) or ""

@@ -173,15 +173,17 @@ def is_choice_note(note: str) -> bool:
     return CHOSE_LAST in note or NOT_USED in note
 
 
-def listing_note(name: str, listings: int, last: EngineLayers | None) -> str | None:
+def listing_note(name: str, listings: int, last: EngineLayers | None, build: int | None = None) -> str | None:
     """Say that a file held several layer listings (two engines, or one engine printed twice) and
-    which one is used: keeping only the last without a word would compare the wrong engine silently."""
+    which one is used: keeping only the last without a word would compare the wrong engine silently.
+    ``build``: the used listing is that of this build of a log, not the last one (trtdiag/log_pass.py)."""
     if listings < 2 or last is None:
         return None
     first_line = next((layer.line for layer in last.layers if layer.line is not None), None)
     where = f" (from line {first_line})" if first_line is not None else ""
-    return (f"{name}: {listings} engine layer listings{CHOSE_LAST}{where}, "
-            f"{len(last.layers)} layers, is used and {listings - 1} earlier listing(s) are ignored")
+    which, others = (CHOSE_LAST, "earlier") if build is None else (f" found; the one of build {build}", "other")
+    return (f"{name}: {listings} engine layer listings{which}{where}, "
+            f"{len(last.layers)} layers, is used and {listings - 1} {others} listing(s) are ignored")
 
 
 def summaries_note(name: str, count: int, what: str) -> str | None:
