@@ -35,6 +35,7 @@ from bench_measure import (
     Meter,
     ToolResult,
     checked_workdir,
+    peak_verdict,
     print_outputs,
     ready_meter,
     verdict,
@@ -122,9 +123,7 @@ def _report(log: Path, summary: dict[str, object], grep: ToolResult, trt: ToolRe
     print(f"trtdiag: best {t_best:.2f} s, median {trt.stat('median'):.2f} s, peak {trt.peak_mb:.1f} MB")
     verdict(ratio <= TARGET_RATIO, f"trtdiag/grep wall time {ratio:.2f}x "
             f"(target <= {TARGET_RATIO:g}x)")
-    peak = trt.peak_mb or 0.0
-    verdict(peak < TARGET_PEAK_MB, f"trtdiag peak RSS {peak:.1f} MB "
-            f"(target < {TARGET_PEAK_MB:g} MB)")
+    peak_verdict("trtdiag", trt.peak_mb, TARGET_PEAK_MB)
     print_outputs(workdir, ("concat.json", "concat.html"))
 
 

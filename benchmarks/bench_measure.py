@@ -255,6 +255,12 @@ def verdict(passed: bool, text: str) -> None:
     print(f"{'PASS' if passed else 'FAIL'}: {text}")
 
 
+def peak_verdict(label: str, peak_mb: float | None, target_mb: float) -> None:
+    """The PASS/FAIL line of a peak-RSS target."""
+    peak = peak_mb or 0.0
+    verdict(peak < target_mb, f"{label} peak RSS {peak:.1f} MB (target < {target_mb:g} MB)")
+
+
 def print_outputs(workdir: Path, names: tuple[str, ...]) -> None:
     """The size of each report a run wrote (bounded reports are a target too)."""
     for name in names:

@@ -36,6 +36,7 @@ from bench_measure import (
     Meter,
     ToolResult,
     checked_workdir,
+    peak_verdict,
     print_outputs,
     ready_meter,
     verdict,
@@ -110,9 +111,7 @@ def _report(summary: dict[str, int], results: list[ToolResult], workdir: Path) -
     if best is not None:
         verdict(best < TARGET_SECONDS, f"trtdiag analyze {best:.2f} s "
                 f"(target < {TARGET_SECONDS:g} s)")
-        peak = analyze.peak_mb or 0.0
-        verdict(peak < TARGET_PEAK_MB, f"trtdiag analyze peak RSS {peak:.1f} MB "
-                f"(target < {TARGET_PEAK_MB:g} MB)")
+        peak_verdict("trtdiag analyze", analyze.peak_mb, TARGET_PEAK_MB)
     print_outputs(workdir, ("warnings.json", "warnings.html"))
 
 

@@ -113,9 +113,8 @@ class ChunkReader:
         limit: int | None = None,
     ) -> None:
         self.path = path
-        self.start = start
+        self.start = start  # a plain file read from this offset on (the rest of a pass, see trtdiag/io/scan.py)
         self._limit = limit  # bytes to read from start (a part of a plain file), None: to the end
-        self._start = start  # a plain file read from this offset on (the rest of a pass, see trtdiag/io/scan.py)
         self._head_checked = head_checked or start > 0  # the head was checked (and handed to on_head) already
         self._ring: list[np.ndarray | None] = [None] * ring
         self._turn = 0
@@ -138,9 +137,9 @@ class ChunkReader:
         tail = b""
         first = not self._head_checked
         skipping = False  # inside the part of an overlong line past the cap
-        if self._start:
-            fh.seek(self._start)
-            self._raw_pos = self._start
+        if self.start:
+            fh.seek(self.start)
+            self._raw_pos = self.start
         with fh:
             while True:
                 buf = self._buffer(len(tail) + self._chunk_bytes)

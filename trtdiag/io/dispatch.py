@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from trtdiag.io.chunks import ChunkHits
-
-if TYPE_CHECKING:
-    from trtdiag.io.scan import LineConsumer
+from trtdiag.io.consumers import LineConsumer
 
 
 @dataclass

@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -43,6 +42,7 @@ from trtdiag.io.chunks import (
     check_path,
     find_keyword_lines,
 )
+from trtdiag.io.consumers import FastConsumer, KeywordFeed, LineConsumer, RoutedConsumer
 from trtdiag.io.dispatch import Dispatch, ScanControl
 from trtdiag.io.files import display_name
 from trtdiag.io.mapped import feed_mapped
@@ -50,26 +50,6 @@ from trtdiag.io.matchers import Matcher, make_matcher
 
 __all__ = ["CHUNK_BYTES", "FastConsumer", "KeywordFeed", "LineConsumer", "ReadStats", "RoutedConsumer", "scan",
            "scan_marked_lines"]
-
-
-class LineConsumer(Protocol):
-    """Anything a pass can feed: its keywords, and ``feed(line number, text) -> inside a section``."""
-
-    @property
-    def keywords(self) -> tuple[bytes, ...]: ...
-
-    def feed(self, number: int, text: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class KeywordFeed:
-    """A plain callback as a :class:`LineConsumer` (e.g. a parser's bound ``feed`` and its markers)."""
-
-    keywords: tuple[bytes, ...]
-    callback: Callable[[int, str], bool]
-
-    def feed(self, number: int, text: str) -> bool:
-        return self.callback(number, text)
 
 
 @dataclass(frozen=True)
@@ -93,31 +73,6 @@ class ReadStats:
     scanner: str
     long_lines: int = 0  # lines longer than chunks.MAX_LINE_BYTES, kept up to the cap
     skipped_bytes: int = 0  # their bytes past the cap, skipped unread
-
-
-class RoutedConsumer(LineConsumer, Protocol):
-    """A consumer that also wants to know *which* of its strings a line holds, to route the line inside.
-
-    ``routes`` maps byte strings to route bits (bits 0-62): its keywords, and triggers that are not
-    keywords (a trigger never makes a line a candidate; it only adds its bits to a line that is one).
-    ``feed_routed`` gets the OR of the bits of every string the line holds (0 while the consumer is
-    inside a section and the line holds none). Only the first consumer of a pass is routed."""
-
-    @property
-    def routes(self) -> Mapping[bytes, int]: ...
-
-    def feed_routed(self, number: int, text: str, route: int) -> bool: ...
-
-
-class FastConsumer(RoutedConsumer, Protocol):
-    """A routed consumer with a fast path for its most frequent lines (a log's missing-scale warnings, the
-    parser lines of the builds it will not return): a line whose route bits all lie in ``fast_mask`` goes to
-    ``feed_fast``, which returns True when it took the line (it is then not fed again), False to have it fed
-    as usual. Only for lines no other consumer wants, while none is inside a section."""
-
-    fast_mask: int
-
-    def feed_fast(self, number: int, text: str, route: int) -> bool: ...
 
 
 def _keyword_union(consumers: Sequence[LineConsumer]) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
